@@ -1,0 +1,193 @@
+// Packet parsing: one frame (Ethernet II with at most one 802.1Q tag, or a raw
+// IP packet) into a header tuple (layout.ts, TUPLE_SIZE). Every read is
+// bounds-checked against the packet's own length first; a malformed packet
+// gets a REASON_* code in T_REASON and is never read past its end.
+import {
+  TUPLE_SIZE, T_FAMILY, T_PROTO, T_FRAG, T_HAS, T_SPORT, T_DPORT, T_ICMP_TYPE, T_ICMP_CODE,
+  T_TCP_FLAGS, T_REASON, T_SRC, T_DST, T_LENGTH, T_L4_OFFSET,
+  FRAG_NONE, FRAG_FIRST, FRAG_LATER, HAS_PORTS, HAS_ICMP, HAS_TCP_FLAGS,
+  LINK_RAW_IP, MAX_IPV6_EXTENSIONS,
+  REASON_OK, REASON_TRUNCATED_ETHERNET, REASON_NOT_IP, REASON_TRUNCATED_IPV4, REASON_BAD_VERSION,
+  REASON_BAD_IHL, REASON_BAD_TOTAL_LENGTH, REASON_TRUNCATED_IPV6, REASON_BAD_PAYLOAD_LENGTH,
+  REASON_BAD_EXTENSION_HEADER, REASON_TINY_FRAGMENT, REASON_FRAGMENT_OVERLAP, REASON_TRUNCATED_L4,
+  REASON_BAD_TCP_OFFSET,
+} from "./layout";
+
+// @ts-ignore: decorator
+@inline function be16(p: usize): u32 {
+  return <u32>bswap<u16>(load<u16>(p));
+}
+
+// @ts-ignore: decorator
+@inline function be32(p: usize): u32 {
+  return bswap<u32>(load<u32>(p));
+}
+
+// Parse `len` bytes at `pkt` into the tuple at `t`. Returns the reason code
+// (REASON_OK for a packet the matcher may test). The caller has already set
+// the descriptor fields (interfaces, direction, time) of the tuple.
+export function parsePacket(pkt: usize, len: u32, linkType: u32, t: usize): u32 {
+  // Clear the fields the parser owns, so nothing of a previous packet leaks.
+  store<u32>(t, 0, T_FAMILY);
+  store<u32>(t, 0, T_SPORT);
+  store<u32>(t, 0, T_ICMP_TYPE);
+  store<u8>(t, 0, T_REASON);
+  store<u64>(t, 0, T_SRC);
+  store<u64>(t, 0, T_SRC + 8);
+  store<u64>(t, 0, T_DST);
+  store<u64>(t, 0, T_DST + 8);
+  store<u32>(t, len, T_LENGTH);
+  store<u32>(t, 0, T_L4_OFFSET);
+  let reason = parseFrame(pkt, len, linkType, t);
+  store<u8>(t, <u8>reason, T_REASON);
+  return reason;
+}
+
+function parseFrame(pkt: usize, len: u32, linkType: u32, t: usize): u32 {
+  let off: u32 = 0;
+  let version: u32 = 0; // 0: take it from the packet (raw IP)
+  if (linkType != LINK_RAW_IP) {
+    if (len < 14) return REASON_TRUNCATED_ETHERNET;
+    let ethertype = be16(pkt + 12);
+    off = 14;
+    if (ethertype == 0x8100) {
+      if (len < 18) return REASON_TRUNCATED_ETHERNET;
+      ethertype = be16(pkt + 16);
+      off = 18;
+    }
+    if (ethertype == 0x0800) version = 4;
+    else if (ethertype == 0x86dd) version = 6;
+    else return REASON_NOT_IP;
+  } else {
+    if (len < 1) return REASON_TRUNCATED_IPV4;
+    version = <u32>load<u8>(pkt) >> 4;
+    if (version != 4 && version != 6) return REASON_BAD_VERSION;
+  }
+  if (version == 4) return parseIpv4(pkt, off, len, t);
+  return parseIpv6(pkt, off, len, t);
+}
+
+function parseIpv4(pkt: usize, off: u32, len: u32, t: usize): u32 {
+  let avail = len - off;
+  if (avail < 20) return REASON_TRUNCATED_IPV4;
+  let ip = pkt + off;
+  let vihl = <u32>load<u8>(ip);
+  if ((vihl >> 4) != 4) return REASON_BAD_VERSION;
+  let hlen = (vihl & 15) << 2;
+  if (hlen < 20 || hlen > avail) return REASON_BAD_IHL;
+  let total = be16(ip + 2);
+  if (total < hlen || total > avail) return REASON_BAD_TOTAL_LENGTH;
+  let proto = <u32>load<u8>(ip, 9);
+  let fragField = be16(ip + 6);
+  let fragOffset = fragField & 0x1fff;
+  let more = (fragField & 0x2000) != 0;
+  store<u8>(t, 4, T_FAMILY);
+  store<u8>(t, <u8>proto, T_PROTO);
+  store<u32>(t, be32(ip + 12), T_SRC);
+  store<u32>(t, be32(ip + 16), T_DST);
+  if (fragOffset != 0) {
+    store<u8>(t, FRAG_LATER, T_FRAG);
+    // RFC 1858: an offset of 1 lets a fragment rewrite the TCP flags.
+    if (proto == 6 && fragOffset == 1) return REASON_FRAGMENT_OVERLAP;
+    return REASON_OK;
+  }
+  store<u8>(t, more ? FRAG_FIRST : FRAG_NONE, T_FRAG);
+  return parseL4(pkt, off + hlen, off + total, proto, more, t);
+}
+
+function parseIpv6(pkt: usize, off: u32, len: u32, t: usize): u32 {
+  let avail = len - off;
+  if (avail < 40) return REASON_TRUNCATED_IPV6;
+  let ip = pkt + off;
+  if ((<u32>load<u8>(ip) >> 4) != 6) return REASON_BAD_VERSION;
+  let payload = be16(ip + 4);
+  if (payload > avail - 40) return REASON_BAD_PAYLOAD_LENGTH;
+  let end = off + 40 + payload;
+  store<u8>(t, 6, T_FAMILY);
+  for (let i: u32 = 0; i < 4; i++) {
+    store<u32>(t + T_SRC + (i << 2), be32(ip + 8 + (i << 2)));
+    store<u32>(t + T_DST + (i << 2), be32(ip + 24 + (i << 2)));
+  }
+  let nh = <u32>load<u8>(ip, 6);
+  let p = off + 40;
+  let count: u32 = 0;
+  let more = false;
+  let frag = FRAG_NONE;
+  // Walk the extension header chain: hop-by-hop (0), routing (43),
+  // fragment (44), destination options (60), authentication header (51).
+  while (nh == 0 || nh == 43 || nh == 44 || nh == 60 || nh == 51) {
+    if (++count > <u32>MAX_IPV6_EXTENSIONS) return REASON_BAD_EXTENSION_HEADER;
+    if (end - p < 8) return REASON_BAD_EXTENSION_HEADER;
+    let h = pkt + p;
+    let next = <u32>load<u8>(h);
+    let hlen: u32;
+    if (nh == 44) {
+      hlen = 8;
+      let fo = be16(h + 2);
+      let fragOffset = fo >> 3;
+      more = (fo & 1) != 0;
+      if (fragOffset != 0) {
+        frag = FRAG_LATER;
+      } else if (more) {
+        frag = FRAG_FIRST;
+      }
+    } else if (nh == 51) {
+      hlen = (<u32>load<u8>(h, 1) + 2) << 2;
+    } else {
+      hlen = (<u32>load<u8>(h, 1) + 1) << 3;
+    }
+    if (hlen > end - p) return REASON_BAD_EXTENSION_HEADER;
+    p += hlen;
+    nh = next;
+    if (frag == FRAG_LATER) break;
+  }
+  store<u8>(t, <u8>nh, T_PROTO);
+  store<u8>(t, <u8>frag, T_FRAG);
+  if (frag == FRAG_LATER) {
+    if (nh == 6 && (be16(pkt + p - 6) >> 3) == 1) return REASON_FRAGMENT_OVERLAP;
+    return REASON_OK;
+  }
+  return parseL4(pkt, p, end, nh, more, t);
+}
+
+// The layer-4 header at [p, end). `first` is true for a first fragment, which
+// must still hold what the rules test (RFC 1858), but may lack the rest.
+function parseL4(pkt: usize, p: u32, end: u32, proto: u32, first: bool, t: usize): u32 {
+  let avail = end - p;
+  let h = pkt + p;
+  store<u32>(t, p, T_L4_OFFSET);
+  if (proto == 6) {
+    if (avail < 14) return first ? REASON_TINY_FRAGMENT : REASON_TRUNCATED_L4;
+    if (!first) {
+      if (avail < 20) return REASON_TRUNCATED_L4;
+      let doff = (<u32>load<u8>(h, 12) >> 4) << 2;
+      if (doff < 20 || doff > avail) return REASON_BAD_TCP_OFFSET;
+    }
+    store<u16>(t, <u16>be16(h), T_SPORT);
+    store<u16>(t, <u16>be16(h + 2), T_DPORT);
+    store<u8>(t, load<u8>(h, 13) & 0x3f, T_TCP_FLAGS);
+    store<u8>(t, HAS_PORTS | HAS_TCP_FLAGS, T_HAS);
+  } else if (proto == 17 || proto == 136) {
+    if (avail < 8) return first ? REASON_TINY_FRAGMENT : REASON_TRUNCATED_L4;
+    store<u16>(t, <u16>be16(h), T_SPORT);
+    store<u16>(t, <u16>be16(h + 2), T_DPORT);
+    store<u8>(t, HAS_PORTS, T_HAS);
+  } else if (proto == 132) {
+    if (avail < 12) return first ? REASON_TINY_FRAGMENT : REASON_TRUNCATED_L4;
+    store<u16>(t, <u16>be16(h), T_SPORT);
+    store<u16>(t, <u16>be16(h + 2), T_DPORT);
+    store<u8>(t, HAS_PORTS, T_HAS);
+  } else if (proto == 1 || proto == 58) {
+    if (first) {
+      if (avail < 4) return REASON_TINY_FRAGMENT;
+    } else if (avail < 8) {
+      return REASON_TRUNCATED_L4;
+    }
+    store<u8>(t, load<u8>(h), T_ICMP_TYPE);
+    store<u8>(t, load<u8>(h, 1), T_ICMP_CODE);
+    store<u8>(t, HAS_ICMP, T_HAS);
+  }
+  return REASON_OK;
+}
+
+export const PARSE_TUPLE_SIZE: i32 = TUPLE_SIZE;
