@@ -8,7 +8,7 @@ import {
   BINDING_SIZE, BIND_INPUT, BIND_OUTPUT, NO_RULESET, RULE_SIZE, R_ACTION, R_MARKS,
   DESC_SIZE, D_OFFSET, D_LENGTH, D_IF_IN, D_IF_OUT, D_DIR, D_LINK, D_MINUTE, D_DOW, D_DAY, D_MONTH,
   TUPLE_SIZE, T_DIR, T_IF_IN, T_IF_OUT, T_REASON, T_MINUTE, T_DOW, T_DAY, T_MONTH, T_LENGTH,
-  RESULT_SIZE, RES_RULE, RES_VERDICT, RES_REASON, RES_STAGE, RES_MARKS, RES_INPUT_RULE, RES_OUTPUT_RULE,
+  RESULT_SIZE, RES_RULE, RES_MONITOR_RULE, HDR_MONITOR_RULESET, RES_VERDICT, RES_REASON, RES_STAGE, RES_MARKS, RES_INPUT_RULE, RES_OUTPUT_RULE,
   VERDICT_PERMIT, VERDICT_DENY, STAGE_INPUT, STAGE_OUTPUT, STAGE_NONE, DIR_OTHER,
   REASON_MATCHED, REASON_DEFAULT, REASON_NO_FILTER, REASON_NO_PROGRAM, REASON_OK,
   LOAD_OK, LOAD_TOO_LARGE,
@@ -191,6 +191,7 @@ export function classifyTupleRange(first: u32, count: u32): u32 {
 
 // @ts-ignore: decorator
 @inline function writeResult(res: usize, rule: i32, verdict: u32, reason: u32, stage: u32, marks: u32, inRule: i32, outRule: i32): void {
+  store<i32>(res, -1, RES_MONITOR_RULE);
   store<i32>(res, rule, RES_RULE);
   store<u8>(res, <u8>verdict, RES_VERDICT);
   store<u8>(res, <u8>reason, RES_REASON);
@@ -228,6 +229,23 @@ function classifyOne(p: usize, t: usize, res: usize): void {
     writeResult(res, -1, VERDICT_DENY, reason, STAGE_NONE, 0, -1, -1);
     return;
   }
+  decide(p, t, res);
+  let mon = <u32>load<u16>(p, HDR_MONITOR_RULESET);
+  if (mon != NO_RULESET) {
+    let rs = p + load<u32>(p, HDR_RULESETS_OFFSET) + <usize>mon * RULESET_SIZE;
+    let idx = firstMatch(p + load<u32>(p, HDR_RULES_OFFSET), load<u32>(rs, RS_FIRST_RULE), load<u32>(rs, RS_RULE_COUNT), t);
+    store<i32>(res, idx, RES_MONITOR_RULE);
+    if (idx >= 0) {
+      let c = counters.ptr + <usize>idx * 16;
+      store<u64>(c, load<u64>(c) + 1);
+      store<u64>(c, load<u64>(c, 8) + <u64>load<u32>(t, T_LENGTH), 8);
+    }
+  }
+}
+
+// The deciding stages: input ruleset of the ingress interface, then output
+// ruleset of the egress interface; the first deny ends it.
+function decide(p: usize, t: usize, res: usize): void {
   let ifaces = <u32>load<u16>(p, HDR_IFACE_COUNT);
   let bind = p + load<u32>(p, HDR_BINDINGS_OFFSET);
   let ifIn = <u32>load<u8>(t, T_IF_IN);

@@ -39,7 +39,10 @@
 //  36  u16 ifaceCount
 //  38  u16 flags            (reserved, 0)
 //  40  u32 checksum         FNV-1a 32 over bytes [PROGRAM_HEADER_SIZE, totalLength)
-//  44..63 reserved, 0
+//  44  u16 monitorRuleset   NO_RULESET, or a ruleset whose first matching rule
+//                           marks the packet for logging without deciding it
+//                           (Windows CE's LOG rules)
+//  46..63 reserved, 0
 export const PROGRAM_MAGIC = 0x504c4350;
 export const PROGRAM_VERSION = 1;
 export const PROGRAM_HEADER_SIZE = 64;
@@ -56,6 +59,7 @@ export const HDR_TOTAL_LENGTH = 32;
 export const HDR_IFACE_COUNT = 36;
 export const HDR_FLAGS = 38;
 export const HDR_CHECKSUM = 40;
+export const HDR_MONITOR_RULESET = 44;
 export const MAX_RULES = 4194304;
 export const MAX_RULESETS = 65534;
 export const MAX_IFACES = 254;
@@ -308,7 +312,9 @@ export const HAS_TCP_FLAGS = 4;
 //   7  u8  marks         MARK_* of the deciding rule
 //   8  i32 inputRule     rule matched in the input stage, -1 if none
 //  12  i32 outputRule    rule matched in the output stage, -1 if none
-export const RESULT_SIZE = 16;
+//  16  i32 monitorRule   first matching rule of the monitor ruleset, -1 if none
+//  20..31 reserved
+export const RESULT_SIZE = 32;
 export const RES_RULE = 0;
 export const RES_VERDICT = 4;
 export const RES_REASON = 5;
@@ -316,6 +322,7 @@ export const RES_STAGE = 6;
 export const RES_MARKS = 7;
 export const RES_INPUT_RULE = 8;
 export const RES_OUTPUT_RULE = 12;
+export const RES_MONITOR_RULE = 16;
 
 export const VERDICT_PERMIT = 0;
 export const VERDICT_DENY = 1;

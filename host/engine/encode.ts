@@ -36,6 +36,7 @@ export function encodePolicy(p: Policy): Uint8Array {
   dv.setUint32(L.HDR_RULES_OFFSET, rOff, true);
   dv.setUint32(L.HDR_TOTAL_LENGTH, total, true);
   dv.setUint16(L.HDR_IFACE_COUNT, p.interfaces.length, true);
+  dv.setUint16(L.HDR_MONITOR_RULESET, p.monitor ?? L.NO_RULESET, true);
 
   let first = 0;
   p.rulesets.forEach((rs, i) => {

@@ -13,6 +13,7 @@ export interface Decision {
   stage: "input" | "output" | "none";
   inputRule: number;
   outputRule: number;
+  monitorRule: number; // first matching rule of the monitor ruleset (log only), -1 if none
 }
 
 function inPrefix(words: number[], len: number, addr: number[]): boolean {
@@ -109,11 +110,27 @@ export class ReferenceEngine {
     return { rule, verdict: m.dir === L.DIR_INBOUND ? d.inbound : m.dir === L.DIR_OUTBOUND ? d.outbound : d.other };
   }
 
-  /** The whole pipeline: input ruleset of the ingress interface, then output ruleset of the egress one. */
+  /**
+   * The whole pipeline: input ruleset of the ingress interface, then output
+   * ruleset of the egress one; then the monitor ruleset, which only marks.
+   */
   classify(h: PacketHeader, m: PacketMeta): Decision {
     if (h.reason !== L.REASON_OK) {
-      return { verdict: "deny", rule: -1, reason: h.reason, stage: "none", inputRule: -1, outputRule: -1 };
+      return { verdict: "deny", rule: -1, reason: h.reason, stage: "none", inputRule: -1, outputRule: -1, monitorRule: -1 };
     }
+    const d = this.decide(h, m);
+    const mon = this.policy.monitor ?? null;
+    if (mon !== null) {
+      d.monitorRule = this.firstMatch(mon, h, m);
+      if (d.monitorRule >= 0) {
+        this.counters[d.monitorRule].packets++;
+        this.counters[d.monitorRule].bytes += h.length;
+      }
+    }
+    return d;
+  }
+
+  private decide(h: PacketHeader, m: PacketMeta): Decision {
     const inRs = this.policy.input[m.ifIn] ?? null;
     const outRs = this.policy.output[m.ifOut] ?? null;
     let inputRule = -1;
@@ -121,13 +138,13 @@ export class ReferenceEngine {
       const s = this.stage(inRs, h, m);
       inputRule = s.rule;
       if (s.verdict === "deny" || outRs === null) {
-        return { verdict: s.verdict, rule: s.rule, reason: s.rule >= 0 ? L.REASON_MATCHED : L.REASON_DEFAULT, stage: "input", inputRule, outputRule: -1 };
+        return { verdict: s.verdict, rule: s.rule, reason: s.rule >= 0 ? L.REASON_MATCHED : L.REASON_DEFAULT, stage: "input", inputRule, outputRule: -1, monitorRule: -1 };
       }
     }
     if (outRs !== null) {
       const s = this.stage(outRs, h, m);
-      return { verdict: s.verdict, rule: s.rule, reason: s.rule >= 0 ? L.REASON_MATCHED : L.REASON_DEFAULT, stage: "output", inputRule, outputRule: s.rule };
+      return { verdict: s.verdict, rule: s.rule, reason: s.rule >= 0 ? L.REASON_MATCHED : L.REASON_DEFAULT, stage: "output", inputRule, outputRule: s.rule, monitorRule: -1 };
     }
-    return { verdict: "permit", rule: -1, reason: L.REASON_NO_FILTER, stage: "none", inputRule: -1, outputRule: -1 };
+    return { verdict: "permit", rule: -1, reason: L.REASON_NO_FILTER, stage: "none", inputRule: -1, outputRule: -1, monitorRule: -1 };
   }
 }

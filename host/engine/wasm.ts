@@ -15,6 +15,7 @@ export interface WasmResult {
   marks: number;
   inputRule: number;
   outputRule: number;
+  monitorRule: number;
 }
 
 export interface FrameInput {
@@ -187,6 +188,7 @@ export class WasmEngine {
         marks: dv.getUint8(o + L.RES_MARKS),
         inputRule: dv.getInt32(o + L.RES_INPUT_RULE, true),
         outputRule: dv.getInt32(o + L.RES_OUTPUT_RULE, true),
+        monitorRule: dv.getInt32(o + L.RES_MONITOR_RULE, true),
       });
     }
     return out;

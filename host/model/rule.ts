@@ -80,6 +80,8 @@ export interface Policy {
   rulesets: Ruleset[];
   input: (number | null)[]; // per interface id: ruleset index
   output: (number | null)[];
+  /** A ruleset consulted for every packet only to mark it for logging (never decides); null = none. */
+  monitor?: number | null;
 }
 
 export const TCP_FLAG_BITS: Record<string, number> = { F: 1, S: 2, R: 4, P: 8, A: 16, U: 32 };

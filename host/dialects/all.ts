@@ -1,0 +1,7 @@
+// Registers every dialect front end. Import this once (the CLI does).
+import { registerDialect } from "./registry.ts";
+
+// Each dialect adds one line here.
+export function registerAllDialects(): void {
+  void registerDialect;
+}

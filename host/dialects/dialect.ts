@@ -1,0 +1,35 @@
+// What every dialect front end provides. A dialect turns its config files
+// into the vendor-neutral Policy (host/model/rule.ts), with diagnostics that
+// carry file:line:col, and prints its canonical form back.
+import type { Appliance } from "../model/appliance.ts";
+import type { Diagnostic } from "../model/diagnostic.ts";
+import type { Policy } from "../model/rule.ts";
+
+export type DialectName = "portmaster" | "wince" | "winfw" | "instagate" | "classbench";
+
+export interface SourceFile {
+  path: string; // as given on the command line; diagnostics use it
+  text: string; // decoded text (UTF-8, or UTF-16LE when the file has that BOM)
+}
+
+export interface LoadOptions {
+  appliance: Appliance;
+  strict: boolean; // --strict: warnings the dialect marks as conflicts become errors
+  /** Dialect options from the command line, e.g. {"profile": "domain"} for winfw. */
+  options: Record<string, string>;
+}
+
+export interface LoadResult {
+  /** null when the files could not be understood at all; with errors it must not be loaded. */
+  policy: Policy | null;
+  diagnostics: Diagnostic[];
+}
+
+export interface Dialect {
+  name: DialectName;
+  /** How sure are we that this text is in this dialect? 0 = not at all, 1 = certain. */
+  detect(text: string): number;
+  load(files: SourceFile[], opts: LoadOptions): LoadResult;
+  /** The canonical form: the rules printed back in the dialect's syntax, each with its provenance. */
+  show(result: LoadResult, opts: LoadOptions): string;
+}
