@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -437,4 +438,51 @@ describe("tcpdump interoperability", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+// ---------------------------------------------------------------- robustness
+
+
+describe("readCapture never throws", () => {
+  const w = new PcapWriter();
+  [f1, f2, f3].forEach((f, i) => w.add(BigInt(i) * 1000n, f));
+  const pcap = w.toBuffer();
+  const pcapng = handPcapng(true).buf;
+
+  const pcapBounds = [24, 24 + 16 + f1.length, 24 + 32 + f1.length + f2.length];
+  const ngBounds = handPcapng(true).offsets.slice(1); // a file cut at any block boundary is complete
+
+  for (const [name, file, bounds] of [["pcap", pcap, pcapBounds], ["pcapng", pcapng, ngBounds]] as const) {
+    const good = readCapture(file).packets;
+
+    it(`${name}: any truncation yields a prefix of the packets, and an error unless cut at a boundary`, () => {
+      for (let cut = 0; cut < file.length; cut++) {
+        const c = readCapture(file.subarray(0, cut));
+        expect(c.packets.length).toBeLessThan(good.length);
+        c.packets.forEach((p, i) => expect(hex(p.data)).toBe(hex(good[i].data)));
+        if (bounds.includes(cut)) {
+          expect(c.error, `cut ${cut}`).toBeNull();
+        } else {
+          expect(c.error, `cut ${cut}`).not.toBeNull();
+          expect(c.error!.offset).toBeLessThanOrEqual(cut);
+          // the error points at the start of the record/block the cut falls into
+          expect(c.error!.offset).toBe(cut < bounds[0] ? 0 : Math.max(...bounds.filter((b) => b < cut)));
+        }
+      }
+    });
+
+    it(`${name}: random byte corruption never throws`, () => {
+      fc.assert(
+        fc.property(fc.array(fc.tuple(fc.nat(file.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), (edits) => {
+          const bad = file.slice();
+          for (const [i, v] of edits) bad[i] = v;
+          const c = readCapture(bad);
+          expect(Array.isArray(c.packets)).toBe(true);
+          if (c.error) expect(c.error.offset).toBeGreaterThanOrEqual(0);
+          if (c.error) expect(c.error.offset).toBeLessThan(bad.length);
+        }),
+        { numRuns: 500 },
+      );
+    });
+  }
 });
