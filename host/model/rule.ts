@@ -126,3 +126,20 @@ export function totalRules(p: Policy): number {
 export function allRules(p: Policy): Rule[] {
   return p.rulesets.flatMap((rs) => rs.rules);
 }
+
+/** The rule at a global index, and the ruleset it belongs to. */
+export function ruleAt(p: Policy, index: number): { rule: Rule; ruleset: Ruleset; rulesetIndex: number; position: number } | null {
+  let i = index;
+  if (i < 0) return null;
+  for (let k = 0; k < p.rulesets.length; k++) {
+    const rs = p.rulesets[k];
+    if (i < rs.rules.length) return { rule: rs.rules[i], ruleset: rs, rulesetIndex: k, position: i };
+    i -= rs.rules.length;
+  }
+  return null;
+}
+
+/** "rules.cfg:12" */
+export function whereFrom(o: Provenance): string {
+  return `${o.file}:${o.line}`;
+}

@@ -1,0 +1,52 @@
+// Steps several commands share: the appliance, the configuration with its
+// diagnostics, and the compiled program.
+import type { IO } from "./io.ts";
+import { UsageError, dialectOptions } from "./args.ts";
+import { loadAppliance, ApplianceError, type Appliance } from "../model/appliance.ts";
+import { loadConfig, type LoadedConfig } from "../config/load.ts";
+import { type Diagnostic, formatDiagnostic, hasErrors, sortDiagnostics } from "../model/diagnostic.ts";
+import { encodePolicy, EncodeError } from "../engine/encode.ts";
+import type { LoadOptions } from "../dialects/dialect.ts";
+
+export interface Loaded {
+  appliance: Appliance;
+  config: LoadedConfig;
+  opts: LoadOptions;
+  program: Uint8Array | null;
+  diagnostics: Diagnostic[];
+  ok: boolean; // no errors (and, with --strict, no warnings)
+}
+
+export function applianceFrom(values: Record<string, any>): Appliance {
+  try {
+    return loadAppliance(values.appliance);
+  } catch (e) {
+    if (e instanceof ApplianceError) throw new UsageError(`bad appliance description: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Load, check and compile the configuration named by the positionals. */
+export function loadAll(paths: string[], values: Record<string, any>): Loaded {
+  if (paths.length === 0) throw new UsageError("no configuration files given");
+  const appliance = applianceFrom(values);
+  const opts: LoadOptions = { appliance, strict: Boolean(values.strict), options: dialectOptions(values) };
+  const config = loadConfig(paths, opts, values.dialect);
+  const diagnostics = [...config.diagnostics];
+  let program: Uint8Array | null = null;
+  if (config.policy && !hasErrors(diagnostics)) {
+    try {
+      program = encodePolicy(config.policy);
+    } catch (e) {
+      if (!(e instanceof EncodeError)) throw e;
+      diagnostics.push({ file: paths[0], line: 1, column: 1, severity: "error", code: "ENC001", message: e.message });
+    }
+  }
+  const sorted = sortDiagnostics(diagnostics);
+  const ok = program !== null && !hasErrors(sorted) && !(opts.strict && sorted.length > 0);
+  return { appliance, config, opts, program, diagnostics: sorted, ok };
+}
+
+export function printDiagnostics(io: IO, ds: Diagnostic[]): void {
+  for (const d of ds) io.err(formatDiagnostic(d) + "\n");
+}

@@ -1,0 +1,56 @@
+// `portcullis`: the command line (../shared/notes/cli.md is the contract).
+import { type IO, processIO } from "./io.ts";
+import { UsageError } from "./args.ts";
+import { checkCommand } from "./check.ts";
+import { showCommand } from "./show.ts";
+import { explainCommand } from "./explain.ts";
+import { classifyCommand } from "./classify.ts";
+import { disasmCommand } from "./disasm.ts";
+
+export const USAGE = `usage: portcullis COMMAND ...
+
+  check    CONFIG... [--strict] [--json]                 parse and lint the rules
+  show     CONFIG... [-v] [--pcap IN]                    the rules in canonical form, with provenance
+  explain  CONFIG... --packet 'SPEC' [--json]            which rule decides one packet
+  replay   CONFIG... --pcap IN [--pass OUT] [--drop OUT] [--in IF] [--out IF] [--loghost H:P] [--json]
+  classify --classbench RULES TRACE [--engine wasm|reference] [--repeat N] [--quiet]
+  disasm   CONFIG...                                     the compiled rule program, decoded
+  run      CONFIG... --port NAME=LISTEN_HOST:PORT/PEER_HOST:PORT ...
+
+common options: --appliance FILE  --dialect portmaster|wince|winfw|instagate  --profile NAME  --set KEY=VALUE
+packet SPEC: PROTO SRC[:PORT] > DST[:PORT] [in=IF] [out=IF] [flags=SA] [type=8] [code=0] [frag=none|first|later] [time=...]
+`;
+
+type Command = (argv: string[], io: IO) => Promise<number> | number;
+
+const commands: Record<string, () => Promise<Command>> = {
+  check: async () => checkCommand,
+  show: async () => showCommand,
+  explain: async () => explainCommand,
+  classify: async () => classifyCommand,
+  disasm: async () => disasmCommand,
+  replay: async () => (await import("./replay.ts")).replayCommand,
+  run: async () => (await import("../runtime/run.ts")).runCommand,
+};
+
+export async function main(argv: string[], io: IO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    io.out(USAGE);
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    io.err(`portcullis: unknown command "${name}"\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await (await load())(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`portcullis ${name}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

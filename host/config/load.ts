@@ -1,0 +1,59 @@
+// Loading a configuration: read the files, decode them, pick the dialect
+// (from the content, or --dialect), and run the dialect's front end.
+import { readFileSync } from "node:fs";
+import type { Dialect, LoadOptions, LoadResult, SourceFile } from "../dialects/dialect.ts";
+import { detectDialect, dialectNamed, knownDialects } from "../dialects/registry.ts";
+import { registerAllDialects } from "../dialects/all.ts";
+import type { Diagnostic } from "../model/diagnostic.ts";
+
+export interface LoadedConfig extends LoadResult {
+  dialect: Dialect | null;
+  files: SourceFile[];
+}
+
+/** Decode a config file: UTF-16LE or UTF-16BE with a BOM (regedit's default), else UTF-8. */
+export function decodeText(buf: Uint8Array): string {
+  if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return new TextDecoder("utf-16le").decode(buf.subarray(2));
+  if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) return new TextDecoder("utf-16be").decode(buf.subarray(2));
+  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return new TextDecoder().decode(buf.subarray(3));
+  return new TextDecoder().decode(buf);
+}
+
+function fileError(path: string, code: string, message: string): Diagnostic {
+  return { file: path, line: 1, column: 1, severity: "error", code, message };
+}
+
+export function loadConfig(paths: string[], opts: LoadOptions, forced?: string): LoadedConfig {
+  registerAllDialects();
+  const files: SourceFile[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const path of paths) {
+    try {
+      files.push({ path, text: decodeText(readFileSync(path)) });
+    } catch (e) {
+      diagnostics.push(fileError(path, "CFG001", `cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
+    }
+  }
+  if (diagnostics.length) return { policy: null, diagnostics, dialect: null, files };
+  let dialect: Dialect | undefined;
+  if (forced) {
+    dialect = dialectNamed(forced);
+    if (!dialect) {
+      return { policy: null, diagnostics: [fileError(paths[0] ?? "-", "CFG002", `unknown dialect "${forced}" (known: ${knownDialects().join(", ")})`)], dialect: null, files };
+    }
+  } else {
+    for (const f of files) {
+      const d = detectDialect(f.text);
+      if (!d) {
+        diagnostics.push(fileError(f.path, "CFG003", `cannot tell the dialect of this file; use --dialect ${knownDialects().join("|")}`));
+      } else if (dialect && d !== dialect) {
+        diagnostics.push(fileError(f.path, "CFG004", `this file looks like ${d.name} but ${files[0].path} is ${dialect.name}; one configuration uses one dialect`));
+      } else {
+        dialect = d;
+      }
+    }
+    if (diagnostics.length || !dialect) return { policy: null, diagnostics, dialect: null, files };
+  }
+  const res = dialect.load(files, opts);
+  return { ...res, dialect, files };
+}
