@@ -1,93 +1,47 @@
-// Checks the malformed/wellformed corpus against its manifests, using a small
-// reference classifier written from the drop-reason definitions. This proves
-// each malformed frame has exactly the defect its manifest names (every check
-// before it passes), and that the committed files match the generator.
-import { describe, expect, it } from "vitest";
+// The malformed and wellformed packet corpus, through BOTH engines: the
+// WebAssembly parser and matcher, and the TypeScript reference parser and
+// matcher. Each malformed frame must be dropped with exactly the reason its
+// manifest names; each wellformed frame must parse to its manifest entry.
+// Also: the committed files match their generator.
+import { describe, expect, it, beforeAll } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { malformed, wellformed, type ExpectedParse } from "./corpus/make-malformed.ts";
-import { formatIp } from "../host/packet/build.ts";
+import { WasmEngine } from "../host/engine/wasm.ts";
+import { ReferenceEngine } from "../host/engine/reference.ts";
+import { parsePacketReference } from "../host/engine/parse-packet.ts";
+import { encodePolicy } from "../host/engine/encode.ts";
+import { REASON_NAMES } from "../host/engine/reasons.ts";
+import { formatAddress } from "../host/model/addr.ts";
+import { anyRule, type Policy } from "../host/model/rule.ts";
+import type { PacketHeader } from "../host/engine/header.ts";
+import { DEFAULT_META } from "../host/engine/header.ts";
 
 const root = join(import.meta.dirname, "corpus");
-const u16 = (b: Uint8Array, o: number) => (b[o] << 8) | b[o + 1];
-const EXT = new Set([0, 43, 44, 60]);
 
-type Result = { drop: string } | { parse: ExpectedParse };
+// A policy that permits everything by rule: a malformed packet must still be dropped.
+const PERMIT_ALL: Policy = {
+  dialect: "test", interfaces: ["lan", "wan"], input: [0, 0], output: [null, null],
+  rulesets: [{ name: "all", rules: [anyRule("permit", { dialect: "test", file: "t", line: 1, column: 1, text: "permit all" })], defaults: { inbound: "permit", outbound: "permit", other: "permit" }, stateful: false }],
+};
 
-function classify(f: Uint8Array): Result {
-  const drop = (r: string): Result => ({ drop: r });
-  if (f.length < 14) return drop("truncated-ethernet");
-  let off = 12;
-  let et = u16(f, off);
-  while (et === 0x8100 || et === 0x88a8) {
-    if (off + 6 > f.length) return drop("truncated-ethernet");
-    off += 4;
-    et = u16(f, off);
-  }
-  const ip = f.subarray(off + 2);
-  let family: 4 | 6, proto: number, l4: Uint8Array, src: string, dst: string;
-  let fragOff = 0, mf = false;
-  if (et === 0x0800) {
-    if (ip.length < 20) return drop("truncated-ipv4");
-    if (ip[0] >> 4 !== 4) return drop("bad-version");
-    const ihl = (ip[0] & 15) * 4;
-    if (ihl < 20 || ihl > ip.length) return drop("bad-ihl");
-    const tot = u16(ip, 2);
-    if (tot < ihl || tot > ip.length) return drop("bad-total-length");
-    family = 4;
-    proto = ip[9];
-    fragOff = u16(ip, 6) & 0x1fff;
-    mf = (u16(ip, 6) & 0x2000) !== 0;
-    src = formatIp(ip.subarray(12, 16));
-    dst = formatIp(ip.subarray(16, 20));
-    l4 = ip.subarray(ihl, tot);
-  } else if (et === 0x86dd) {
-    if (ip.length < 40) return drop("truncated-ipv6");
-    if (ip[0] >> 4 !== 6) return drop("bad-version");
-    const end = 40 + u16(ip, 4);
-    if (end > ip.length) return drop("bad-payload-length");
-    family = 6;
-    src = formatIp(ip.subarray(8, 24));
-    dst = formatIp(ip.subarray(24, 40));
-    let next = ip[6], p = 40, count = 0;
-    while (EXT.has(next)) {
-      if (++count > 8) return drop("bad-extension-header");
-      const need = next === 44 ? 8 : 2;
-      if (p + need > end) return drop("bad-extension-header");
-      const len = next === 44 ? 8 : (ip[p + 1] + 1) * 8;
-      if (p + len > end) return drop("bad-extension-header");
-      if (next === 44) { fragOff = u16(ip, p + 2) >> 3; mf = (ip[p + 3] & 1) !== 0; }
-      next = ip[p];
-      p += len;
-    }
-    proto = next;
-    l4 = ip.subarray(p, end);
-  } else {
-    return drop("not-ip");
-  }
-  const isIcmp = proto === 1 || proto === 58;
-  const frag: ExpectedParse["frag"] = fragOff > 0 ? "later" : mf ? "first" : "none";
-  if (frag === "first") {
-    if ((proto === 6 && l4.length < 14) || (proto === 17 && l4.length < 8) || (isIcmp && l4.length < 4)) return drop("tiny-fragment");
-  }
-  if (fragOff === 1 && proto === 6) return drop("fragment-overlap");
-  if (frag === "none") {
-    if ((proto === 6 && l4.length < 20) || (proto === 17 && l4.length < 8) || (isIcmp && l4.length < 8)) return drop("truncated-l4");
-  }
-  const out: ExpectedParse = { family, proto, src, dst, frag };
-  if (frag !== "later") {
-    if (proto === 6) {
-      const doff = (l4[12] >> 4) * 4;
-      if (doff < 20 || (frag === "none" && doff > l4.length)) return drop("bad-tcp-offset");
-      Object.assign(out, { sport: u16(l4, 0), dport: u16(l4, 2), tcpFlags: l4[13] });
-    } else if (proto === 17) {
-      Object.assign(out, { sport: u16(l4, 0), dport: u16(l4, 2) });
-    } else if (isIcmp) {
-      Object.assign(out, { icmpType: l4[0], icmpCode: l4[1] });
-    }
-  }
-  return { parse: out };
+function asExpected(h: PacketHeader): ExpectedParse {
+  const out: ExpectedParse = {
+    family: h.family, proto: h.proto,
+    src: formatAddress({ family: h.family, words: h.src }), dst: formatAddress({ family: h.family, words: h.dst }),
+    frag: h.frag,
+  } as ExpectedParse;
+  if (h.sport !== null) Object.assign(out, { sport: h.sport, dport: h.dport });
+  if (h.tcpFlags !== null) Object.assign(out, { tcpFlags: h.tcpFlags });
+  if (h.icmpType !== null) Object.assign(out, { icmpType: h.icmpType, icmpCode: h.icmpCode });
+  return out;
 }
+
+let wasm: WasmEngine;
+beforeAll(async () => {
+  wasm = await WasmEngine.create();
+  wasm.load(encodePolicy(PERMIT_ALL));
+});
 
 function loadDir(dir: string) {
   const manifest = JSON.parse(readFileSync(join(root, dir, "manifest.json"), "utf8")) as Record<string, unknown>;
@@ -119,11 +73,18 @@ describe("malformed corpus", () => {
     expect(malformed().length).toBe(files.length);
   });
 
-  it("every frame has exactly the named defect (reference classifier)", () => {
-    for (const f of files) {
-      const got = classify(new Uint8Array(readFileSync(join(root, "malformed", f))));
-      expect(got, f).toEqual({ drop: manifest[f] });
-    }
+  it("both engines drop every frame with exactly the named reason", () => {
+    const frames = files.map((f) => new Uint8Array(readFileSync(join(root, "malformed", f))));
+    const wasmResults = wasm.classifyFrames(frames.map((data) => ({ data, meta: DEFAULT_META })));
+    const ref = new ReferenceEngine(PERMIT_ALL);
+    files.forEach((f, i) => {
+      const h = parsePacketReference(frames[i]);
+      expect(REASON_NAMES[h.reason], `reference parser: ${f}`).toBe(manifest[f]);
+      const r = ref.classify(h, DEFAULT_META);
+      expect({ verdict: r.verdict, reason: REASON_NAMES[r.reason] }, `reference: ${f}`).toEqual({ verdict: "deny", reason: manifest[f] });
+      const w = wasmResults[i];
+      expect({ verdict: w.verdict, reason: REASON_NAMES[w.reason], rule: w.rule }, `wasm: ${f}`).toEqual({ verdict: "deny", reason: manifest[f], rule: -1 });
+    });
   });
 
   it("IP-independent reasons have IPv4 and IPv6 variants, and some have VLAN variants", () => {
@@ -147,11 +108,18 @@ describe("wellformed corpus", () => {
     }
   });
 
-  it("every frame parses to its manifest entry (reference classifier)", () => {
-    for (const f of files) {
-      const got = classify(new Uint8Array(readFileSync(join(root, "wellformed", f))));
-      expect(got, f).toEqual({ parse: manifest[f] });
-    }
+  it("both parsers give every frame its manifest entry, and both engines permit it by rule", () => {
+    const frames = files.map((f) => new Uint8Array(readFileSync(join(root, "wellformed", f))));
+    const parsed = wasm.parseFrames(frames.map((data) => ({ data, meta: DEFAULT_META })));
+    const results = wasm.classifyFrames(frames.map((data) => ({ data, meta: DEFAULT_META })));
+    files.forEach((f, i) => {
+      const h = parsePacketReference(frames[i]);
+      expect(h.reason, f).toBe(0);
+      expect(asExpected(h), `reference parser: ${f}`).toEqual(manifest[f]);
+      expect(parsed[i].reason, f).toBe(0);
+      expect(asExpected(parsed[i]), `wasm parser: ${f}`).toEqual(manifest[f]);
+      expect(results[i], f).toMatchObject({ verdict: "permit", rule: 0 });
+    });
     const frags = new Set(Object.values(manifest).map((m) => (m as ExpectedParse).frag));
     expect([...frags].sort()).toEqual(["first", "later", "none"]);
   });
