@@ -1,0 +1,152 @@
+// The batch pipeline shared by `replay`, `explain`-style tools and the live
+// appliance: frames in, verdicts out, through the WebAssembly engine; then
+// what follows from a verdict: per-rule log and notify messages, and ICMP
+// unreachables for denied packets where the dialect sends them.
+import * as L from "../../assembly/layout.ts";
+import { WasmEngine, type WasmResult } from "../engine/wasm.ts";
+import { parsePacketReference } from "../engine/parse-packet.ts";
+import type { PacketHeader } from "../engine/header.ts";
+import { type Policy, type Rule, ruleAt } from "../model/rule.ts";
+import type { Appliance } from "../model/appliance.ts";
+import { packetMeta } from "../model/localtime.ts";
+import { formatAddress } from "../model/addr.ts";
+import { TokenBucket } from "../log/token-bucket.ts";
+import type { PacketEvent } from "../log/packet-event.ts";
+import { pathOf, dirCode, type Path } from "./direction.ts";
+
+export interface Frame {
+  data: Uint8Array;
+  tsNs: bigint;
+  linkType: number; // LINK_ETHERNET or LINK_RAW_IP
+  /** Interfaces the frame crossed; when absent they are inferred from its addresses (replay). */
+  path?: { ifIn: number; ifOut: number };
+}
+
+export interface Outcome extends WasmResult {
+  header: PacketHeader;
+  path: Path;
+  events: PacketEvent[]; // log and notify messages this packet caused
+  unreachable: boolean; // an ICMP unreachable is due (and within the rate limit)
+}
+
+export interface EventSink {
+  (ev: PacketEvent, tsNs: bigint): void;
+}
+
+export interface FirewallOptions {
+  force?: { in?: number; out?: number };
+  onEvent?: EventSink;
+  /** ICMP unreachables per second (token bucket, burst 2x) for denied packets; 0 disables. */
+  unreachableRate?: number;
+}
+
+const ICMP_ERROR_TYPES4 = new Set([3, 4, 5, 11, 12]);
+
+export class Firewall {
+  private unreachables: TokenBucket;
+  unreachablesSuppressed = 0;
+
+  private constructor(
+    readonly engine: WasmEngine,
+    public policy: Policy,
+    readonly appliance: Appliance,
+    readonly opts: FirewallOptions,
+  ) {
+    const rate = opts.unreachableRate ?? 10;
+    this.unreachables = new TokenBucket(Math.max(rate, 0.0001), Math.max(1, rate * 2));
+  }
+
+  static async create(policy: Policy, program: Uint8Array, appliance: Appliance, opts: FirewallOptions = {}): Promise<Firewall> {
+    const engine = await WasmEngine.create();
+    engine.load(program);
+    return new Firewall(engine, policy, appliance, opts);
+  }
+
+  /** Classify a batch of frames in order (state, when it exists, sees them in this order). */
+  process(frames: Frame[]): Outcome[] {
+    const headers = frames.map((f) => parsePacketReference(f.data, f.linkType));
+    const paths = frames.map((f, i) =>
+      f.path ? { ...f.path, dir: dirCode(this.appliance, f.path.ifIn, f.path.ifOut) } : pathOf(this.appliance, headers[i], this.opts.force));
+    const results = this.engine.classifyFrames(frames.map((f, i) => ({
+      data: f.data,
+      linkType: f.linkType,
+      meta: packetMeta(f.tsNs, this.appliance.timezone, paths[i].ifIn, paths[i].ifOut, paths[i].dir),
+    })));
+    return results.map((r, i) => {
+      const o: Outcome = { ...r, header: headers[i], path: paths[i], events: [], unreachable: false };
+      this.follow(o, frames[i].tsNs);
+      return o;
+    });
+  }
+
+  private rule(index: number): Rule | null {
+    return ruleAt(this.policy, index)?.rule ?? null;
+  }
+
+  private follow(o: Outcome, tsNs: bigint): void {
+    const seen = new Set<number>();
+    for (const idx of [o.inputRule, o.outputRule, o.monitorRule]) {
+      if (idx < 0 || seen.has(idx)) continue;
+      seen.add(idx);
+      const at = ruleAt(this.policy, idx);
+      if (!at) continue;
+      for (const kind of ["log", "notify"] as const) {
+        if (!at.rule[kind]) continue;
+        const ev = this.event(kind, idx, o);
+        o.events.push(ev);
+        this.opts.onEvent?.(ev, tsNs);
+      }
+    }
+    if (o.verdict === "deny" && this.policy.unreachables && this.wantsUnreachable(o)) {
+      if (this.unreachables.take(Number(tsNs / 1000000n))) o.unreachable = true;
+      else this.unreachablesSuppressed++;
+    }
+  }
+
+  // No unreachable for malformed packets, for ICMP errors (RFC 1122 4.2.3.9
+  // style: never answer an error with an error), or for broadcast-ish sources.
+  private wantsUnreachable(o: Outcome): boolean {
+    const h = o.header;
+    if (h.reason !== L.REASON_OK) return false;
+    if (h.family === 4 && h.proto === 1 && h.icmpType !== null && ICMP_ERROR_TYPES4.has(h.icmpType)) return false;
+    if (h.family === 6 && h.proto === 58 && h.icmpType !== null && h.icmpType < 128) return false;
+    if (h.family === 4 && (h.src[0] === 0 || h.src[0] === 0xffffffff || h.src[0] >>> 28 === 14)) return false;
+    return h.frag !== "later";
+  }
+
+  event(kind: "log" | "notify", index: number, o: Outcome): PacketEvent {
+    const at = ruleAt(this.policy, index)!;
+    const h = o.header;
+    const ruleNumber = /rule (\d+)$/.exec(at.rule.origin.label ?? "");
+    const decidedHere = index === o.rule;
+    return {
+      kind,
+      ruleset: at.ruleset.name,
+      rule: ruleNumber ? Number(ruleNumber[1]) : null,
+      ruleIndex: index,
+      file: at.rule.origin.file,
+      line: at.rule.origin.line,
+      // A monitor (log-only) rule reports the packet's final verdict; a deciding rule its own action.
+      action: decidedHere || index === o.monitorRule ? o.verdict : at.rule.action,
+      proto: h.proto,
+      src: formatAddress({ family: h.family, words: h.src }),
+      dst: formatAddress({ family: h.family, words: h.dst }),
+      ...(h.sport !== null ? { sport: h.sport, dport: h.dport! } : {}),
+      ...(h.icmpType !== null ? { icmpType: h.icmpType, icmpCode: h.icmpCode! } : {}),
+      iface: this.appliance.interfaces[o.path.ifIn]?.name,
+      length: h.length,
+    };
+  }
+
+  counters() {
+    return this.engine.counters();
+  }
+
+  defaultCounters() {
+    return this.engine.defaultCounters();
+  }
+
+  ruleOf(index: number): Rule | null {
+    return this.rule(index);
+  }
+}
