@@ -137,6 +137,7 @@ export function parseDefinition(text: string): { definition: Definition | null; 
     if (star && items.length > 1) err(star.offset, "WF007", "* stands for all networks and must be the whole scope");
   }
 
+  problems.sort((a, b) => a.offset - b.offset);
   if (problems.some((p) => p.severity === "error")) return { definition: null, problems };
   return {
     definition: {
