@@ -200,12 +200,13 @@ export interface RegViewKey {
  * The registry an import of this file into an empty registry would leave:
  * keys and value names are case-insensitive, later values replace earlier
  * ones, `[-KEY]` removes the key and its subkeys written before it, and
- * `"Name"=-` removes the value.
+ * `"Name"=-` removes the value. `normalize` maps a key path to its identity
+ * (lower case by default; a caller may also fold aliases such as HKLM).
  */
-export function registryView(file: RegFile): Map<string, RegViewKey> {
+export function registryView(file: RegFile, normalize: (path: string) => string = (p) => p.toLowerCase()): Map<string, RegViewKey> {
   const view = new Map<string, RegViewKey>();
   for (const k of file.keys) {
-    const lower = k.path.toLowerCase();
+    const lower = normalize(k.path);
     if (k.delete) {
       for (const p of [...view.keys()]) if (p === lower || p.startsWith(lower + "\\")) view.delete(p);
       continue;

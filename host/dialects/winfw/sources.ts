@@ -126,8 +126,7 @@ export function readSources(files: SourceFile[], profile: Profile): Sources {
     regFiles.push(f.path);
     const reg = parseRegedit(f.text);
     for (const p of reg.problems) out.diagnostics.push(diag(f.path, p.line, p.column, "error", `WF${100 + p.id}`, p.message));
-    for (const [path, key] of registryView(reg)) {
-      const k = normalizeKey(path);
+    for (const [k, key] of registryView(reg, normalizeKey)) {
       if (k === mine.policyBase) {
         enabled = readSetting(out, f.path, key, "Enabled") ?? enabled;
         merge = readSetting(out, f.path, key, "AllowUserPrefMerge") ?? merge;
