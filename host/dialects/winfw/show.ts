@@ -41,7 +41,7 @@ export function showWinfw(an: WinfwAnalysis, a: Appliance): string {
     if (ex.open) {
       out.push(`${ex.port}:${ex.transport}:${scopeSummary(ex)}:enabled:${ex.enabled[0].def.name.trim()}`);
       out.push(`  # open; ${ipv6Text(ex, a)}`);
-      if (ex.localsubnet) out.push(`  # localsubnet from ${where(ex.localsubnet)}`);
+      if (ex.localsubnet && ex.enabled.length > 1) out.push(`  # localsubnet from ${where(ex.localsubnet)}`);
       out.push(`  # from ${ex.enabled.map(where).join(", ")}${ex.enabled.length > 1 ? " (scopes combined)" : ""}`);
       if (ex.port === 445 && ex.transport === "TCP") out.push("  # also admits ICMP echo requests (ping) from the same scope");
     } else {
