@@ -82,6 +82,8 @@ export interface Policy {
   output: (number | null)[];
   /** A ruleset consulted for every packet only to mark it for logging (never decides); null = none. */
   monitor?: number | null;
+  /** A denied packet makes the appliance send an ICMP unreachable to its source (PortMaster; rate-limited by the runtime). */
+  unreachables?: boolean;
 }
 
 export const TCP_FLAG_BITS: Record<string, number> = { F: 1, S: 2, R: 4, P: 8, A: 16, U: 32 };
