@@ -50,7 +50,8 @@ export function checkConfig(cfg: PmConfig): Diagnostic[] {
       const by = rules[c.by];
       out.push(c.kind === "redundant"
         ? diag(r.loc, r.numberColumn, "warning", PM.REDUNDANT, `rule ${r.number} of filter "${f.name}" repeats rule ${by.number} (${at(by.loc, r.loc)}); it never decides a packet`)
-        : diag(r.loc, r.numberColumn, "warning", PM.SHADOWED, `rule ${r.number} of filter "${f.name}" is shadowed by rule ${by.number} (${at(by.loc, r.loc)}), which matches every packet it matches; it never decides a packet`));
+        : diag(r.loc, r.numberColumn, "warning", PM.SHADOWED, `rule ${r.number} of filter "${f.name}" is shadowed by rule ${by.number} (${at(by.loc, r.loc)}), which matches every packet it matches; it never decides a packet${
+          by.action === r.action ? " (same action: it can be removed)" : ` (its ${r.action} never takes effect)`}`));
     }
   }
   return out;

@@ -135,7 +135,7 @@ export function parseRuleBody(tokens: Token[], base: Pick<PmRule, "filter" | "nu
           if (r.established) err(t, PM.REPEATED_PART, `"established" given twice`);
           r.established = true;
           if (proto === "udp") {
-            d.warning(line, t.column, PM.ESTABLISHED_UDP, `"established" applies to TCP only; on a udp rule it never matches, so this rule never matches`);
+            d.warning(line, t.column, PM.ESTABLISHED_UDP, `"established" tests TCP flags, which a UDP packet does not carry: this rule never matches`);
           }
           continue;
         }
