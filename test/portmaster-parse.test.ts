@@ -262,6 +262,8 @@ const CASES: [string, string, string[]][] = [
   ["PM022 two protocols", H + "set filter f 1 permit tcp icmp\n", ['t.cfg:3:27: error[PM022]: "icmp": a rule has one protocol part (already tcp)']],
   ["PM022 src twice", H + "set filter f 1 permit tcp src eq 1 src eq 2\n", ['t.cfg:3:36: error[PM022]: "src" port test given twice']],
   ["PM022 established twice", H + "set filter f 1 permit tcp established established\n", ['t.cfg:3:39: error[PM022]: "established" given twice']],
+  ["PM022 icmp type twice", H + "set filter f 1 permit icmp type 3 type 4\n", ['t.cfg:3:35: error[PM022]: "type" given twice']],
+  ["PM001 type without icmp", H + "set filter f 1 permit tcp type 4\n", ['t.cfg:3:27: error[PM001]: "type" belongs right after icmp']],
   ["PM022 notify twice", H + "set filter f 1 deny notify notify\n", ['t.cfg:3:28: error[PM022]: "notify" given twice']],
   ["PM023 no such rule", H + "set filter f 9\n", ['t.cfg:3:14: warning[PM023]: filter "f" has no rule 9 to remove']],
   ["PM024 no such filter", H + "delete filter zz\n", ['t.cfg:3:15: warning[PM024]: no filter "zz" to delete']],

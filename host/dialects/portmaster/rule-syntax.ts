@@ -121,7 +121,10 @@ export function parseRuleBody(tokens: Token[], base: Pick<PmRule, "filter" | "nu
         continue;
       }
       if (PORT_WORDS.has(t.lower)) err(t, PM.UNKNOWN_KEYWORD, `"${t.text}" belongs to a tcp or udp protocol part, right after tcp or udp`);
-      if (t.lower === "type") err(t, PM.UNKNOWN_KEYWORD, `"type" belongs right after icmp`);
+      if (t.lower === "type") {
+        if (rule.icmpType !== null) err(t, PM.REPEATED_PART, `"type" given twice`);
+        err(t, PM.UNKNOWN_KEYWORD, `"type" belongs right after icmp`);
+      }
       if (looksLikePrefix(t.text)) err(t, PM.UNKNOWN_KEYWORD, `"${t.text}": the two prefixes come right after ${rule.action}`);
       err(t, PM.UNKNOWN_KEYWORD, `unknown keyword "${t.text}" (expected a protocol part: ip, protocol N, tcp, udp, icmp, esp, ah, ipip; or log, notify)`);
     }
