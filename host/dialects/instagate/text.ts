@@ -63,7 +63,11 @@ const FIELDS: [RegExp, FieldKey, string][] = [
   [/^(services)\b/i, "services", "Services"],
 ];
 
-export const FIELD_NAMES: Record<FieldKey, string> = Object.fromEntries(FIELDS.map(([, k, n]) => [k, n])) as Record<FieldKey, string>;
+// In the order the web interface shows them (and messages list them).
+export const FIELD_NAMES: Record<FieldKey, string> = {
+  action: "Action", interface: "Interface", srcMatch: "Source Match", srcAddr: "Source Address or Network",
+  dstMatch: "Destination Match", dstAddr: "Destination Address or Network", services: "Services",
+};
 
 interface OpenBlock {
   number: number;
@@ -97,11 +101,10 @@ export function parseText(file: string, text: string, sink: DiagnosticSink, tabl
     const missing = (Object.keys(FIELD_NAMES) as FieldKey[]).filter((k) => !b.fields[k]);
     if (missing.length) {
       sink.error(b.pos.line, b.pos.column, "IG004", `rule ${b.number} is missing ${missing.map((k) => `"${FIELD_NAMES[k]}"`).join(", ")}`);
-      return;
     }
-    if (b.bad) return;
+    // Check the fields it has even when incomplete, so one pass reports every mistake.
     const rule = buildRule(file, b, sink);
-    if (rule) table.rules.push(rule);
+    if (rule && !missing.length && !b.bad) table.rules.push(rule);
   };
 
   lines.forEach((raw, i) => {
@@ -166,26 +169,26 @@ export function parseText(file: string, text: string, sink: DiagnosticSink, tabl
   return table;
 }
 
+/** The block's fields checked and converted; missing fields give null without a report (the caller reports them). */
 function buildRule(file: string, b: OpenBlock, sink: DiagnosticSink): RuleBlock | null {
-  const f = b.fields as Record<FieldKey, { value: Part; line: number }>;
-  const at = (k: FieldKey): Pos => ({ file, line: f[k].line, column: f[k].value.col });
+  const f = b.fields;
   let ok = true;
   const fail = (k: FieldKey, code: string, msg: string) => {
-    const p = at(k);
-    sink.error(p.line, p.column, code, msg);
+    sink.error(f[k]!.line, f[k]!.value.col, code, msg);
     ok = false;
   };
 
-  const actionText = f.action.value.text;
-  const action = /^accept$/i.test(actionText) ? "accept" : /^deny$/i.test(actionText) ? "deny" : null;
-  if (!action) fail("action", "IG006", `Action is "Accept" or "Deny", not "${actionText}"`);
+  const actionText = f.action?.value.text;
+  const action = actionText === undefined ? null : /^accept$/i.test(actionText) ? "accept" : /^deny$/i.test(actionText) ? "deny" : null;
+  if (actionText !== undefined && !action) fail("action", "IG006", `Action is "Accept" or "Deny", not "${actionText}"`);
 
-  const zoneText = f.interface.value.text.toUpperCase();
-  const zone = (["LAN", "WAN", "DMZ"] as ZoneName[]).find((z) => z === zoneText) ?? null;
-  if (!zone) fail("interface", "IG007", `Interface is LAN, WAN or DMZ, not "${f.interface.value.text}"`);
+  const zoneText = f.interface?.value.text;
+  const zone = (["LAN", "WAN", "DMZ"] as ZoneName[]).find((z) => z === zoneText?.toUpperCase()) ?? null;
+  if (zoneText !== undefined && !zone) fail("interface", "IG007", `Interface is LAN, WAN or DMZ, not "${zoneText}"`);
 
   const match = (k: FieldKey) => {
-    const t = f[k].value.text;
+    const t = f[k]?.value.text;
+    if (t === undefined) return null;
     if (/^include$/i.test(t)) return "include" as const;
     if (/^exclude$/i.test(t)) return "exclude" as const;
     fail(k, "IG008", `${FIELD_NAMES[k]} is "Include" or "Exclude", not "${t}"`);
@@ -193,9 +196,9 @@ function buildRule(file: string, b: OpenBlock, sink: DiagnosticSink): RuleBlock 
   };
   const srcMatch = match("srcMatch");
   const dstMatch = match("dstMatch");
-  const srcRef = parseAddrRef(file, f.srcAddr.line, f.srcAddr.value, sink);
-  const dstRef = parseAddrRef(file, f.dstAddr.line, f.dstAddr.value, sink);
-  const services = parseServices(file, f.services.line, f.services.value, sink);
+  const srcRef = f.srcAddr ? parseAddrRef(file, f.srcAddr.line, f.srcAddr.value, sink) : null;
+  const dstRef = f.dstAddr ? parseAddrRef(file, f.dstAddr.line, f.dstAddr.value, sink) : null;
+  const services = f.services ? parseServices(file, f.services.line, f.services.value, sink) : null;
   if (!ok || !action || !zone || !srcMatch || !dstMatch || !srcRef || !dstRef || !services) return null;
   const src: AddrField = { match: srcMatch, ref: srcRef };
   const dst: AddrField = { match: dstMatch, ref: dstRef };
