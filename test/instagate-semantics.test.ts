@@ -263,3 +263,17 @@ describe("complement of a set of prefixes", () => {
     expect(complement([parsePrefix("0.0.0.0/0")!], 4)).toEqual([]);
   });
 });
+
+describe("several files", () => {
+  it("share definitions; rules follow file order, each file numbered from 1", async () => {
+    const defs = writeTemp("Object Server IP Address - Address - 192.168.0.25\n");
+    const accept = writeTemp(block(1, { action: "Accept", src: "Network - Server IP Address - Subnet 255.255.255.255" }));
+    const deny = writeTemp(block(1, {}));
+    const { cli } = await import("./helpers/instagate.ts");
+    // Detected from the content, the file of definitions included.
+    const run = async (p: string, files: string[]) => JSON.parse((await cli(["explain", ...files, "--packet", p, "--json"])).out).verdict;
+    expect(await run("tcp 192.168.0.25:1 > 1.2.3.4:25", [defs, accept, deny])).toBe("permit");
+    expect(await run("tcp 192.168.0.26:1 > 1.2.3.4:25", [defs, accept, deny])).toBe("deny");
+    expect(await run("tcp 192.168.0.25:1 > 1.2.3.4:25", [defs, deny, accept])).toBe("deny");
+  });
+});

@@ -86,6 +86,8 @@ export function looksLikeText(text: string): number {
   if (has(/^\s*Action\s*[-:]?\s*(Accept|Deny)\s*$/im)) score += 0.3;
   if (has(/^\s*(Source|Destination)\s+(Address\s+or\s+Network|Network\s+or\s+Address)\b/im)) score += 0.3;
   if (has(/^\s*Services\s*[-:]?\s*(Any|Selected)\b/im)) score += 0.15;
+  // A file of definitions only, to go with a rule file.
+  if (has(/^\s*Object\s+\S.*\s-\s(Address|Network|List)\s+-\s/im) || has(/^\s*Service\s+\S.*\s-\s(TCP|UDP|TCP\/UDP|ICMP|Protocol)\b/im)) score += 0.5;
   return Math.min(score, 0.95);
 }
 
