@@ -91,3 +91,12 @@ describe("InstaGate mail server (Destination Match - Exclude, LANIP)", () => {
     expect((await verdict(INSTAGATE, "tcp 172.16.5.9:40000 > 192.168.0.1:25", ["--appliance", app])).verdict).toBe("deny");
   });
 });
+
+describe("explain names the default that decided", () => {
+  it("an empty WAN ruleset drops by default and says so", async () => {
+    const { cli } = await import("./helpers/instagate.ts");
+    const r = await cli(["explain", LITERAL, "--packet", "tcp 1.2.3.4:4000 > 192.168.0.5:22 in=wan out=lan"]);
+    expect(r.out).toContain("verdict: deny");
+    expect(r.out).toContain("reason:  default: default of WAN wan (deny)");
+  });
+});
