@@ -11,6 +11,8 @@ import type { Lowered } from "./lower.ts";
 import type { Reporter } from "./report.ts";
 import { zoneOf } from "./zones.ts";
 
+const MAX_LINT_RULES = 4000;
+
 const name = (b: RuleBlock) => `rule ${b.number} (${b.action === "accept" ? "Accept" : "Deny"}${b.title ? ` "${b.title}"` : ""})`;
 
 interface Finding {
@@ -34,6 +36,8 @@ function coveringBlocks(rules: Rule[], earlier: { block: RuleBlock; rules: Rule[
 export function checkOrder(lowered: Lowered, a: Appliance, rep: Reporter): void {
   const findings = new Map<RuleBlock, Finding>();
   lowered.policy.rulesets.forEach((rs, k) => {
+    // Quadratic in model rules: past this size the check would stall `check` (no finding is better than a hang).
+    if (rs.rules.length > MAX_LINT_RULES) return;
     const seen: { block: RuleBlock; rules: Rule[] }[] = [];
     for (const { block, first, count } of lowered.blocks[k]) {
       const rules = rs.rules.slice(first, first + count);
