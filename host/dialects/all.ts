@@ -2,9 +2,11 @@
 import { registerDialect } from "./registry.ts";
 import { portmaster } from "./portmaster/index.ts";
 import { winfwDialect } from "./winfw/index.ts";
+import { instagateDialect } from "./instagate/index.ts";
 
 // Each dialect adds one line here.
 export function registerAllDialects(): void {
   registerDialect(portmaster);
   registerDialect(winfwDialect);
+  registerDialect(instagateDialect);
 }
