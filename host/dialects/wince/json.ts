@@ -121,9 +121,8 @@ export function readFwRuleJson(file: string, text: string, sink: DiagnosticSink)
       const d = valueOf(e.key, e.value);
       if (typeof d === "string") {
         sink.error(e.value.line, e.value.col, CE.BAD_DATA, `rule "${name}", field "${e.key}": ${d}`);
-        continue;
       }
-      values.push({ name: FIELD_TO_VALUE[e.key] ?? e.key, data: d, line: e.line, column: e.col });
+      values.push({ name: FIELD_TO_VALUE[e.key] ?? e.key, data: typeof d === "string" ? { kind: "invalid" } : d, line: e.line, column: e.col });
     }
     rules.push({ name, file, line: item.line, column: item.col, values });
   });

@@ -4,7 +4,8 @@
 export type RawData =
   | { kind: "dword"; value: number }
   | { kind: "hex"; bytes: number[] }
-  | { kind: "string"; value: string };
+  | { kind: "string"; value: string }
+  | { kind: "invalid" }; // unreadable data, already reported: present, but tests nothing
 
 export interface RawValue {
   name: string; // as written

@@ -135,14 +135,14 @@ export function readRegedit(file: string, text: string, sink: DiagnosticSink): R
     const parsed = parseData(v[3]);
     if ("error" in parsed) {
       sink.error(lineNo, dataCol, parsed.code, `rule "${current.name}", value "${name}": ${parsed.error}`);
-      continue;
     }
     const idx = current.values.findIndex((x) => x.name.toLowerCase() === name.toLowerCase());
+    const data: RawData = "error" in parsed ? { kind: "invalid" } : "data" in parsed ? parsed.data : { kind: "invalid" };
     if ("delete" in parsed) {
       if (idx >= 0) current.values.splice(idx, 1);
       continue;
     }
-    const value: RawValue = { name, data: parsed.data, line: lineNo, column: indent + 1 };
+    const value: RawValue = { name, data, line: lineNo, column: indent + 1 };
     if (idx >= 0) {
       sink.warning(lineNo, indent + 1, CE.DUPLICATE, `rule "${current.name}": value "${name}" given again (first at line ${current.values[idx].line}); the later one wins`);
       current.values.splice(idx, 1);

@@ -38,7 +38,7 @@ export function validateRule(raw: RawRule, sink: DiagnosticSink): CeRule | null 
 
   const dword = (name: ValueName, min: number, max: number): number | undefined => {
     const v = values.get(name);
-    if (!v) return undefined;
+    if (!v || v.data.kind === "invalid") return undefined;
     if (v.data.kind !== "dword") {
       err(v, CE.WRONG_TYPE, `"${name}" must be a dword, not ${v.data.kind === "hex" ? "hex bytes" : "a string"}`);
       return undefined;
@@ -51,7 +51,7 @@ export function validateRule(raw: RawRule, sink: DiagnosticSink): CeRule | null 
   };
   const hex = (name: ValueName): number[] | undefined => {
     const v = values.get(name);
-    if (!v) return undefined;
+    if (!v || v.data.kind === "invalid") return undefined;
     if (v.data.kind !== "hex") {
       err(v, CE.WRONG_TYPE, `"${name}" must be hex bytes (hex:..), not ${v.data.kind === "dword" ? "a dword" : "a string"}`);
       return undefined;
@@ -255,7 +255,7 @@ export function validateRule(raw: RawRule, sink: DiagnosticSink): CeRule | null 
   let description: string | null = null;
   const dv = values.get("Description");
   if (dv) {
-    if (dv.data.kind !== "string") err(dv, CE.WRONG_TYPE, `"Description" must be a string`);
+    if (dv.data.kind === "invalid") { /* reported */ } else if (dv.data.kind !== "string") err(dv, CE.WRONG_TYPE, `"Description" must be a string`);
     else description = dv.data.value;
   }
 
