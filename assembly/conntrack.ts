@@ -136,10 +136,11 @@ function clear(): void {
   if (flows == 0) allocate();
 }
 
-/** Forget every flow and expectation (counters stay). */
+/** Forget every flow and expectation, and restart the clock (counters stay). */
 export function ctFlush(): void {
   if (flows != 0) clear();
   expCount = 0;
+  clock = 0;
 }
 
 export function ctFlowsPtr(): usize {
