@@ -92,8 +92,11 @@ export const DEFAULT_TO_EXPECT = 60;
 
 export const DEFAULT_CAPACITY = 65536;
 export const MAX_CAPACITY = 4194304;
-// How many records eviction looks at before giving up on a new flow.
+// Eviction looks at EVICT_SCAN records from its cursor and takes the oldest
+// evictable one; finding none there, it goes on up to EVICT_SCAN_MAX records
+// before giving up on the new flow (which then passes untracked).
 export const EVICT_SCAN = 64;
+export const EVICT_SCAN_MAX = 1024;
 
 // ---------------------------------------------------------------------------
 // Expectation record (a pinhole, AllowFutureConnect), EXP_SIZE bytes. The host

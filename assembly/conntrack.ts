@@ -26,7 +26,7 @@ import {
   TO_TCP_OPENING, TO_TCP_ESTABLISHED, TO_TCP_CLOSING, TO_TCP_CLOSED, TO_UDP, TO_ICMP, TO_OTHER, TO_EXPECT,
   TO_COUNT, DEFAULT_TO_TCP_OPENING, DEFAULT_TO_TCP_ESTABLISHED, DEFAULT_TO_TCP_CLOSING, DEFAULT_TO_TCP_CLOSED,
   DEFAULT_TO_UDP, DEFAULT_TO_ICMP, DEFAULT_TO_OTHER, DEFAULT_TO_EXPECT, DEFAULT_CAPACITY, MAX_CAPACITY,
-  EVICT_SCAN,
+  EVICT_SCAN, EVICT_SCAN_MAX,
   EXP_SIZE, E_FAMILY, E_PROTO, E_FLAGS, E_IF_OUT, E_DPORT, E_SPORT, E_CLIENT, E_DST, E_CREATED, E_EXPIRES,
   E_MASTER, E_MASTER_GEN, E_USES, E_ID, MAX_EXPECTATIONS, ANY_IFACE, NO_FLOW,
   AFC_ADDRESS_BASED, AFC_ALLOW_MULTIPLE, AFC_TIMEOUT, AFC_NO_KERNEL_MODE, AFC_BIDIRECTIONAL, AFC_ALL,
@@ -292,12 +292,14 @@ function unlink(id: u32): void {
 }
 
 // A free record: from the free list, else the oldest evictable one among the
-// next EVICT_SCAN from the cursor (an expired one at once). -1: none may go.
+// next EVICT_SCAN from the cursor (an expired one at once), looking further,
+// up to EVICT_SCAN_MAX, only while none is found. -1: none may go.
 function takeRecord(now: u64): i32 {
   if (freeHead == 0) {
     let victim: i32 = -1;
     let oldest: u64 = 0;
-    for (let n: u32 = 0; n < <u32>EVICT_SCAN; n++) {
+    for (let n: u32 = 0; n < <u32>EVICT_SCAN_MAX; n++) {
+      if (n >= <u32>EVICT_SCAN && victim >= 0) break;
       let id = hand;
       hand = hand + 1 >= capacity ? 0 : hand + 1;
       let r = rec(id);
