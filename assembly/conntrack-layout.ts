@@ -95,7 +95,7 @@ export const MAX_CAPACITY = 4194304;
 // Eviction looks at EVICT_SCAN records from its cursor and takes the oldest
 // evictable one; finding none there, it goes on up to EVICT_SCAN_MAX records
 // before giving up on the new flow (which then passes untracked).
-export const EVICT_SCAN = 64;
+export const EVICT_SCAN = 16;
 export const EVICT_SCAN_MAX = 1024;
 
 // ---------------------------------------------------------------------------

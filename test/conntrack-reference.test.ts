@@ -83,7 +83,7 @@ function sequence(gs: Gen[]) {
   return gs.flatMap((g) => {
     t += g.gap;
     if (g.kind !== "handshake") return [build(g, t)];
-    const tcp = { ...g, kind: "tcp" };
+    const tcp = { ...g, kind: "tcp" as const };
     const back = { ...tcp, fromLan: !g.fromLan, sport: g.dport, dport: g.sport };
     return [
       build({ ...tcp, flags: L.TCP_SYN, seq: 100, payload: 0 }, t),
