@@ -13,6 +13,7 @@ import { formatAddress } from "../model/addr.ts";
 import { TokenBucket } from "../log/token-bucket.ts";
 import type { PacketEvent } from "../log/packet-event.ts";
 import { pathOf, dirCode, type Path } from "./direction.ts";
+import { FtpHelper } from "../conntrack/ftp.ts";
 
 export interface Frame {
   data: Uint8Array;
@@ -38,6 +39,8 @@ export interface FirewallOptions {
   onEvent?: EventSink;
   /** ICMP unreachables per second (token bucket, burst 2x) for denied packets; 0 disables. */
   unreachableRate?: number;
+  /** The FTP helper (pinholes for data connections announced on port 21); on unless false. */
+  ftpHelper?: boolean;
 }
 
 const ICMP_ERROR_TYPES4 = new Set([3, 4, 5, 11, 12]);
@@ -45,6 +48,7 @@ const ICMP_ERROR_TYPES4 = new Set([3, 4, 5, 11, 12]);
 export class Firewall {
   private unreachables: TokenBucket;
   unreachablesSuppressed = 0;
+  readonly ftp: FtpHelper | null;
 
   private constructor(
     readonly engine: WasmEngine,
@@ -52,6 +56,7 @@ export class Firewall {
     readonly appliance: Appliance,
     readonly opts: FirewallOptions,
   ) {
+    this.ftp = opts.ftpHelper === false ? null : new FtpHelper(engine);
     const rate = opts.unreachableRate ?? 10;
     this.unreachables = new TokenBucket(Math.max(rate, 0.0001), Math.max(1, rate * 2));
   }
@@ -67,11 +72,14 @@ export class Firewall {
     const headers = frames.map((f) => parsePacketReference(f.data, f.linkType));
     const paths = frames.map((f, i) =>
       f.path ? { ...f.path, dir: dirCode(this.appliance, f.path.ifIn, f.path.ifOut) } : pathOf(this.appliance, headers[i], this.opts.force));
-    const results = this.engine.classifyFrames(frames.map((f, i) => ({
+    const inputs = frames.map((f, i) => ({
       data: f.data,
       linkType: f.linkType,
       meta: packetMeta(f.tsNs, this.appliance.timezone, paths[i].ifIn, paths[i].ifOut, paths[i].dir),
-    })));
+    }));
+    // The FTP helper cuts the batch after each control segment, so a pinhole
+    // it opens is in place for the very next packet.
+    const results = this.ftp ? this.ftp.classify(inputs) : this.engine.classifyFrames(inputs);
     return results.map((r, i) => {
       const o: Outcome = { ...r, header: headers[i], path: paths[i], events: [], unreachable: false };
       this.follow(o, frames[i].tsNs);
