@@ -42,7 +42,25 @@ type Exports = {
   classifyTuples(count: number): number;
   classifyTupleRange(first: number, count: number): number;
   layoutValue(id: number): number;
+  setClassifierOptions(mode: number, minRules: number, budget: number): void;
+  indexKind(rs: number): number;
+  indexBytes(rs: number): number;
+  indexReason(rs: number): number;
+  treeStat(which: number): number;
 };
+
+/** How the matcher looks up a ruleset: chosen per ruleset when a program loads. */
+export type ClassifierMode = "auto" | "linear" | "index";
+
+export interface IndexInfo {
+  kind: "linear" | "tree";
+  /** Bytes of the index (tree nodes and leaf lists); 0 for the linear scan. */
+  bytes: number;
+  reason: "indexed" | "small ruleset: the linear scan is faster" | "linear scan requested" | "index over its memory budget";
+}
+
+const INDEX_REASONS: IndexInfo["reason"][] = ["indexed", "small ruleset: the linear scan is faster", "linear scan requested", "index over its memory budget"];
+const MODES: Record<ClassifierMode, number> = { auto: 0, linear: 1, index: 2 };
 
 export class ProgramError extends Error {
   constructor(readonly code: number, readonly badRule: number, message: string) {
@@ -92,6 +110,30 @@ export class WasmEngine {
 
   hasProgram(): boolean {
     return this.x.hasProgram();
+  }
+
+  /**
+   * Index choice for the programs loaded from now on: "auto" indexes
+   * rulesets of at least `minRules` rules, "linear" never indexes, "index"
+   * indexes every ruleset. `budget` (list entries per rule, 0 = keep) bounds
+   * the index's memory; over it a ruleset falls back to the scan.
+   */
+  setClassifier(mode: ClassifierMode, minRules = 32, budget = 0): void {
+    this.x.setClassifierOptions(MODES[mode], minRules, budget);
+  }
+
+  /** The index of ruleset `rs` of the active program. */
+  indexInfo(rs: number): IndexInfo {
+    const kind = this.x.indexKind(rs);
+    if (kind < 0) throw new RangeError(`no ruleset ${rs}`);
+    return { kind: kind === 1 ? "tree" : "linear", bytes: this.x.indexBytes(rs) >>> 0, reason: INDEX_REASONS[this.x.indexReason(rs)] };
+  }
+
+  /** Index bytes of every ruleset of the active program. */
+  indexBytes(): number {
+    let n = 0;
+    for (let i = 0; i < this.rulesetCount; i++) n += this.x.indexBytes(i) >>> 0;
+    return n;
   }
 
   /** Parse and classify whole frames (one batch call). */
