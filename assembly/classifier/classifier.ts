@@ -7,7 +7,7 @@ import {
 } from "../layout";
 import { firstMatch } from "../match";
 import { Buf, reserveBuf } from "./buffer";
-import { prepareRules, buildGroup, resetTrees, resetTo, treeMatch, nodeCount, listCount, leafSize, GROUPS, groupMinRule } from "./tree";
+import { prepareRules, buildGroup, resetTrees, resetTo, treeMatch, nodeCount, listCount, leafSize, setLeafSize, GROUPS, groupMinRule, NODE, SLOT, loadKeys } from "./tree";
 
 // Per-ruleset record, 16 bytes: u32 kind, u32 tree count, u32 index bytes,
 // u32 reason; its trees are GROUPS slots of `trees` from rs * GROUPS, each
@@ -34,11 +34,15 @@ let table = new Buf();
 let trees = new Buf();
 let tableCount: u32 = 0;
 
-/** Options for the next loadProgram: mode (MODE_*), minimum rules to index, list-entry budget per rule (0 keeps the current value). */
-export function setClassifierOptions(m: u32, min: u32, budget: u32): void {
+/**
+ * Options for the next loadProgram: mode (MODE_*), minimum rules to index,
+ * list-entry budget per rule, tree leaf size (0 keeps the current value).
+ */
+export function setClassifierOptions(m: u32, min: u32, budget: u32, leaf: u32): void {
   mode = m;
   minRules = min;
   if (budget > 0) maxEntriesPerRule = budget;
+  setLeafSize(leaf);
 }
 
 /** Build the index of every ruleset of the validated program at `p`. */
@@ -47,7 +51,7 @@ export function buildIndexes(p: usize): void {
   let nSets = load<u32>(p, HDR_RULESET_COUNT);
   tableCount = nSets;
   let tab = reserveBuf(table, <usize>nSets * 16 + 16);
-  let tr = reserveBuf(trees, <usize>nSets * GROUPS * 8 + 16);
+  let tr = reserveBuf(trees, <usize>nSets * GROUPS * SLOT + 16);
   let rules = p + load<u32>(p, HDR_RULES_OFFSET);
   for (let i: u32 = 0; i < nSets; i++) {
     let rs = p + load<u32>(p, HDR_RULESETS_OFFSET) + <usize>i * RULESET_SIZE;
@@ -62,21 +66,25 @@ export function buildIndexes(p: usize): void {
     let n0 = nodeCount;
     let l0 = listCount;
     prepareRules(rules, first, n, maxEntriesPerRule);
-    let slots = tr + <usize>i * GROUPS * 8;
+    let slots = tr + <usize>i * GROUPS * SLOT;
     let count: u32 = 0;
     let failed = false;
+    let spare = slots + <usize>(GROUPS - 1) * SLOT;
     for (let g: u32 = 0; g < GROUPS; g++) {
-      let root = buildGroup(n, g);
-      if (root == -2) continue;
-      if (root < 0) { failed = true; break; }
-      // Insert in ascending lowest rule, so the lookup can stop early.
+      // Built into the last slot, then moved to its place in ascending
+      // lowest rule, so the lookup can stop early.
+      let built = buildGroup(n, g, spare);
+      if (built == 0) continue;
+      if (built < 0) { failed = true; break; }
+      let s0 = load<u64>(spare);
+      let s1 = load<u64>(spare, 8);
       let j = count;
-      while (j > 0 && load<u32>(slots + <usize>(j - 1) * 8, 4) > groupMinRule) {
-        store<u64>(slots + <usize>j * 8, load<u64>(slots + <usize>(j - 1) * 8));
+      while (j > 0 && load<u32>(slots + <usize>(j - 1) * SLOT, 4) > groupMinRule) {
+        memory.copy(slots + <usize>j * SLOT, slots + <usize>(j - 1) * SLOT, SLOT);
         j--;
       }
-      store<u32>(slots + <usize>j * 8, <u32>root);
-      store<u32>(slots + <usize>j * 8, groupMinRule, 4);
+      store<u64>(slots + <usize>j * SLOT, s0);
+      store<u64>(slots + <usize>j * SLOT, s1, 8);
       count++;
     }
     if (failed) {
@@ -86,7 +94,7 @@ export function buildIndexes(p: usize): void {
     }
     store<u32>(e, count == 0 ? KIND_LINEAR : KIND_TREE);
     store<u32>(e, count, 4);
-    store<u32>(e, (nodeCount - n0) * 16 + (listCount - l0) * 4, 8);
+    store<u32>(e, (nodeCount - n0) * <u32>NODE + (listCount - l0) * 4, 8);
     store<u32>(e, WHY_INDEXED, 12);
   }
 }
@@ -105,11 +113,12 @@ export function buildIndexes(p: usize): void {
 }
 
 function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
-  let slot = trees.ptr + <usize>rs * GROUPS * 8;
+  let slot = trees.ptr + <usize>rs * GROUPS * SLOT;
   let best: u32 = 0xffffffff;
-  for (let i: u32 = 0; i < n; i++, slot += 8) {
+  loadKeys(t);
+  for (let i: u32 = 0; i < n; i++, slot += SLOT) {
     if (load<u32>(slot, 4) >= best) break;
-    let r = treeMatch(load<u32>(slot), rules, hot, t, best);
+    let r = treeMatch(slot, rules, hot, t, best);
     if (r >= 0) best = <u32>r;
   }
   return <i32>best;

@@ -34,16 +34,19 @@ import { Buf, reserveBuf, growBuf } from "./buffer";
 const DIMS: u32 = 6;
 const BOX: usize = 48; // lo[6] then hi[6], u32 each
 const NO_PORTS: u32 = 65536;
-const NODE: usize = 16;
-// Node: internal  u32 dim (0..5), u32 threshold, u32 left, u32 right
-//                 (keys < threshold go left)
-//       leaf      u32 LEAF, u32 count, u32 first list entry, u32 0
-const LEAF: u32 = 8;
+// Node, 8 bytes, in depth-first order so a left child follows its parent:
+//   internal  u32 dim | right << 3, u32 threshold (keys < threshold go left)
+//   leaf      u32 LEAF | count << 3, u32 first list entry
+export const NODE: usize = 8;
+const LEAF: u32 = 7;
 const MAX_DEPTH: u32 = 64;
 const PURE_TESTS: u32 = TEST_FAMILY | TEST_PROTO | TEST_SRC | TEST_DST | TEST_SPORT | TEST_DPORT;
 
 /** Leaf size at which splitting stops (tuned by bench/classify.bench.ts). */
 export let leafSize: u32 = 4;
+export function setLeafSize(n: u32): void {
+  if (n > 0) leafSize = n;
+}
 
 export let nodes = new Buf();
 export let nodeCount: u32 = 0;
@@ -193,10 +196,8 @@ function makeLeaf(list: usize, n: u32): u32 {
   let id = newNode();
   growBuf(lists, <usize>(listCount + n) * 4 + 16, <usize>listCount * 4);
   let node = nodes.ptr + <usize>id * NODE;
-  store<u32>(node, LEAF);
-  store<u32>(node, n, 4);
-  store<u32>(node, listCount, 8);
-  store<u32>(node, 0, 12);
+  store<u32>(node, LEAF | (n << 3));
+  store<u32>(node, listCount, 4);
   let out = lists.ptr + <usize>listCount * 4;
   for (let i: u32 = 0; i < n; i++) store<u32>(out + <usize>i * 4, buildFirst + load<u32>(list + <usize>i * 4));
   listCount += n;
@@ -278,7 +279,7 @@ function buildNode(base: u32, n: u32, depth: u32): u32 {
   memory.copy(child, region, BOX);
   store<u32>(child + 24 + dOff, bestT - 1);
   let nl = splitList(base, n, top, bestDim, bestT, true);
-  let left = buildNode(top, nl, depth + 1);
+  buildNode(top, nl, depth + 1); // the left child is node id + 1
   if (overBudget) return id;
   // Right: keys >= bestT (the left build reused the deeper scratch and regions).
   region = regions.ptr + <usize>depth * BOX;
@@ -288,10 +289,8 @@ function buildNode(base: u32, n: u32, depth: u32): u32 {
   let nr = splitList(base, n, top, bestDim, bestT, false);
   let right = buildNode(top, nr, depth + 1);
   let node = nodes.ptr + <usize>id * NODE;
-  store<u32>(node, bestDim);
+  store<u32>(node, bestDim | (right << 3));
   store<u32>(node, bestT, 4);
-  store<u32>(node, left, 8);
-  store<u32>(node, right, 12);
   return id;
 }
 
@@ -338,25 +337,16 @@ export function prepareRules(rules: usize, first: u32, n: u32, maxEntriesPerRule
 /** The lowest global rule index of the last group built. */
 export let groupMinRule: u32 = 0;
 
-/**
- * Build the tree of group `g` (GROUPS: all rules) of the prepared rules.
- * Returns the root node id, -2 for an empty group, or -1 when the ruleset's
- * lists would exceed the budget given to prepareRules.
- */
-export function buildGroup(n: u32, g: u32): i32 {
-  let nodes0 = nodeCount;
-  let lists0 = listCount;
-  reserveBuf(scratch, <usize>n * 8 + 16);
-  let k: u32 = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    if (g == GROUPS || <u32>load<u8>(groupOf.ptr + i) == g) {
-      store<u32>(scratch.ptr + <usize>k * 4, i);
-      k++;
-    }
-  }
-  if (k == 0) return -2;
-  groupMinRule = buildFirst + load<u32>(scratch.ptr);
-  overBudget = false;
+// A tree slot, SLOT bytes: u32 root node (or first entry of the root table),
+// u32 lowest rule, u32 cut key (NO_CUT: no root table), u32 shift.
+// A group whose rules are all narrow in an address key is first cut on that
+// key's top bits by a direct table: a prefix of /16 or longer falls in exactly
+// one bucket, so the cut saves a dozen tree levels and copies no rule.
+export const SLOT: usize = 16;
+const NO_CUT: u32 = 7;
+let bucketCounts = new Buf();
+
+function initRegion(): usize {
   reserveBuf(regions, <usize>(MAX_DEPTH + 1) * BOX);
   let reg = regions.ptr;
   for (let d: usize = 0; d < <usize>DIMS; d++) store<u32>(reg + d * 4, 0);
@@ -366,45 +356,128 @@ export function buildGroup(n: u32, g: u32): i32 {
   store<u32>(reg + 36, 0xffffffff);
   store<u32>(reg + 40, NO_PORTS);
   store<u32>(reg + 44, NO_PORTS);
-  let root = buildNode(0, k, 0);
-  if (overBudget) {
-    nodeCount = nodes0;
-    listCount = lists0;
-    return -1;
+  return reg;
+}
+
+/**
+ * Build the index of group `g` of the prepared rules into the slot at
+ * `slot`. Returns 1 when built, 0 for an empty group, -1 when the ruleset's
+ * lists would exceed the budget given to prepareRules.
+ */
+export function buildGroup(n: u32, g: u32, slot: usize): i32 {
+  reserveBuf(scratch, <usize>n * 8 + 16);
+  let k: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    if (<u32>load<u8>(groupOf.ptr + i) == g) {
+      store<u32>(scratch.ptr + <usize>k * 4, i);
+      k++;
+    }
   }
-  return <i32>root;
+  if (k == 0) return 0;
+  groupMinRule = buildFirst + load<u32>(scratch.ptr);
+  store<u32>(slot, groupMinRule, 4);
+  overBudget = false;
+  // Groups 0 and 1 have narrow sources, group 2 narrow destinations.
+  let cut: u32 = g == 3 ? NO_CUT : g == 2 ? 3 : 2;
+  let bits: u32 = k < 64 ? 0 : 31 - clz<u32>(k) - 1;
+  if (bits > 16) bits = 16;
+  if (cut == NO_CUT || bits == 0) {
+    initRegion();
+    let root = buildNode(0, k, 0);
+    store<u32>(slot, root);
+    store<u32>(slot, NO_CUT, 8);
+    store<u32>(slot, 0, 12);
+    return overBudget ? -1 : 1;
+  }
+  // Counting sort of the group by bucket (stable: each bucket stays in rule
+  // order) into scratch[0, k); buckets are then built last to first, so each
+  // one's subtree scratch above it only overwrites buckets already built.
+  let shift = 32 - bits;
+  let nb: u32 = 1 << bits;
+  let cnt = reserveBuf(bucketCounts, <usize>(nb + 1) * 4 + 16);
+  memory.fill(cnt, 0, <usize>(nb + 1) * 4);
+  let sorted = scratch.ptr + <usize>k * 4;
+  for (let i: u32 = 0; i < k; i++) {
+    let r = load<u32>(scratch.ptr + <usize>i * 4);
+    let j = load<u32>(boxes.ptr + <usize>r * BOX + <usize>cut * 4) >> shift;
+    store<u32>(cnt + <usize>(j + 1) * 4, load<u32>(cnt + <usize>(j + 1) * 4) + 1);
+  }
+  for (let j: u32 = 0; j < nb; j++) store<u32>(cnt + <usize>(j + 1) * 4, load<u32>(cnt + <usize>(j + 1) * 4) + load<u32>(cnt + <usize>j * 4));
+  for (let i: u32 = 0; i < k; i++) {
+    let r = load<u32>(scratch.ptr + <usize>i * 4);
+    let j = load<u32>(boxes.ptr + <usize>r * BOX + <usize>cut * 4) >> shift;
+    let at = load<u32>(cnt + <usize>j * 4);
+    store<u32>(sorted + <usize>at * 4, r);
+    store<u32>(cnt + <usize>j * 4, at + 1);
+  }
+  memory.copy(scratch.ptr, sorted, <usize>k * 4);
+  // cnt[j] is now the end of bucket j (the start of bucket j + 1).
+  let table = listCount;
+  growBuf(lists, <usize>(listCount + nb) * 4 + 16, <usize>listCount * 4);
+  listCount += nb;
+  let empty: u32 = 0xffffffff;
+  let reg = initRegion();
+  for (let j = <i32>nb - 1; j >= 0; j--) {
+    let start: u32 = j == 0 ? 0 : load<u32>(bucketCounts.ptr + <usize>(j - 1) * 4);
+    let end = load<u32>(bucketCounts.ptr + <usize>j * 4);
+    let root: u32;
+    if (end == start) {
+      if (empty == 0xffffffff) empty = makeLeaf(scratch.ptr, 0);
+      root = empty;
+    } else {
+      store<u32>(reg + <usize>cut * 4, <u32>j << shift);
+      store<u32>(reg + 24 + <usize>cut * 4, ((<u32>j + 1) << shift) - 1);
+      root = buildNode(start, end - start, 0);
+      if (overBudget) return -1;
+    }
+    store<u32>(lists.ptr + <usize>(table + <u32>j) * 4, root);
+  }
+  store<u32>(slot, table);
+  store<u32>(slot, cut, 8);
+  store<u32>(slot, shift, 12);
+  return 1;
 }
 
 const keys = memory.data(32, 16);
 
-/**
- * First match below global rule `best` for an IPv4/IPv6 tuple that is not a
- * later fragment; -1 if none.
- */
-export function treeMatch(root: u32, rules: usize, hot: usize, t: usize, best: u32): i32 {
+/** Write the keys of tuple `t` for treeMatch. */
+export function loadKeys(t: usize): void {
   let has = (<u32>load<u8>(t, T_HAS) & HAS_PORTS) != 0;
+  store<u32>(keys, load<u8>(t, T_FAMILY) == 6 ? 1 : 0, 0);
+  store<u32>(keys, <u32>load<u8>(t, T_PROTO), 4);
+  store<u32>(keys, load<u32>(t, T_SRC), 8);
+  store<u32>(keys, load<u32>(t, T_DST), 12);
+  store<u32>(keys, has ? <u32>load<u16>(t, T_SPORT) : NO_PORTS, 16);
+  store<u32>(keys, has ? <u32>load<u16>(t, T_DPORT) : NO_PORTS, 20);
+}
+
+/**
+ * First match below global rule `best` in the group of tree slot `slot`,
+ * for the tuple whose keys loadKeys wrote (IPv4/IPv6, not a later
+ * fragment); -1 if none.
+ */
+export function treeMatch(slot: usize, rules: usize, hot: usize, t: usize, best: u32): i32 {
   let proto = <u32>load<u8>(t, T_PROTO);
   let src0 = load<u32>(t, T_SRC);
   let dst0 = load<u32>(t, T_DST);
   let sport = <u32>load<u16>(t, T_SPORT);
   let dport = <u32>load<u16>(t, T_DPORT);
-  store<u32>(keys, load<u8>(t, T_FAMILY) == 6 ? 1 : 0, 0);
-  store<u32>(keys, proto, 4);
-  store<u32>(keys, src0, 8);
-  store<u32>(keys, dst0, 12);
-  store<u32>(keys, has ? sport : NO_PORTS, 16);
-  store<u32>(keys, has ? dport : NO_PORTS, 20);
+  let root = load<u32>(slot);
+  let cut = load<u32>(slot, 8);
+  if (cut != NO_CUT) {
+    let key = load<u32>(keys + (<usize>cut << 2));
+    root = load<u32>(lists.ptr + ((<usize>root + <usize>(key >> load<u32>(slot, 12))) << 2));
+  }
   let np = nodes.ptr;
   let node = np + <usize>root * NODE;
   let w = load<u32>(node);
-  while (w < LEAF) {
-    let k = load<u32>(keys + (<usize>w << 2));
-    let next = select<u32>(load<u32>(node, 8), load<u32>(node, 12), k < load<u32>(node, 4));
-    node = np + (<usize>next << 4);
+  while ((w & 7) != LEAF) {
+    let k = load<u32>(keys + (<usize>(w & 7) << 2));
+    node = select<usize>(node + NODE, np + (<usize>(w >> 3) << 3), k < load<u32>(node, 4));
     w = load<u32>(node);
   }
-  let cnt = load<u32>(node, 4);
-  let l = lists.ptr + (<usize>load<u32>(node, 8) << 2);
+  let cnt = w >> 3;
+  let l = lists.ptr + (<usize>load<u32>(node, 4) << 2);
   let end = l + (<usize>cnt << 2);
   // The same tests, in the same order, as the linear scan (match.ts firstMatch).
   for (; l < end; l += 4) {
@@ -427,9 +500,9 @@ export function treeStat(which: u32): u32 {
   let maxLeaf: u32 = 0;
   for (let i: u32 = 0; i < nodeCount; i++) {
     let node = nodes.ptr + <usize>i * NODE;
-    if (load<u32>(node) == LEAF) {
+    if ((load<u32>(node) & 7) == LEAF) {
       leaves++;
-      let c = load<u32>(node, 4);
+      let c = load<u32>(node) >> 3;
       if (c > maxLeaf) maxLeaf = c;
     }
   }

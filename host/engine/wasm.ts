@@ -42,7 +42,7 @@ type Exports = {
   classifyTuples(count: number): number;
   classifyTupleRange(first: number, count: number): number;
   layoutValue(id: number): number;
-  setClassifierOptions(mode: number, minRules: number, budget: number): void;
+  setClassifierOptions(mode: number, minRules: number, budget: number, leafSize: number): void;
   indexKind(rs: number): number;
   indexBytes(rs: number): number;
   indexReason(rs: number): number;
@@ -116,10 +116,11 @@ export class WasmEngine {
    * Index choice for the programs loaded from now on: "auto" indexes
    * rulesets of at least `minRules` rules, "linear" never indexes, "index"
    * indexes every ruleset. `budget` (list entries per rule, 0 = keep) bounds
-   * the index's memory; over it a ruleset falls back to the scan.
+   * the index's memory; over it a ruleset falls back to the scan. `leafSize`
+   * (0 = keep) is where the trees stop splitting.
    */
-  setClassifier(mode: ClassifierMode, minRules = 32, budget = 0): void {
-    this.x.setClassifierOptions(MODES[mode], minRules, budget);
+  setClassifier(mode: ClassifierMode, minRules = 32, budget = 0, leafSize = 0): void {
+    this.x.setClassifierOptions(MODES[mode], minRules, budget, leafSize);
   }
 
   /** The index of ruleset `rs` of the active program. */
