@@ -92,7 +92,7 @@ export function buildIndexes(p: usize): void {
       store<u32>(e, WHY_TOO_LARGE, 12);
       continue;
     }
-    store<u32>(e, count == 0 ? KIND_LINEAR : KIND_TREE);
+    store<u32>(e, KIND_TREE); // an empty ruleset too: no trees, no match
     store<u32>(e, count, 4);
     store<u32>(e, (nodeCount - n0) * <u32>NODE + (listCount - l0) * 4, 8);
     store<u32>(e, WHY_INDEXED, 12);

@@ -322,7 +322,7 @@ let groupOf = new Buf(); // per ruleset-local rule: u8
 export function prepareRules(rules: usize, first: u32, n: u32, maxEntriesPerRule: u32): void {
   ruleBoxes(rules, first, n);
   entryStart = listCount;
-  let lim = <u64>n * <u64>maxEntriesPerRule + 1024;
+  let lim = <u64>n * <u64>maxEntriesPerRule + 64;
   entryLimit = lim > <u64>0xffffffff ? 0xffffffff : <u32>lim;
   reserveBuf(groupOf, <usize>n + 16);
   for (let i: u32 = 0; i < n; i++) {
