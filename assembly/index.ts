@@ -28,8 +28,11 @@ export {
   ctExpectCount, ctExpectStaging, ctExpectCancel, ctSweep, ctClock,
 } from "./conntrack";
 import { parsePacket } from "./parse";
-import { firstMatch, buildHot, HOT_SIZE } from "./match";
+import { buildHot, HOT_SIZE } from "./match";
 import { validateProgram, badRule } from "./program";
+import { buildIndexes, classifierMatch } from "./classifier/classifier";
+export { setClassifierOptions, indexKind, indexBytes, indexReason, indexLeafSize } from "./classifier/classifier";
+export { treeStat } from "./classifier/tree";
 
 // ---- memory regions --------------------------------------------------------
 
@@ -86,6 +89,7 @@ export function loadProgram(len: u32): u32 {
   let nRules = <usize>load<u32>(p, HDR_RULE_COUNT);
   let nSets = <usize>load<u32>(p, HDR_RULESET_COUNT);
   buildHot(p + load<u32>(p, HDR_RULES_OFFSET), reserve(hot, nRules * HOT_SIZE + 16), <u32>nRules);
+  buildIndexes(p);
   memory.fill(reserve(counters, nRules * 16 + 16), 0, nRules * 16 + 16);
   memory.fill(reserve(defaultCounters, nSets * 16 + 16), 0, nSets * 16 + 16);
   return LOAD_OK;
@@ -223,7 +227,7 @@ export function classifyTupleRange(first: u32, count: u32): u32 {
 @inline function runStage(p: usize, rsIndex: u32, t: usize): i64 {
   let rs = p + load<u32>(p, HDR_RULESETS_OFFSET) + <usize>rsIndex * RULESET_SIZE;
   let rules = p + load<u32>(p, HDR_RULES_OFFSET);
-  let idx = firstMatch(rules, hot.ptr, load<u32>(rs, RS_FIRST_RULE), load<u32>(rs, RS_RULE_COUNT), t);
+  let idx = classifierMatch(rsIndex, rules, hot.ptr, load<u32>(rs, RS_FIRST_RULE), load<u32>(rs, RS_RULE_COUNT), t);
   let len = <u64>load<u32>(t, T_LENGTH);
   if (idx >= 0) {
     let c = counters.ptr + <usize>idx * 16;
@@ -256,7 +260,7 @@ function classifyOne(p: usize, t: usize, res: usize): void {
   let mon = <u32>load<u16>(p, HDR_MONITOR_RULESET);
   if (mon != NO_RULESET) {
     let rs = p + load<u32>(p, HDR_RULESETS_OFFSET) + <usize>mon * RULESET_SIZE;
-    let idx = firstMatch(p + load<u32>(p, HDR_RULES_OFFSET), hot.ptr, load<u32>(rs, RS_FIRST_RULE), load<u32>(rs, RS_RULE_COUNT), t);
+    let idx = classifierMatch(mon, p + load<u32>(p, HDR_RULES_OFFSET), hot.ptr, load<u32>(rs, RS_FIRST_RULE), load<u32>(rs, RS_RULE_COUNT), t);
     store<i32>(res, idx, RES_MONITOR_RULE);
     if (idx >= 0) {
       let c = counters.ptr + <usize>idx * 16;
@@ -357,7 +361,7 @@ function explicitlyDenied(p: usize, e: usize): bool {
     let rsIndex = k == 0 ? inRs : outRs;
     if (rsIndex == NO_RULESET) continue;
     let rs = p + load<u32>(p, HDR_RULESETS_OFFSET) + <usize>rsIndex * RULESET_SIZE;
-    let idx = firstMatch(rules, hot.ptr, load<u32>(rs, RS_FIRST_RULE), load<u32>(rs, L_RS_RULE_COUNT), t);
+    let idx = classifierMatch(rsIndex, rules, hot.ptr, load<u32>(rs, RS_FIRST_RULE), load<u32>(rs, L_RS_RULE_COUNT), t);
     if (denyNamesService(p, idx)) return true;
   }
   return false;

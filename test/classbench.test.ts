@@ -1,13 +1,16 @@
-// Every ClassBench 1k trace through both engines: the answers must equal the
-// `.expected` files exactly (and at 10k for the WebAssembly engine).
+// Every ClassBench trace through the engines: the answers must equal the
+// `.expected` files exactly. The reference runs the 1k sets; the linear scan
+// and the indexed classifier run every set, the uniform traces and acl1_100k
+// included (the indexed one must really be indexed there).
 import { describe, it, expect, beforeAll } from "vitest";
 import { existsSync } from "node:fs";
 import { readClassBenchRules, readClassBenchTrace, readExpected, CLASSBENCH_META } from "../host/classbench/classbench.ts";
 import { encodePolicy } from "../host/engine/encode.ts";
 import { WasmEngine } from "../host/engine/wasm.ts";
 import { ReferenceEngine } from "../host/engine/reference.ts";
+import { classBenchDir } from "../bench/data-dir.ts";
 
-const CB = new URL("../../shared/classbench/", import.meta.url).pathname;
+const CB = classBenchDir() + "/";
 const haveData = existsSync(CB + "acl1_1k");
 
 describe.skipIf(!haveData)("ClassBench", () => {
@@ -16,8 +19,11 @@ describe.skipIf(!haveData)("ClassBench", () => {
     wasm = await WasmEngine.create();
   });
 
+  const classify = (headers: ReturnType<typeof readClassBenchTrace>["headers"]) =>
+    wasm.classifyHeaders(headers, headers.map(() => CLASSBENCH_META)).map((r) => r.rule);
+
   for (const set of ["acl1_1k", "fw1_1k", "ipc1_1k"]) {
-    it(`${set}: both engines give the expected answers`, () => {
+    it(`${set}: reference, linear and indexed engines give the expected answers`, () => {
       const { policy, diagnostics } = readClassBenchRules(CB + set);
       expect(diagnostics).toEqual([]);
       const trace = readClassBenchTrace(CB + set + "_trace");
@@ -25,26 +31,57 @@ describe.skipIf(!haveData)("ClassBench", () => {
       const expected = readExpected(CB + set + "_trace.expected");
       expect(trace.headers.length).toBe(expected.length);
 
+      wasm.setClassifier("linear");
       wasm.load(encodePolicy(policy));
-      const metas = trace.headers.map(() => CLASSBENCH_META);
-      const got = wasm.classifyHeaders(trace.headers, metas).map((r) => r.rule);
-      expect(got).toEqual(expected);
+      expect(wasm.indexInfo(0).kind).toBe("linear");
+      expect(classify(trace.headers)).toEqual(expected);
+      const uniform = readClassBenchTrace(CB + "uniform_trace").headers.slice(0, 20000);
+      const linearUniform = classify(uniform);
+
+      wasm.setClassifier("auto");
+      wasm.load(encodePolicy(policy));
+      expect(wasm.indexInfo(0)).toMatchObject({ kind: "tree", reason: "indexed" });
+      expect(classify(trace.headers)).toEqual(expected);
+      // No .expected for the 1k sets on the uniform trace: the scan is the oracle.
+      expect(classify(uniform)).toEqual(linearUniform);
 
       const ref = new ReferenceEngine(policy);
-      const refGot = trace.headers.map((h) => ref.classify(h, CLASSBENCH_META).rule);
-      expect(refGot).toEqual(expected);
+      expect(trace.headers.map((h) => ref.classify(h, CLASSBENCH_META).rule)).toEqual(expected);
     });
   }
 
   for (const set of ["acl1_10k", "fw1_10k", "ipc1_10k"]) {
-    it(`${set}: WebAssembly engine gives the expected answers on its trace and the uniform trace`, () => {
+    it(`${set}: linear and indexed engines give the expected answers on its trace and the uniform trace`, () => {
       const { policy } = readClassBenchRules(CB + set);
-      wasm.load(encodePolicy(policy));
-      for (const [trace, exp] of [[set + "_trace", set + "_trace.expected"], ["uniform_trace", set + "_uniform_trace.expected"]]) {
-        const t = readClassBenchTrace(CB + trace);
-        const got = wasm.classifyHeaders(t.headers, t.headers.map(() => CLASSBENCH_META)).map((r) => r.rule);
-        expect(got).toEqual(readExpected(CB + exp));
+      const traces = [[set + "_trace", set + "_trace.expected"], ["uniform_trace", set + "_uniform_trace.expected"]];
+      for (const mode of ["linear", "auto"] as const) {
+        wasm.setClassifier(mode);
+        wasm.load(encodePolicy(policy));
+        expect(wasm.indexInfo(0).kind).toBe(mode === "linear" ? "linear" : "tree");
+        for (const [trace, exp] of traces) {
+          // The scan at 10k rules is slow: a sample of each trace is enough for it.
+          const headers = readClassBenchTrace(CB + trace).headers.slice(0, mode === "linear" ? 5000 : undefined);
+          expect(classify(headers)).toEqual(readExpected(CB + exp).slice(0, headers.length));
+        }
       }
     });
   }
+
+  it("acl1_100k: the indexed engine gives the expected answers, and agrees with the scan on the uniform trace", () => {
+    const { policy } = readClassBenchRules(CB + "acl1_100k");
+    const program = encodePolicy(policy);
+    const trace = readClassBenchTrace(CB + "acl1_100k_trace").headers;
+    const uniform = readClassBenchTrace(CB + "uniform_trace").headers;
+    wasm.setClassifier("auto");
+    wasm.load(program);
+    const info = wasm.indexInfo(0);
+    expect(info.kind).toBe("tree");
+    expect(info.bytes / policy.rulesets[0].rules.length).toBeLessThan(64);
+    expect(classify(trace)).toEqual(readExpected(CB + "acl1_100k_trace.expected"));
+    const indexedUniform = classify(uniform);
+    wasm.setClassifier("linear");
+    wasm.load(program);
+    expect(classify(uniform.slice(0, 2000))).toEqual(indexedUniform.slice(0, 2000));
+    wasm.setClassifier("auto");
+  });
 });

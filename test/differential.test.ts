@@ -7,37 +7,77 @@ import fc from "fast-check";
 import { WasmEngine } from "../host/engine/wasm.ts";
 import { ReferenceEngine } from "../host/engine/reference.ts";
 import { encodePolicy } from "../host/engine/encode.ts";
-import { policyArb, packetsArb } from "./support/arbitrary.ts";
+import { policyArb, packetsArb, largePolicyArb } from "./support/arbitrary.ts";
+import type { Policy } from "../host/model/rule.ts";
+import type { PacketHeader, PacketMeta } from "../host/engine/header.ts";
 
 const SEED = Number(process.env.DIFF_SEED ?? 20261122);
 const RUNS = Number(process.env.DIFF_RUNS ?? 700);
 
+/** Both engines on one batch: verdict, rule, reason, stages and counters must agree. */
+function agree(wasm: WasmEngine, policy: Policy, batch: [PacketHeader, PacketMeta][]) {
+  const ref = new ReferenceEngine(policy);
+  const got = wasm.classifyHeaders(batch.map((b) => b[0]), batch.map((b) => b[1]));
+  batch.forEach(([h, m], i) => {
+    const r = ref.classify(h, m);
+    const w = got[i];
+    expect({ v: w.verdict, rule: w.rule, reason: w.reason, stage: w.stage, in: w.inputRule, out: w.outputRule, mon: w.monitorRule })
+      .toEqual({ v: r.verdict, rule: r.rule, reason: r.reason, stage: r.stage, in: r.inputRule, out: r.outputRule, mon: r.monitorRule });
+  });
+  const wc = wasm.counters();
+  ref.counters.forEach((c, i) => {
+    expect(Number(wc[i].packets)).toBe(c.packets);
+    expect(Number(wc[i].bytes)).toBe(c.bytes);
+  });
+  return got;
+}
+
 describe("WebAssembly vs reference", () => {
   let wasm: WasmEngine;
+  let indexed: WasmEngine;
   beforeAll(async () => {
     wasm = await WasmEngine.create();
+    // A second instance that indexes every ruleset, however small.
+    indexed = await WasmEngine.create();
+    // A generous budget: random rules overlap far more than real ones, and
+    // the point here is to exercise the trees, not the fallback.
+    indexed.setClassifier("index", 0, 100_000);
   });
 
-  it(`agree on verdict, deciding rule, reason, stages and counters (${RUNS} policies, >= 100,000 packets)`, () => {
+  it(`the indexed engine agrees on large random rulesets (hundreds of rules, every feature) and really indexes them`, () => {
+    let packets = 0;
+    let byRule = 0;
+    let trees = 0;
+    fc.assert(
+      fc.property(largePolicyArb, packetsArb(400), (policy, batch) => {
+        indexed.load(encodePolicy(policy));
+        policy.rulesets.forEach((rs, i) => {
+          const info = indexed.indexInfo(i);
+          expect(info.kind).toBe("tree");
+          if (rs.rules.length > 0) expect(info.bytes).toBeGreaterThan(0);
+          trees++;
+        });
+        const got = agree(indexed, policy, batch);
+        packets += batch.length;
+        byRule += got.filter((g) => g.rule >= 0).length;
+      }),
+      { seed: SEED + 1, numRuns: Math.max(1, Math.round(RUNS / 10)) },
+    );
+    expect(trees).toBeGreaterThan(0);
+    expect(byRule / packets).toBeGreaterThan(0.2);
+  }, 600_000);
+
+  it(`agree on verdict, deciding rule, reason, stages and counters, linear and indexed (${RUNS} policies, >= 100,000 packets)`, () => {
     let packets = 0;
     let byRule = 0;
     let byFragmentRule = 0;
     fc.assert(
       fc.property(policyArb, packetsArb(400), (policy, batch) => {
         wasm.load(encodePolicy(policy));
-        const ref = new ReferenceEngine(policy);
-        const got = wasm.classifyHeaders(batch.map((b) => b[0]), batch.map((b) => b[1]));
-        batch.forEach(([h, m], i) => {
-          const r = ref.classify(h, m);
-          const w = got[i];
-          expect({ v: w.verdict, rule: w.rule, reason: w.reason, stage: w.stage, in: w.inputRule, out: w.outputRule, mon: w.monitorRule })
-            .toEqual({ v: r.verdict, rule: r.rule, reason: r.reason, stage: r.stage, in: r.inputRule, out: r.outputRule, mon: r.monitorRule });
-        });
-        const wc = wasm.counters();
-        ref.counters.forEach((c, i) => {
-          expect(Number(wc[i].packets)).toBe(c.packets);
-          expect(Number(wc[i].bytes)).toBe(c.bytes);
-        });
+        const got = agree(wasm, policy, batch);
+        indexed.load(encodePolicy(policy));
+        policy.rulesets.forEach((_, i) => expect(indexed.indexInfo(i).kind).toBe("tree"));
+        agree(indexed, policy, batch);
         packets += batch.length;
         byRule += got.filter((g) => g.rule >= 0).length;
         byFragmentRule += got.filter((g, i) => g.rule >= 0 && batch[i][0].frag === "later").length;

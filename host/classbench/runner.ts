@@ -11,8 +11,12 @@ import { ReferenceEngine } from "../engine/reference.ts";
 
 export interface Runner {
   name: string;
+  /** Encode + load + index build, in ms. */
   buildMs: number;
+  /** (program + index bytes) / rules. */
   bytesPerRule: number;
+  /** Index bytes / rules (0 for the scan and the reference). */
+  indexBytesPerRule: number;
   /** Classify the whole trace in batches of `batch`; the deciding rule per packet. */
   classify(batch: number): Int32Array;
 }
@@ -24,7 +28,7 @@ export async function classBenchRunner(engine: string, policy: Policy, headers: 
     const ref = new ReferenceEngine(policy);
     const buildMs = performance.now() - t0;
     return {
-      name: "reference", buildMs, bytesPerRule: 0,
+      name: "reference", buildMs, bytesPerRule: 0, indexBytesPerRule: 0,
       classify() {
         const out = new Int32Array(headers.length);
         for (let i = 0; i < headers.length; i++) out[i] = ref.firstMatch(0, headers[i], meta);
@@ -33,6 +37,8 @@ export async function classBenchRunner(engine: string, policy: Policy, headers: 
     };
   }
   const w = wasm ?? (await WasmEngine.create());
+  // "wasm" lets the engine index the ruleset; "linear" forces the scan.
+  w.setClassifier(engine === "linear" ? "linear" : "auto");
   const t0 = performance.now();
   const program = encodePolicy(policy);
   w.load(program);
@@ -41,7 +47,8 @@ export async function classBenchRunner(engine: string, policy: Policy, headers: 
   const dv = new DataView(w.memory);
   for (let i = 0; i < headers.length; i++) writeTuple(dv, base + i * L.TUPLE_SIZE, headers[i], meta);
   return {
-    name: engine === "linear" ? "linear" : "wasm", buildMs, bytesPerRule: program.length / nRules,
+    name: engine === "linear" ? "linear" : "wasm", buildMs,
+    bytesPerRule: (program.length + w.indexBytes()) / nRules, indexBytesPerRule: w.indexBytes() / nRules,
     classify(batch: number) {
       for (let i = 0; i < headers.length; i += batch) w.classifyTupleRange(i, Math.min(batch, headers.length - i));
       return w.resultRules(headers.length);

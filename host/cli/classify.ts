@@ -17,7 +17,7 @@ export async function classifyCommand(argv: string[], io: IO): Promise<number> {
   if (!values.classbench) throw new UsageError("only --classbench RULES TRACE is supported");
   if (positionals.length !== 2) throw new UsageError("--classbench wants RULES and TRACE");
   const engineName = values.engine as string;
-  if (engineName !== "wasm" && engineName !== "reference" && engineName !== "linear") throw new UsageError(`--engine is wasm or reference, not "${engineName}"`);
+  if (engineName !== "wasm" && engineName !== "reference" && engineName !== "linear") throw new UsageError(`--engine is wasm, linear or reference, not "${engineName}"`);
   const repeat = Number(values.repeat);
   const batch = Number(values.batch);
   if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError("--repeat wants a positive integer");

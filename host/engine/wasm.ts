@@ -140,7 +140,25 @@ type Exports = {
   ctClock(): bigint;
   ctAllowFutureConnect(nowNs: bigint): number;
   ctLastExpectId(): number;
+  setClassifierOptions(mode: number, minRules: number, budget: number, leafSize: number): void;
+  indexKind(rs: number): number;
+  indexBytes(rs: number): number;
+  indexReason(rs: number): number;
+  treeStat(which: number): number;
 };
+
+/** How the matcher looks up a ruleset: chosen per ruleset when a program loads. */
+export type ClassifierMode = "auto" | "linear" | "index";
+
+export interface IndexInfo {
+  kind: "linear" | "tree";
+  /** Bytes of the index (tree nodes and leaf lists); 0 for the linear scan. */
+  bytes: number;
+  reason: "indexed" | "small ruleset: the linear scan is faster" | "linear scan requested" | "index over its memory budget";
+}
+
+const INDEX_REASONS: IndexInfo["reason"][] = ["indexed", "small ruleset: the linear scan is faster", "linear scan requested", "index over its memory budget"];
+const MODES: Record<ClassifierMode, number> = { auto: 0, linear: 1, index: 2 };
 
 export class ProgramError extends Error {
   constructor(readonly code: number, readonly badRule: number, message: string) {
@@ -193,6 +211,31 @@ export class WasmEngine {
 
   hasProgram(): boolean {
     return this.x.hasProgram();
+  }
+
+  /**
+   * Index choice for the programs loaded from now on: "auto" indexes
+   * rulesets of at least `minRules` rules, "linear" never indexes, "index"
+   * indexes every ruleset. `budget` (list entries per rule, 0 = keep) bounds
+   * the index's memory; over it a ruleset falls back to the scan. `leafSize`
+   * (0 = keep) is where the trees stop splitting.
+   */
+  setClassifier(mode: ClassifierMode, minRules = 32, budget = 0, leafSize = 0): void {
+    this.x.setClassifierOptions(MODES[mode], minRules, budget, leafSize);
+  }
+
+  /** The index of ruleset `rs` of the active program. */
+  indexInfo(rs: number): IndexInfo {
+    const kind = this.x.indexKind(rs);
+    if (kind < 0) throw new RangeError(`no ruleset ${rs}`);
+    return { kind: kind === 1 ? "tree" : "linear", bytes: this.x.indexBytes(rs) >>> 0, reason: INDEX_REASONS[this.x.indexReason(rs)] };
+  }
+
+  /** Index bytes of every ruleset of the active program. */
+  indexBytes(): number {
+    let n = 0;
+    for (let i = 0; i < this.rulesetCount; i++) n += this.x.indexBytes(i) >>> 0;
+    return n;
   }
 
   /** Parse and classify whole frames (one batch call). */
@@ -347,7 +390,10 @@ export class WasmEngine {
 
   /** How each ruleset of the active program is matched (the index, when one is built, says so here). */
   rulesetInfo(): string[] {
-    return Array.from({ length: this.rulesetCount }, () => "linear scan");
+    return Array.from({ length: this.rulesetCount }, (_, i) => {
+      const info = this.indexInfo(i);
+      return info.kind === "tree" ? `indexed (decision trees, ${info.bytes} bytes)` : `linear scan (${info.reason})`;
+    });
   }
 
   layoutValue(id: number): number {

@@ -91,7 +91,19 @@ const rulesetArb: fc.Arbitrary<Ruleset> = fc.record({
   stateful: fc.constant(false),
 });
 
-export const policyArb: fc.Arbitrary<Policy> = fc.array(rulesetArb, { minLength: 1, maxLength: 3 }).chain((rulesets) => {
+/** Rulesets of hundreds of rules, so that an index has something to split. */
+const largeRulesetArb: fc.Arbitrary<Ruleset> = fc.record({
+  name: fc.constantFrom("a", "b"),
+  rules: fc.array(ruleArb, { minLength: 150, maxLength: 600 }),
+  defaults: fc.record({ inbound: verdict, outbound: verdict, other: verdict }),
+  stateful: fc.constant(false),
+});
+
+export const policyArb: fc.Arbitrary<Policy> = policyOf(fc.array(rulesetArb, { minLength: 1, maxLength: 3 }));
+export const largePolicyArb: fc.Arbitrary<Policy> = policyOf(fc.array(largeRulesetArb, { minLength: 1, maxLength: 2 }));
+
+function policyOf(rulesetsArb: fc.Arbitrary<Ruleset[]>): fc.Arbitrary<Policy> {
+  return rulesetsArb.chain((rulesets) => {
   const binding = fc.array(mostly(fc.integer({ min: 0, max: rulesets.length - 1 }), 3), { minLength: IFACES.length, maxLength: IFACES.length });
   return fc.record({
     dialect: fc.constant("random"),
@@ -101,7 +113,8 @@ export const policyArb: fc.Arbitrary<Policy> = fc.array(rulesetArb, { minLength:
     output: binding,
     monitor: maybe(fc.integer({ min: 0, max: rulesets.length - 1 }), 3),
   });
-});
+  });
+}
 
 export const headerArb: fc.Arbitrary<PacketHeader> = fc.constantFrom<4 | 6>(4, 6).chain((family) =>
   fc.record({

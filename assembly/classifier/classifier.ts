@@ -1,0 +1,145 @@
+// Per-ruleset choice between the linear scan and the decision tree, made
+// when a program is loaded, and the dispatch the pipeline calls instead of
+// firstMatch. Whatever the choice, the answer is the linear first match.
+import {
+  HDR_RULESET_COUNT, HDR_RULESETS_OFFSET, HDR_RULES_OFFSET, RULESET_SIZE,
+  RS_FIRST_RULE, RS_RULE_COUNT, T_FRAG, T_FAMILY, FRAG_LATER,
+} from "../layout";
+import { firstMatch } from "../match";
+import { Buf, reserveBuf } from "./buffer";
+import { prepareRules, buildGroup, resetTrees, resetTo, treeMatch, nodeCount, listCount, leafSize, setLeafSize, GROUPS, groupMinRule, NODE, SLOT, loadKeys } from "./tree";
+
+// Per-ruleset record, 16 bytes: u32 kind, u32 tree count, u32 index bytes,
+// u32 reason; its trees are GROUPS slots of `trees` from rs * GROUPS, each
+// u32 root node, u32 lowest rule, in ascending lowest rule.
+export const KIND_LINEAR: u32 = 0;
+export const KIND_TREE: u32 = 1;
+
+export const WHY_INDEXED: u32 = 0;
+export const WHY_SMALL: u32 = 1; // fewer rules than the threshold: the scan is faster
+export const WHY_FORCED_LINEAR: u32 = 2; // the host asked for the linear scan
+export const WHY_TOO_LARGE: u32 = 3; // the tree would exceed its memory budget
+
+export const MODE_AUTO: u32 = 0;
+export const MODE_LINEAR: u32 = 1;
+export const MODE_INDEX: u32 = 2;
+
+let mode: u32 = MODE_AUTO;
+// Below this many rules the linear scan won in bench/classify.bench.ts.
+let minRules: u32 = 32;
+// List entries allowed per rule before the tree is abandoned (4 bytes each).
+let maxEntriesPerRule: u32 = 48;
+
+let table = new Buf();
+let trees = new Buf();
+let tableCount: u32 = 0;
+
+/**
+ * Options for the next loadProgram: mode (MODE_*), minimum rules to index,
+ * list-entry budget per rule, tree leaf size (0 keeps the current value).
+ */
+export function setClassifierOptions(m: u32, min: u32, budget: u32, leaf: u32): void {
+  mode = m;
+  minRules = min;
+  if (budget > 0) maxEntriesPerRule = budget;
+  setLeafSize(leaf);
+}
+
+/** Build the index of every ruleset of the validated program at `p`. */
+export function buildIndexes(p: usize): void {
+  resetTrees();
+  let nSets = load<u32>(p, HDR_RULESET_COUNT);
+  tableCount = nSets;
+  let tab = reserveBuf(table, <usize>nSets * 16 + 16);
+  let tr = reserveBuf(trees, <usize>nSets * GROUPS * SLOT + 16);
+  let rules = p + load<u32>(p, HDR_RULES_OFFSET);
+  for (let i: u32 = 0; i < nSets; i++) {
+    let rs = p + load<u32>(p, HDR_RULESETS_OFFSET) + <usize>i * RULESET_SIZE;
+    let first = load<u32>(rs, RS_FIRST_RULE);
+    let n = load<u32>(rs, RS_RULE_COUNT);
+    let e = tab + <usize>i * 16;
+    store<u32>(e, KIND_LINEAR);
+    store<u32>(e, 0, 4);
+    store<u32>(e, 0, 8);
+    if (mode == MODE_LINEAR) { store<u32>(e, WHY_FORCED_LINEAR, 12); continue; }
+    if (mode == MODE_AUTO && n < minRules) { store<u32>(e, WHY_SMALL, 12); continue; }
+    let n0 = nodeCount;
+    let l0 = listCount;
+    prepareRules(rules, first, n, maxEntriesPerRule);
+    let slots = tr + <usize>i * GROUPS * SLOT;
+    let count: u32 = 0;
+    let failed = false;
+    let spare = slots + <usize>(GROUPS - 1) * SLOT;
+    for (let g: u32 = 0; g < GROUPS; g++) {
+      // Built into the last slot, then moved to its place in ascending
+      // lowest rule, so the lookup can stop early.
+      let built = buildGroup(n, g, spare);
+      if (built == 0) continue;
+      if (built < 0) { failed = true; break; }
+      let s0 = load<u64>(spare);
+      let s1 = load<u64>(spare, 8);
+      let j = count;
+      while (j > 0 && load<u32>(slots + <usize>(j - 1) * SLOT, 4) > groupMinRule) {
+        memory.copy(slots + <usize>j * SLOT, slots + <usize>(j - 1) * SLOT, SLOT);
+        j--;
+      }
+      store<u64>(slots + <usize>j * SLOT, s0);
+      store<u64>(slots + <usize>j * SLOT, s1, 8);
+      count++;
+    }
+    if (failed) {
+      resetTo(n0, l0);
+      store<u32>(e, WHY_TOO_LARGE, 12);
+      continue;
+    }
+    store<u32>(e, KIND_TREE); // an empty ruleset too: no trees, no match
+    store<u32>(e, count, 4);
+    store<u32>(e, (nodeCount - n0) * <u32>NODE + (listCount - l0) * 4, 8);
+    store<u32>(e, WHY_INDEXED, 12);
+  }
+}
+
+/** First match in ruleset `rs` (rules [first, first + count)): the trees when it has them. */
+// @ts-ignore: decorator
+@inline export function classifierMatch(rs: u32, rules: usize, hot: usize, first: u32, count: u32, t: usize): i32 {
+  let e = table.ptr + <usize>rs * 16;
+  // Later fragments (their layer-4 tests drop out) and anything but IPv4/IPv6
+  // take the scan: the tree's keys assume a first fragment of a known family.
+  if (load<u32>(e) == KIND_TREE && load<u8>(t, T_FRAG) != FRAG_LATER) {
+    let fam = load<u8>(t, T_FAMILY);
+    if (fam == 4 || fam == 6) return treesMatch(rs, load<u32>(e, 4), rules, hot, t);
+  }
+  return firstMatch(rules, hot, first, count, t);
+}
+
+function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
+  let slot = trees.ptr + <usize>rs * GROUPS * SLOT;
+  let best: u32 = 0xffffffff;
+  loadKeys(t);
+  for (let i: u32 = 0; i < n; i++, slot += SLOT) {
+    if (load<u32>(slot, 4) >= best) break;
+    let r = treeMatch(slot, rules, hot, t, best);
+    if (r >= 0) best = <u32>r;
+  }
+  return <i32>best;
+}
+
+/** Index of ruleset `rs` of the active program: KIND_*, or -1 for no such ruleset. */
+export function indexKind(rs: u32): i32 {
+  return rs < tableCount ? <i32>load<u32>(table.ptr + <usize>rs * 16) : -1;
+}
+
+/** Bytes of ruleset `rs`'s index (tree nodes and leaf lists); 0 for the scan. */
+export function indexBytes(rs: u32): u32 {
+  return rs < tableCount ? load<u32>(table.ptr + <usize>rs * 16, 8) : 0;
+}
+
+/** Why ruleset `rs` has the index it has (WHY_*), -1 for no such ruleset. */
+export function indexReason(rs: u32): i32 {
+  return rs < tableCount ? <i32>load<u32>(table.ptr + <usize>rs * 16, 12) : -1;
+}
+
+/** The leaf size the trees are built with. */
+export function indexLeafSize(): u32 {
+  return leafSize;
+}

@@ -1,0 +1,511 @@
+// The indexed classifier: a HyperSplit-style binary decision tree over six
+// packet keys, built per ruleset at load time, with short priority-ordered
+// candidate lists at the leaves.
+//
+// Keys (all u32):
+//   0 family   0 for IPv4, 1 for IPv6
+//   1 proto
+//   2 src      word 0 of the source address
+//   3 dst      word 0 of the destination address
+//   4 sport    the port, or NO_PORTS (65536) when the packet has none
+//   5 dport
+// Each rule is a box over these keys that CONTAINS every packet it can match
+// (a necessary condition, like the linear scan's hot prefilter); tests the
+// box cannot express (negation, neq, ICMP, flags, interfaces, time, IPv6
+// words 1..3) widen the box. A leaf's candidates are checked in priority
+// order with the very tests of the linear scan, so the answer is the linear
+// first match whatever the tree looks like: the tree only skips rules that
+// cannot match.
+//
+// A rule whose box is EXACTLY its match set ("pure") and that covers a
+// node's whole region matches every packet reaching that node, so no rule
+// after it is kept there; this is what keeps catch-all rules and the
+// wildcard-heavy firewall sets small.
+import {
+  RULE_SIZE, R_TESTS, R_MARKS, R_FAMILY, R_PROTO, R_SRC0, R_SRC_MASK0, R_DST0, R_DST_MASK0,
+  R_SPORT_LO, R_SPORT_HI, R_DPORT_LO, R_DPORT_HI, R_SPORT_OP, R_DPORT_OP, R_SRC_MASK1, R_DST_MASK1,
+  TEST_FAMILY, TEST_PROTO, TEST_SRC, TEST_DST, TEST_SPORT, TEST_DPORT,
+  MARK_SRC_NEG, MARK_DST_NEG, PORT_OP_NEQ,
+  T_FAMILY, T_PROTO, T_HAS, T_SPORT, T_DPORT, T_SRC, T_DST, HAS_PORTS,
+} from "../layout";
+import { ruleMatches, HOT_SIZE } from "../match";
+import { Buf, reserveBuf, growBuf } from "./buffer";
+
+const DIMS: u32 = 6;
+const BOX: usize = 48; // lo[6] then hi[6], u32 each
+const NO_PORTS: u32 = 65536;
+// Node, 8 bytes, in depth-first order so a left child follows its parent:
+//   internal  u32 dim | right << 3, u32 threshold (keys < threshold go left)
+//   leaf      u32 LEAF | count << 3, u32 first list entry
+export const NODE: usize = 8;
+const LEAF: u32 = 7;
+const MAX_DEPTH: u32 = 64;
+const PURE_TESTS: u32 = TEST_FAMILY | TEST_PROTO | TEST_SRC | TEST_DST | TEST_SPORT | TEST_DPORT;
+
+/** Leaf size at which splitting stops (tuned by bench/classify.bench.ts). */
+export let leafSize: u32 = 4;
+export function setLeafSize(n: u32): void {
+  if (n > 0) leafSize = n;
+}
+
+export let nodes = new Buf();
+export let nodeCount: u32 = 0;
+export let lists = new Buf(); // u32 global rule indices
+export let listCount: u32 = 0;
+
+let boxes = new Buf(); // per ruleset-local rule: BOX bytes
+let pure = new Buf(); // per ruleset-local rule: u8
+let scratch = new Buf(); // node candidate lists (u32 local indices), a stack
+let points = new Buf(); // split-point candidates of one node
+let regions = new Buf(); // the region of the node at each depth
+let buildFirst: u32 = 0;
+let entryLimit: u32 = 0;
+let entryStart: u32 = 0;
+let overBudget = false;
+
+/** Forget every tree (a new program is being indexed). */
+export function resetTrees(): void {
+  nodeCount = 0;
+  listCount = 0;
+}
+
+/** Drop the nodes and list entries made since the counts were `n0` and `l0`. */
+export function resetTo(n0: u32, l0: u32): void {
+  nodeCount = n0;
+  listCount = l0;
+}
+
+// @ts-ignore: decorator
+@inline function prefixBox(b: usize, d: usize, v: u32, m: u32): bool {
+  // A prefix is a range when its mask is contiguous; else keep the full range
+  // (the candidate check is exact anyway) and call the rule impure.
+  let contiguous = (~m & (~m + 1)) == 0;
+  if (!contiguous || (v & ~m) != 0) {
+    store<u32>(b + d * 4, 0);
+    store<u32>(b + 24 + d * 4, 0xffffffff);
+    return false;
+  }
+  store<u32>(b + d * 4, v);
+  store<u32>(b + 24 + d * 4, v | ~m);
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline function portBox(b: usize, d: usize, r: usize, tested: bool, op: u32, lo: u32, hi: u32): bool {
+  if (!tested) {
+    store<u32>(b + d * 4, 0);
+    store<u32>(b + 24 + d * 4, NO_PORTS);
+    return true;
+  }
+  if (op == PORT_OP_NEQ || lo > hi) {
+    store<u32>(b + d * 4, 0);
+    store<u32>(b + 24 + d * 4, 65535);
+    return false;
+  }
+  store<u32>(b + d * 4, lo);
+  store<u32>(b + 24 + d * 4, hi);
+  return true;
+}
+
+// Box and purity of each rule of the ruleset.
+function ruleBoxes(rules: usize, first: u32, n: u32): void {
+  reserveBuf(boxes, <usize>n * BOX + 16);
+  reserveBuf(pure, <usize>n + 16);
+  for (let i: u32 = 0; i < n; i++) {
+    let r = rules + <usize>(first + i) * RULE_SIZE;
+    let b = boxes.ptr + <usize>i * BOX;
+    let tests = <u32>load<u16>(r, R_TESTS);
+    let marks = <u32>load<u8>(r, R_MARKS);
+    let ok = (tests & ~PURE_TESTS) == 0;
+    if (tests & TEST_FAMILY) {
+      let f = <u32>load<u8>(r, R_FAMILY);
+      store<u32>(b, f == 6 ? 1 : 0);
+      store<u32>(b + 24, f == 4 ? 0 : 1);
+      if (f != 4 && f != 6) ok = false;
+    } else {
+      store<u32>(b, 0);
+      store<u32>(b + 24, 1);
+    }
+    if (tests & TEST_PROTO) {
+      store<u32>(b + 4, <u32>load<u8>(r, R_PROTO));
+      store<u32>(b + 28, <u32>load<u8>(r, R_PROTO));
+    } else {
+      store<u32>(b + 4, 0);
+      store<u32>(b + 28, 255);
+    }
+    if ((tests & TEST_SRC) && (marks & MARK_SRC_NEG) == 0) {
+      if (!prefixBox(b, 2, load<u32>(r, R_SRC0), load<u32>(r, R_SRC_MASK0))) ok = false;
+      // IPv6 words 1..3 are not keys: only a prefix of /32 or less is exact.
+      if ((load<u32>(r, R_SRC_MASK1) | load<u32>(r, R_SRC_MASK1 + 4) | load<u32>(r, R_SRC_MASK1 + 8)) != 0) ok = false;
+    } else {
+      store<u32>(b + 8, 0);
+      store<u32>(b + 32, 0xffffffff);
+      if (tests & TEST_SRC) ok = false;
+    }
+    if ((tests & TEST_DST) && (marks & MARK_DST_NEG) == 0) {
+      if (!prefixBox(b, 3, load<u32>(r, R_DST0), load<u32>(r, R_DST_MASK0))) ok = false;
+      if ((load<u32>(r, R_DST_MASK1) | load<u32>(r, R_DST_MASK1 + 4) | load<u32>(r, R_DST_MASK1 + 8)) != 0) ok = false;
+    } else {
+      store<u32>(b + 12, 0);
+      store<u32>(b + 36, 0xffffffff);
+      if (tests & TEST_DST) ok = false;
+    }
+    // Any port test needs a packet with ports: the untested side then spans
+    // the real ports only (ruleMatches checks HAS_PORTS for both).
+    let ports = (tests & (TEST_SPORT | TEST_DPORT)) != 0;
+    if (!portBox(b, 4, r, ports, (tests & TEST_SPORT) ? <u32>load<u8>(r, R_SPORT_OP) : 0,
+      (tests & TEST_SPORT) ? <u32>load<u16>(r, R_SPORT_LO) : 0, (tests & TEST_SPORT) ? <u32>load<u16>(r, R_SPORT_HI) : 65535)) ok = false;
+    if (!portBox(b, 5, r, ports, (tests & TEST_DPORT) ? <u32>load<u8>(r, R_DPORT_OP) : 0,
+      (tests & TEST_DPORT) ? <u32>load<u16>(r, R_DPORT_LO) : 0, (tests & TEST_DPORT) ? <u32>load<u16>(r, R_DPORT_HI) : 65535)) ok = false;
+    store<u8>(pure.ptr + i, ok ? 1 : 0);
+  }
+}
+
+// The k-th smallest of `m` u32 values at `a` (Hoare quickselect, in place).
+function selectK(a: usize, m: i32, k: i32): u32 {
+  let lo = 0;
+  let hi = m - 1;
+  while (lo < hi) {
+    let pivot = load<u32>(a + (<usize>(lo + ((hi - lo) >> 1)) << 2));
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (load<u32>(a + (<usize>i << 2)) < pivot) i++;
+      while (load<u32>(a + (<usize>j << 2)) > pivot) j--;
+      if (i <= j) {
+        let x = load<u32>(a + (<usize>i << 2));
+        store<u32>(a + (<usize>i << 2), load<u32>(a + (<usize>j << 2)));
+        store<u32>(a + (<usize>j << 2), x);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return load<u32>(a + (<usize>k << 2));
+}
+
+function newNode(): u32 {
+  growBuf(nodes, <usize>(nodeCount + 1) * NODE, <usize>nodeCount * NODE);
+  return nodeCount++;
+}
+
+function makeLeaf(list: usize, n: u32): u32 {
+  let id = newNode();
+  growBuf(lists, <usize>(listCount + n) * 4 + 16, <usize>listCount * 4);
+  let node = nodes.ptr + <usize>id * NODE;
+  store<u32>(node, LEAF | (n << 3));
+  store<u32>(node, listCount, 4);
+  let out = lists.ptr + <usize>listCount * 4;
+  for (let i: u32 = 0; i < n; i++) store<u32>(out + <usize>i * 4, buildFirst + load<u32>(list + <usize>i * 4));
+  listCount += n;
+  if (listCount - entryStart > entryLimit) overBudget = true;
+  return id;
+}
+
+// Does rule `r`'s box contain the whole region?
+// @ts-ignore: decorator
+@inline function covers(r: u32, region: usize): bool {
+  let b = boxes.ptr + <usize>r * BOX;
+  for (let d: usize = 0; d < <usize>DIMS; d++) {
+    if (load<u32>(b + d * 4) > load<u32>(region + d * 4)) return false;
+    if (load<u32>(b + 24 + d * 4) < load<u32>(region + 24 + d * 4)) return false;
+  }
+  return true;
+}
+
+// Build the subtree for the `n` candidates at scratch[base..] (ascending
+// rule order) over the region at `depth`; returns its node id.
+let deepest: u32 = 0;
+function buildNode(base: u32, n: u32, depth: u32): u32 {
+  if (depth > deepest) deepest = depth;
+  let region = regions.ptr + <usize>depth * BOX;
+  let list = scratch.ptr + <usize>base * 4;
+  for (let i: u32 = 0; i < n; i++) {
+    let r = load<u32>(list + <usize>i * 4);
+    if (load<u8>(pure.ptr + r) != 0 && covers(r, region)) {
+      n = i + 1;
+      break;
+    }
+  }
+  if (n <= leafSize || depth + 1 >= MAX_DEPTH || overBudget) return makeLeaf(list, n);
+
+  // Per key: the median of the rule edges strictly inside the region; keep
+  // the key whose split leaves the larger side smallest (then the fewest copies).
+  reserveBuf(points, <usize>n * 8 + 16);
+  let pts = points.ptr;
+  let bestDim: u32 = DIMS;
+  let bestT: u32 = 0;
+  let bestMax: u32 = n;
+  let bestSum: u32 = n << 1;
+  for (let d: u32 = 0; d < DIMS; d++) {
+    let rlo = load<u32>(region + <usize>d * 4);
+    let rhi = load<u32>(region + 24 + <usize>d * 4);
+    if (rlo == rhi) continue;
+    let m: i32 = 0;
+    for (let i: u32 = 0; i < n; i++) {
+      let b = boxes.ptr + <usize>load<u32>(list + <usize>i * 4) * BOX;
+      let lo = load<u32>(b + <usize>d * 4);
+      let hi = load<u32>(b + 24 + <usize>d * 4);
+      if (lo > rlo) { store<u32>(pts + (<usize>m << 2), lo); m++; }
+      if (hi < rhi) { store<u32>(pts + (<usize>m << 2), hi + 1); m++; }
+    }
+    if (m == 0) continue;
+    let t = selectK(pts, m, m >> 1);
+    let nl: u32 = 0;
+    let nr: u32 = 0;
+    for (let i: u32 = 0; i < n; i++) {
+      let b = boxes.ptr + <usize>load<u32>(list + <usize>i * 4) * BOX;
+      if (load<u32>(b + <usize>d * 4) < t) nl++;
+      if (load<u32>(b + 24 + <usize>d * 4) >= t) nr++;
+    }
+    let mx = nl > nr ? nl : nr;
+    if (mx < bestMax || (mx == bestMax && nl + nr < bestSum)) {
+      bestMax = mx;
+      bestSum = nl + nr;
+      bestDim = d;
+      bestT = t;
+    }
+  }
+  if (bestDim == DIMS || bestMax >= n) return makeLeaf(list, n);
+
+  let id = newNode();
+  let child = region + BOX;
+  let top = base + n;
+  let dOff = <usize>bestDim * 4;
+  // Left: keys < bestT.
+  memory.copy(child, region, BOX);
+  store<u32>(child + 24 + dOff, bestT - 1);
+  let nl = splitList(base, n, top, bestDim, bestT, true);
+  buildNode(top, nl, depth + 1); // the left child is node id + 1
+  if (overBudget) return id;
+  // Right: keys >= bestT (the left build reused the deeper scratch and regions).
+  region = regions.ptr + <usize>depth * BOX;
+  child = region + BOX;
+  memory.copy(child, region, BOX);
+  store<u32>(child + dOff, bestT);
+  let nr = splitList(base, n, top, bestDim, bestT, false);
+  let right = buildNode(top, nr, depth + 1);
+  let node = nodes.ptr + <usize>id * NODE;
+  store<u32>(node, bestDim | (right << 3));
+  store<u32>(node, bestT, 4);
+  return id;
+}
+
+// Copy the candidates at scratch[base, base+n) that reach one side of the
+// split to scratch[top..]; returns how many.
+function splitList(base: u32, n: u32, top: u32, d: u32, t: u32, left: bool): u32 {
+  growBuf(scratch, <usize>(top + n) * 4 + 16, <usize>top * 4);
+  let src = scratch.ptr + <usize>base * 4;
+  let dst = scratch.ptr + <usize>top * 4;
+  let k: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    let r = load<u32>(src + <usize>i * 4);
+    let b = boxes.ptr + <usize>r * BOX;
+    let inside = left ? load<u32>(b + <usize>d * 4) < t : load<u32>(b + 24 + <usize>d * 4) >= t;
+    if (inside) { store<u32>(dst + <usize>k * 4, r); k++; }
+  }
+  return k;
+}
+
+// Rules are split into groups by which of the two address keys are wide,
+// and each group gets its own tree (as CutSplit does): a rule wide in a key
+// would be copied into every subtree split on that key, and mixing wide and
+// narrow rules is what makes a single tree explode on firewall sets.
+export const GROUPS: u32 = 4;
+const WIDE: u32 = 0xffff; // an address range wider than a /16 is wide
+let groupOf = new Buf(); // per ruleset-local rule: u8
+
+/** Compute the boxes and groups of the `n` rules starting at global rule `first`. */
+export function prepareRules(rules: usize, first: u32, n: u32, maxEntriesPerRule: u32): void {
+  ruleBoxes(rules, first, n);
+  entryStart = listCount;
+  let lim = <u64>n * <u64>maxEntriesPerRule + 64;
+  entryLimit = lim > <u64>0xffffffff ? 0xffffffff : <u32>lim;
+  reserveBuf(groupOf, <usize>n + 16);
+  for (let i: u32 = 0; i < n; i++) {
+    let b = boxes.ptr + <usize>i * BOX;
+    let srcWide = load<u32>(b + 32) - load<u32>(b + 8) > WIDE;
+    let dstWide = load<u32>(b + 36) - load<u32>(b + 12) > WIDE;
+    store<u8>(groupOf.ptr + i, <u8>((srcWide ? 2 : 0) | (dstWide ? 1 : 0)));
+  }
+  buildFirst = first;
+}
+
+/** The lowest global rule index of the last group built. */
+export let groupMinRule: u32 = 0;
+
+// A tree slot, SLOT bytes: u32 root node (or first entry of the root table),
+// u32 lowest rule, u32 cut key (NO_CUT: no root table), u32 shift.
+// A group whose rules are all narrow in an address key is first cut on that
+// key's top bits by a direct table: a prefix of /16 or longer falls in exactly
+// one bucket, so the cut saves a dozen tree levels and copies no rule.
+export const SLOT: usize = 16;
+const NO_CUT: u32 = 7;
+let bucketCounts = new Buf();
+
+function initRegion(): usize {
+  reserveBuf(regions, <usize>(MAX_DEPTH + 1) * BOX);
+  let reg = regions.ptr;
+  for (let d: usize = 0; d < <usize>DIMS; d++) store<u32>(reg + d * 4, 0);
+  store<u32>(reg + 24, 1);
+  store<u32>(reg + 28, 255);
+  store<u32>(reg + 32, 0xffffffff);
+  store<u32>(reg + 36, 0xffffffff);
+  store<u32>(reg + 40, NO_PORTS);
+  store<u32>(reg + 44, NO_PORTS);
+  return reg;
+}
+
+/**
+ * Build the index of group `g` of the prepared rules into the slot at
+ * `slot`. Returns 1 when built, 0 for an empty group, -1 when the ruleset's
+ * lists would exceed the budget given to prepareRules.
+ */
+export function buildGroup(n: u32, g: u32, slot: usize): i32 {
+  reserveBuf(scratch, <usize>n * 8 + 16);
+  let k: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    if (<u32>load<u8>(groupOf.ptr + i) == g) {
+      store<u32>(scratch.ptr + <usize>k * 4, i);
+      k++;
+    }
+  }
+  if (k == 0) return 0;
+  groupMinRule = buildFirst + load<u32>(scratch.ptr);
+  store<u32>(slot, groupMinRule, 4);
+  overBudget = false;
+  // Groups 0 and 1 have narrow sources, group 2 narrow destinations.
+  let cut: u32 = g == 3 ? NO_CUT : g == 2 ? 3 : 2;
+  let bits: u32 = k < 64 ? 0 : 31 - clz<u32>(k) - 1;
+  if (bits > 16) bits = 16;
+  if (cut == NO_CUT || bits == 0) {
+    initRegion();
+    let root = buildNode(0, k, 0);
+    store<u32>(slot, root);
+    store<u32>(slot, NO_CUT, 8);
+    store<u32>(slot, 0, 12);
+    return overBudget ? -1 : 1;
+  }
+  // Counting sort of the group by bucket (stable: each bucket stays in rule
+  // order) into scratch[0, k); buckets are then built last to first, so each
+  // one's subtree scratch above it only overwrites buckets already built.
+  let shift = 32 - bits;
+  let nb: u32 = 1 << bits;
+  let cnt = reserveBuf(bucketCounts, <usize>(nb + 1) * 4 + 16);
+  memory.fill(cnt, 0, <usize>(nb + 1) * 4);
+  let sorted = scratch.ptr + <usize>k * 4;
+  for (let i: u32 = 0; i < k; i++) {
+    let r = load<u32>(scratch.ptr + <usize>i * 4);
+    let j = load<u32>(boxes.ptr + <usize>r * BOX + <usize>cut * 4) >> shift;
+    store<u32>(cnt + <usize>(j + 1) * 4, load<u32>(cnt + <usize>(j + 1) * 4) + 1);
+  }
+  for (let j: u32 = 0; j < nb; j++) store<u32>(cnt + <usize>(j + 1) * 4, load<u32>(cnt + <usize>(j + 1) * 4) + load<u32>(cnt + <usize>j * 4));
+  for (let i: u32 = 0; i < k; i++) {
+    let r = load<u32>(scratch.ptr + <usize>i * 4);
+    let j = load<u32>(boxes.ptr + <usize>r * BOX + <usize>cut * 4) >> shift;
+    let at = load<u32>(cnt + <usize>j * 4);
+    store<u32>(sorted + <usize>at * 4, r);
+    store<u32>(cnt + <usize>j * 4, at + 1);
+  }
+  memory.copy(scratch.ptr, sorted, <usize>k * 4);
+  // cnt[j] is now the end of bucket j (the start of bucket j + 1).
+  let table = listCount;
+  growBuf(lists, <usize>(listCount + nb) * 4 + 16, <usize>listCount * 4);
+  listCount += nb;
+  let empty: u32 = 0xffffffff;
+  let reg = initRegion();
+  for (let j = <i32>nb - 1; j >= 0; j--) {
+    let start: u32 = j == 0 ? 0 : load<u32>(bucketCounts.ptr + <usize>(j - 1) * 4);
+    let end = load<u32>(bucketCounts.ptr + <usize>j * 4);
+    let root: u32;
+    if (end == start) {
+      if (empty == 0xffffffff) empty = makeLeaf(scratch.ptr, 0);
+      root = empty;
+    } else {
+      store<u32>(reg + <usize>cut * 4, <u32>j << shift);
+      store<u32>(reg + 24 + <usize>cut * 4, ((<u32>j + 1) << shift) - 1);
+      root = buildNode(start, end - start, 0);
+      if (overBudget) return -1;
+    }
+    store<u32>(lists.ptr + <usize>(table + <u32>j) * 4, root);
+  }
+  store<u32>(slot, table);
+  store<u32>(slot, cut, 8);
+  store<u32>(slot, shift, 12);
+  return 1;
+}
+
+const keys = memory.data(32, 16);
+
+/** Write the keys of tuple `t` for treeMatch. */
+export function loadKeys(t: usize): void {
+  let has = (<u32>load<u8>(t, T_HAS) & HAS_PORTS) != 0;
+  store<u32>(keys, load<u8>(t, T_FAMILY) == 6 ? 1 : 0, 0);
+  store<u32>(keys, <u32>load<u8>(t, T_PROTO), 4);
+  store<u32>(keys, load<u32>(t, T_SRC), 8);
+  store<u32>(keys, load<u32>(t, T_DST), 12);
+  store<u32>(keys, has ? <u32>load<u16>(t, T_SPORT) : NO_PORTS, 16);
+  store<u32>(keys, has ? <u32>load<u16>(t, T_DPORT) : NO_PORTS, 20);
+}
+
+/**
+ * First match below global rule `best` in the group of tree slot `slot`,
+ * for the tuple whose keys loadKeys wrote (IPv4/IPv6, not a later
+ * fragment); -1 if none.
+ */
+export function treeMatch(slot: usize, rules: usize, hot: usize, t: usize, best: u32): i32 {
+  let proto = <u32>load<u8>(t, T_PROTO);
+  let src0 = load<u32>(t, T_SRC);
+  let dst0 = load<u32>(t, T_DST);
+  let sport = <u32>load<u16>(t, T_SPORT);
+  let dport = <u32>load<u16>(t, T_DPORT);
+  let root = load<u32>(slot);
+  let cut = load<u32>(slot, 8);
+  if (cut != NO_CUT) {
+    let key = load<u32>(keys + (<usize>cut << 2));
+    root = load<u32>(lists.ptr + ((<usize>root + <usize>(key >> load<u32>(slot, 12))) << 2));
+  }
+  let np = nodes.ptr;
+  let node = np + <usize>root * NODE;
+  let w = load<u32>(node);
+  while ((w & 7) != LEAF) {
+    let k = load<u32>(keys + (<usize>(w & 7) << 2));
+    node = select<usize>(node + NODE, np + (<usize>(w >> 3) << 3), k < load<u32>(node, 4));
+    w = load<u32>(node);
+  }
+  let cnt = w >> 3;
+  let l = lists.ptr + (<usize>load<u32>(node, 4) << 2);
+  let end = l + (<usize>cnt << 2);
+  // The same tests, in the same order, as the linear scan (match.ts firstMatch).
+  for (; l < end; l += 4) {
+    let i = load<u32>(l);
+    if (i >= best) break; // lists ascend: nothing better is left
+    let h = hot + <usize>i * HOT_SIZE;
+    if ((proto & <u32>load<u8>(h, 4)) != <u32>load<u8>(h, 5)) continue;
+    if ((src0 & load<u32>(h, 12)) != load<u32>(h, 8)) continue;
+    if ((dst0 & load<u32>(h, 20)) != load<u32>(h, 16)) continue;
+    if (dport < <u32>load<u16>(h, 28) || dport > <u32>load<u16>(h, 30)) continue;
+    if (sport < <u32>load<u16>(h, 24) || sport > <u32>load<u16>(h, 26)) continue;
+    if (ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(h) & 0xffff)) return <i32>i;
+  }
+  return -1;
+}
+
+/** Shape of all trees (for tuning): 0 nodes, 1 leaves, 2 largest leaf, 3 list entries. */
+export function treeStat(which: u32): u32 {
+  let leaves: u32 = 0;
+  let maxLeaf: u32 = 0;
+  for (let i: u32 = 0; i < nodeCount; i++) {
+    let node = nodes.ptr + <usize>i * NODE;
+    if ((load<u32>(node) & 7) == LEAF) {
+      leaves++;
+      let c = load<u32>(node) >> 3;
+      if (c > maxLeaf) maxLeaf = c;
+    }
+  }
+  if (which == 4) return deepest;
+  return which == 0 ? nodeCount : which == 1 ? leaves : which == 2 ? maxLeaf : listCount;
+}

@@ -1,0 +1,128 @@
+// The classifier benchmark: ns/packet and Mpps of the reference matcher, the
+// linear WebAssembly scan and the indexed WebAssembly classifier on the
+// ClassBench sets, batch sizes, build time, memory, and two worker threads.
+//
+//   npm run bench -- [DIR] [--quick]
+//
+// DIR defaults to ../shared/classbench (relative to the repository; see
+// data-dir.ts). Every
+// time is the median of RUNS runs after a warm-up pass; each run classifies
+// the whole trace (or the stated sample) and reads the answers back. Every
+// engine's answers are checked against the `.expected` files first.
+import { Worker } from "node:worker_threads";
+import { cpus } from "node:os";
+import { classBenchRunner, type Runner } from "../host/classbench/runner.ts";
+import { CLASSBENCH_META } from "../host/classbench/classbench.ts";
+import { WasmEngine } from "../host/engine/wasm.ts";
+import { loadSet, type BenchInput } from "./load-set.ts";
+import { classBenchDir } from "./data-dir.ts";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const dir = args.find((a) => !a.startsWith("--")) ?? classBenchDir();
+const RUNS = quick ? 5 : 7;
+const REF_SAMPLE = 2000; // the reference is ~10 us/packet: a bounded sample
+const LINEAR_SAMPLE = 20000; // the scan at 10k+ rules: a bounded sample too
+const BATCHES = quick ? [256] : [1, 64, 256, 1024];
+const SETS = quick ? ["acl1_10k", "fw1_1k"] : ["acl1_1k", "fw1_1k", "ipc1_1k", "acl1_10k", "fw1_10k", "ipc1_10k", "acl1_100k"];
+const TRACES = ["own", "uniform"] as const;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Median ns/packet of `runner` at `batch` over `packets` packets. */
+function time(runner: Runner, batch: number, packets: number): number {
+  runner.classify(batch); // warm-up: V8 tiers WebAssembly up only after a while
+  const ts: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = process.hrtime.bigint();
+    runner.classify(batch);
+    ts.push(Number(process.hrtime.bigint() - t0) / packets);
+  }
+  return median(ts);
+}
+
+function check(name: string, got: Int32Array, expected: ArrayLike<number>): void {
+  for (let i = 0; i < Math.min(got.length, expected.length); i++) {
+    if (got[i] !== expected[i]) throw new Error(`${name}: packet ${i} got rule ${got[i]}, expected ${expected[i]}`);
+  }
+}
+
+async function twoThreads(set: string, trace: "own" | "uniform", packets: number): Promise<number> {
+  const reps = Math.max(3, Math.ceil(2_000_000 / packets)); // about 2M packets per thread
+  const workers = [0, 1].map(() => new Worker(new URL("./worker.mjs", import.meta.url), { workerData: { dir, set, trace, engine: "wasm", reps } }));
+  await Promise.all(workers.map((w) => new Promise((ok, ko) => { w.once("message", ok); w.once("error", ko); })));
+  const t0 = performance.now();
+  const done = workers.map((w) => new Promise((ok) => w.once("message", ok)));
+  for (const w of workers) w.postMessage("go");
+  await Promise.all(done);
+  const ms = performance.now() - t0;
+  await Promise.all(workers.map((w) => w.terminate()));
+  return (2 * reps * packets) / (ms * 1000);
+}
+
+interface Row {
+  set: string; trace: string; rules: number; packets: number;
+  ref: number; linear: number; linearSampled: boolean; index: Record<number, number>;
+  buildLinear: number; buildIndex: number; bytesPerRule: number; indexBytesPerRule: number; kind: string; mpps2: number;
+}
+
+const rows: Row[] = [];
+const wasm = await WasmEngine.create();
+for (const set of SETS) {
+  for (const trace of TRACES) {
+    let input: BenchInput;
+    try {
+      input = loadSet(dir, set, trace);
+    } catch (e) {
+      console.error(`skipping ${set} ${trace}: ${(e as Error).message}`);
+      continue;
+    }
+    const n = input.headers.length;
+    const refIn = input.headers.slice(0, REF_SAMPLE);
+    const ref = await classBenchRunner("reference", input.policy, refIn, CLASSBENCH_META);
+    const refAnswers = ref.classify(1);
+    if (input.expected) check(`reference ${set} ${trace}`, refAnswers, input.expected);
+    const refNs = time(ref, 1, refIn.length);
+
+    const linSampled = input.rules >= 5000 && n > LINEAR_SAMPLE;
+    const linIn = linSampled ? input.headers.slice(0, LINEAR_SAMPLE) : input.headers;
+    const lin = await classBenchRunner("linear", input.policy, linIn, CLASSBENCH_META, wasm);
+    const linAnswers = lin.classify(256);
+    check(`linear ${set} ${trace}`, linAnswers, input.expected ?? refAnswers);
+    const linNs = time(lin, 256, linIn.length);
+
+    const idx = await classBenchRunner("wasm", input.policy, input.headers, CLASSBENCH_META, wasm);
+    const info = wasm.indexInfo(0);
+    // Without an .expected file, the scan's answers are the oracle.
+    check(`indexed ${set} ${trace}`, idx.classify(256), input.expected ?? linAnswers);
+    const index: Record<number, number> = {};
+    for (const b of BATCHES) index[b] = time(idx, b, n);
+    const mpps2 = await twoThreads(set, trace, n);
+    rows.push({
+      set, trace: trace === "own" ? "own" : "uniform", rules: input.rules, packets: n, ref: refNs, linear: linNs, linearSampled: linSampled, index,
+      buildLinear: lin.buildMs, buildIndex: idx.buildMs, bytesPerRule: idx.bytesPerRule, indexBytesPerRule: idx.indexBytesPerRule, kind: info.kind, mpps2,
+    });
+    process.stderr.write(`${set} ${trace} done\n`);
+  }
+}
+
+const f = (x: number, d = 0) => x.toFixed(d);
+const head = ["set", "trace", "rules", "packets", "reference ns*", "linear ns" , ...BATCHES.map((b) => `indexed ns b=${b}`), "indexed Mpps", "2 threads Mpps", "linear / ref", "indexed / linear", "indexed / ref", "build ms linear", "build ms indexed", "bytes/rule", "index bytes/rule"];
+const lines = [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`];
+for (const r of rows) {
+  const i256 = r.index[256];
+  lines.push(`| ${[
+    r.set, r.trace, r.rules, r.packets, f(r.ref), f(r.linear) + (r.linearSampled ? "†" : ""), ...BATCHES.map((b) => f(r.index[b], 1)),
+    f(1000 / i256, 2), f(r.mpps2, 2), `${f(r.ref / r.linear, 1)}x`, `${f(r.linear / i256, 0)}x`, `${f(r.ref / i256, 0)}x`,
+    f(r.buildLinear, 1), f(r.buildIndex, 1) + (r.kind === "tree" ? "" : " (not indexed)"), f(r.bytesPerRule, 1), f(r.indexBytesPerRule, 1),
+  ].join(" | ")} |`);
+}
+console.log(lines.join("\n"));
+console.log(`
+\\* reference: first ${REF_SAMPLE} packets of the trace. † linear: first ${LINEAR_SAMPLE} packets (sets of 5,000+ rules). Linear is timed at batch 256; ratios use batch 256.
+Median of ${RUNS} runs after a warm-up; times include writing the answers back to JavaScript. "2 threads": aggregate of two worker_threads, each with its own WebAssembly instance, batch 256.
+build ms: encode + load (validation, prefilter, index build); bytes/rule: (program + index) / rules, of which the program is 128.
+Machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} CPUs, Node ${process.version}${quick ? " (--quick)" : ""}.`);
