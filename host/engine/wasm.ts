@@ -236,6 +236,11 @@ export class WasmEngine {
     for (let i = 0; i < this.ruleCount; i++) this.setCounter(i, 0n, 0n);
   }
 
+  /** How each ruleset of the active program is matched (the index, when one is built, says so here). */
+  rulesetInfo(): string[] {
+    return Array.from({ length: this.rulesetCount }, () => "linear scan");
+  }
+
   layoutValue(id: number): number {
     return this.x.layoutValue(id);
   }

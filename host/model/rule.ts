@@ -82,7 +82,7 @@ export interface Policy {
   output: (number | null)[];
   /** A ruleset consulted for every packet only to mark it for logging (never decides); null = none. */
   monitor?: number | null;
-  /** The dialect sends an ICMP unreachable for a discarded packet (PortMaster does). */
+  /** A denied packet makes the appliance send an ICMP unreachable to its source (PortMaster; rate-limited by the runtime). */
   unreachables?: boolean;
 }
 

@@ -1,0 +1,58 @@
+// Checks over the whole configuration, once every file has run: attachments
+// to filters that do not exist, filters nobody uses, size limits, and the
+// rule-order lint (shadowed and redundant rules).
+import type { Diagnostic, Severity } from "../../model/diagnostic.ts";
+import { findCoveredRules } from "../../model/lint.ts";
+import { PM } from "./codes.ts";
+import { type Loc, type PmConfig, MAX_RULES_PER_FILTER, sortedRules, targetText } from "./model.ts";
+import { lowerRule } from "./lower.ts";
+
+/** Above this many rules in one filter the quadratic order lint is skipped. */
+const LINT_LIMIT = 4096;
+
+function diag(loc: Loc, column: number, severity: Severity, code: string, message: string): Diagnostic {
+  return { file: loc.file, line: loc.line, column, severity, code, message };
+}
+
+function at(loc: Loc, from: Loc): string {
+  return loc.file === from.file ? `line ${loc.line}` : `${loc.file}:${loc.line}`;
+}
+
+export function checkConfig(cfg: PmConfig): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const used = new Set<string>();
+  for (const a of cfg.attachments) {
+    used.add(a.filter);
+    const filterCol = a.loc.column + a.loc.text.lastIndexOf(a.filter);
+    if (!cfg.filters.has(a.filter)) {
+      const del = cfg.deleted.get(a.filter);
+      out.push(diag(a.loc, filterCol, "error", PM.UNDEFINED_FILTER, del
+        ? `filter "${a.filter}" is used as ${a.dir} of ${targetText(a.target)} but was deleted at ${at(del, a.loc)}`
+        : `filter "${a.filter}" is used as ${a.dir} of ${targetText(a.target)} but never defined (no "add filter ${a.filter}")`));
+    }
+    if (a.target.kind !== "interface") {
+      out.push(diag(a.loc, a.loc.column, "warning", PM.NOT_EMULATED,
+        `${a.dir} of ${targetText(a.target)} applies only to that ${a.target.kind}'s live dial-in session, which this appliance does not emulate; it is not bound to any interface`));
+    }
+  }
+  for (const f of cfg.filters.values()) {
+    if (!used.has(f.name)) {
+      out.push(diag(f.loc, f.loc.column, "warning", PM.UNATTACHED, `filter "${f.name}" is defined but never attached (set IFACE ifilter|ofilter ${f.name})`));
+    }
+    const rules = sortedRules(f);
+    if (rules.length > MAX_RULES_PER_FILTER) {
+      out.push(diag(f.loc, f.loc.column, "warning", PM.TOO_MANY_RULES,
+        `filter "${f.name}" has ${rules.length} rules; a PortMaster 3/IRX holds at most ${MAX_RULES_PER_FILTER} (older models 100)`));
+    }
+    if (rules.length > LINT_LIMIT) continue;
+    for (const c of findCoveredRules(rules.map(lowerRule))) {
+      const r = rules[c.index];
+      const by = rules[c.by];
+      out.push(c.kind === "redundant"
+        ? diag(r.loc, r.numberColumn, "warning", PM.REDUNDANT, `rule ${r.number} of filter "${f.name}" repeats rule ${by.number} (${at(by.loc, r.loc)}); it never decides a packet`)
+        : diag(r.loc, r.numberColumn, "warning", PM.SHADOWED, `rule ${r.number} of filter "${f.name}" is shadowed by rule ${by.number} (${at(by.loc, r.loc)}), which matches every packet it matches; it never decides a packet${
+          by.action === r.action ? " (same action: it can be removed)" : ` (its ${r.action} never takes effect)`}`));
+    }
+  }
+  return out;
+}

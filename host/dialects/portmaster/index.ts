@@ -1,0 +1,37 @@
+// The PortMaster (ComOS) IP filter dialect: detection, loading, printing.
+import type { Dialect, LoadOptions, LoadResult, SourceFile } from "../dialect.ts";
+import { hasErrors } from "../../model/diagnostic.ts";
+import type { Policy } from "../../model/rule.ts";
+import { parseFiles } from "./parse.ts";
+import { checkConfig } from "./checks.ts";
+import { lowerConfig } from "./lower.ts";
+import { showConfig } from "./show.ts";
+import type { PmConfig } from "./model.ts";
+
+/** show() is handed the LoadResult; it prints from the PortMaster model, kept here. */
+const models = new WeakMap<Policy, PmConfig>();
+
+export function detectPortmaster(text: string): number {
+  if (/^[ \t]*(add|set)[ \t]+filter[ \t]+\S+/im.test(text)) return 0.9;
+  if (/^[ \t]*set[ \t]+\S+([ \t]+\S+)?[ \t]+[io]filter\b/im.test(text)) return 0.6;
+  return 0;
+}
+
+export function loadPortmaster(files: SourceFile[], opts: LoadOptions): LoadResult & { model: PmConfig } {
+  const { config, sinks } = parseFiles(files, opts.appliance);
+  const diagnostics = [...sinks.flatMap((s) => s.list), ...checkConfig(config)];
+  const policy = hasErrors(diagnostics) ? null : lowerConfig(config, opts.appliance);
+  if (policy) models.set(policy, config);
+  return { policy, diagnostics, model: config };
+}
+
+export const portmaster: Dialect = {
+  name: "portmaster",
+  detect: detectPortmaster,
+  load: loadPortmaster,
+  show(result: LoadResult, opts: LoadOptions): string {
+    const model = result.policy ? models.get(result.policy) : undefined;
+    if (!model) throw new Error("portmaster show: not a configuration this dialect loaded");
+    return showConfig(model, opts.appliance);
+  },
+};

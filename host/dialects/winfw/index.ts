@@ -1,0 +1,56 @@
+// The winfw dialect: Windows Firewall's "Define inbound port exceptions"
+// lists (seed 001, dialects.md section 3), from plain lists or regedit
+// exports, lowered to the rule model.
+import type { Dialect, LoadOptions, LoadResult, SourceFile } from "../dialect.ts";
+import type { Policy } from "../../model/rule.ts";
+import { hasErrors } from "../../model/diagnostic.ts";
+import { readSources, type Profile } from "./sources.ts";
+import { mergeEntries } from "./merge.ts";
+import { lowerExceptions } from "./lower.ts";
+import { showWinfw, type WinfwAnalysis } from "./show.ts";
+
+const analyses = new WeakMap<Policy, WinfwAnalysis>();
+
+// PORT:TRANSPORT:...:STATUS, loosely, so that a list with typos is still
+// recognised and its typos reported rather than the whole file refused.
+const DEFINITION_SHAPE = /^\s*\d+\s*:\s*[A-Za-z]+\s*:.*:\s*[A-Za-z]+\s*(:|$)/;
+
+export function detectWinfw(text: string): number {
+  if (/GloballyOpenPorts/i.test(text) && /^\s*\[-?HK/im.test(text)) return 0.95;
+  const lines = text.split(/\r\n|\n|\r/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  if (lines.length === 0) return 0;
+  const shaped = lines.filter((l) => DEFINITION_SHAPE.test(l)).length;
+  if (shaped === 0) return 0;
+  return shaped * 2 >= lines.length ? 0.9 : 0.3 * (shaped / lines.length);
+}
+
+export function loadWinfw(files: SourceFile[], opts: LoadOptions): LoadResult {
+  const profileText = (opts.options.profile ?? "standard").toLowerCase();
+  if (profileText !== "standard" && profileText !== "domain") {
+    return { policy: null, diagnostics: [{ file: files[0]?.path ?? "-", line: 1, column: 1, severity: "error", code: "WF020", message: `unknown profile "${opts.options.profile}" (--profile standard or domain)` }] };
+  }
+  const profile = profileText as Profile;
+  const src = readSources(files, profile);
+  const merged = mergeEntries(src.entries, opts.strict);
+  const diagnostics = [...src.diagnostics, ...merged.diagnostics];
+  const wantsLocalsubnet = merged.exceptions.find((e) => e.open && e.localsubnet);
+  if (wantsLocalsubnet && opts.appliance.interfaces.every((i) => i.addresses.length === 0)) {
+    const e = wantsLocalsubnet.localsubnet!;
+    diagnostics.push({ file: e.file, line: e.line, column: e.column, severity: "warning", code: "WF014", message: "localsubnet matches nothing: the appliance's interfaces have no addresses" });
+  }
+  if (hasErrors(diagnostics)) return { policy: null, diagnostics };
+  const policy = lowerExceptions(merged.exceptions, opts.appliance, profile);
+  analyses.set(policy, { profile, uses: src.uses, exceptions: merged.exceptions });
+  return { policy, diagnostics };
+}
+
+export const winfwDialect: Dialect = {
+  name: "winfw",
+  detect: detectWinfw,
+  load: loadWinfw,
+  show(result: LoadResult, opts: LoadOptions): string {
+    const an = result.policy ? analyses.get(result.policy) : undefined;
+    if (!an) return "# not loaded\n";
+    return showWinfw(an, opts.appliance);
+  },
+};
