@@ -43,7 +43,7 @@ export async function explainCommand(argv: string[], io: IO): Promise<number> {
   const defaultName = (stage: string) => {
     const rsIndex = stage === "input" ? policy.input[spec.meta.ifIn] : policy.output[spec.meta.ifOut];
     const rs = rsIndex === null || rsIndex === undefined ? null : policy.rulesets[rsIndex];
-    return rs ? `default of ${rs.name} (${rs.rules.length === 0 ? "empty: permits all" : `${w.verdict}`})` : "no filter";
+    return rs ? `default of ${rs.name} (${rs.rules.length === 0 && w.verdict === "permit" ? "empty: permits all" : `${w.verdict}`})` : "no filter";
   };
   const reason = w.rule >= 0 ? describeReason(w.reason) : w.reason === 1 ? `default: ${defaultName(w.stage)}` : describeReason(w.reason);
   const monitor = ruleJson(policy, w.monitorRule);

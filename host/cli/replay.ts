@@ -126,7 +126,7 @@ export async function replayCommand(argv: string[], io: IO): Promise<number> {
       (o.verdict === "permit" ? passW : dropW)?.add(chunk[k].tsNs, chunk[k].data, chunk[k].origLen);
       if (!values.json && !values.quiet) {
         const at = ruleAt(policy, o.rule);
-        const who = at ? `${at.rule.origin.label ?? `rule ${o.rule}`} (${at.rule.origin.file}:${at.rule.origin.line})` : describeReason(o.reason) + (o.reason === L.REASON_DEFAULT && o.stage !== "none" ? ` of ${policy.rulesets[(o.stage === "input" ? policy.input[o.path.ifIn] : policy.output[o.path.ifOut]) ?? 0]?.name ?? "?"}` : "");
+        const who = isMalformed(o.reason) ? "the parser" : at ? `${at.rule.origin.label ?? `rule ${o.rule}`} (${at.rule.origin.file}:${at.rule.origin.line})` : describeReason(o.reason) + (o.reason === L.REASON_DEFAULT && o.stage !== "none" ? ` of ${policy.rulesets[(o.stage === "input" ? policy.input[o.path.ifIn] : policy.output[o.path.ifOut]) ?? 0]?.name ?? "?"}` : "");
         const secs = Number(chunk[k].tsNs - t0) / 1e9;
         const ifs = `${l.appliance.interfaces[o.path.ifIn]?.name}->${l.appliance.interfaces[o.path.ifOut]?.name}`;
         lines.push(`${String(n).padStart(5)} ${secs.toFixed(6).padStart(12)}  ${o.verdict.padEnd(6)} ${describePacket(o)}  ${ifs}  by ${who}${o.unreachable ? "  (icmp unreachable)" : ""}`);
@@ -162,8 +162,8 @@ export async function replayCommand(argv: string[], io: IO): Promise<number> {
     if (logLines.length) io.out(logLines.join("\n") + "\n");
     io.out(`summary: ${summary.packets} packets, ${permitted} permitted, ${summary.denied} denied (${malformed} malformed), ${byState} by tracked state, ${logLines.length} log messages, ${unreachables} ICMP unreachables due (reported here, not sent)${fw.unreachablesSuppressed ? ` (${fw.unreachablesSuppressed} suppressed by the rate limit)` : ""}\n`);
     io.out("rules:\n");
-    for (const r of rules) io.out(`  ${`${r.file}:${r.line}`.padEnd(28)} ${(r.label ?? `rule ${r.index}`).padEnd(28)} packets=${r.packets} bytes=${r.bytes}\n`);
-    for (const d of defaults) io.out(`  ${"(default)".padEnd(28)} ${d.ruleset.padEnd(28)} packets=${d.packets} bytes=${d.bytes}\n`);
+    for (const r of rules) io.out(`  ${`${r.file}:${r.line}`.padEnd(36)} ${(r.label ?? `rule ${r.index}`).padEnd(28)} packets=${r.packets} bytes=${r.bytes}\n`);
+    for (const d of defaults) io.out(`  ${"(default)".padEnd(36)} ${d.ruleset.padEnd(28)} packets=${d.packets} bytes=${d.bytes}\n`);
   }
   if (cap.error) {
     io.err(`portcullis replay: ${values.pcap}: ${cap.error.message} (byte offset ${cap.error.offset}); the ${cap.packets.length} packets before it were processed\n`);

@@ -5,9 +5,13 @@ import { type Address, type Prefix, parsePrefix, parseAddress, prefixContains } 
 
 export type Role = "private" | "public";
 
+/** Optional security zone, for dialects whose rules name zones (InstaGate's LAN/WAN/DMZ). */
+export type Zone = "lan" | "wan" | "dmz";
+
 export interface ApplianceInterface {
   name: string;
   role: Role;
+  zone?: Zone;
   addresses: { address: Address; prefix: Prefix; text: string }[];
 }
 
@@ -59,7 +63,8 @@ export function parseAppliance(json: unknown, source: string): Appliance {
       if (!address || !prefix) return fail(`interface ${name}: bad address ${JSON.stringify(a)}`);
       return { address, prefix, text: a };
     });
-    return { name, role: o.role as Role, addresses };
+    if (o.zone !== undefined && o.zone !== "lan" && o.zone !== "wan" && o.zone !== "dmz") fail(`interface ${name}: "zone" must be "lan", "wan" or "dmz"`);
+    return { name, role: o.role as Role, addresses, ...(o.zone !== undefined ? { zone: o.zone as Zone } : {}) };
   });
   if (interfaces.length > 254) fail("at most 254 interfaces");
   let loghost: Appliance["loghost"] = null;

@@ -50,11 +50,21 @@ function flagsCover(a: FlagsTest | null, b: FlagsTest | null): boolean {
   return false;
 }
 
+export interface CoverOptions {
+  /**
+   * Judge only unfragmented packets and first fragments. A non-first fragment
+   * carries no ports, so an earlier deny with port tests lets it through to a
+   * later permit; with this option such a later rule still counts as covered,
+   * since it can decide nothing but those fragments.
+   */
+  firstFragmentsOnly?: boolean;
+}
+
 /** Does every packet that `later` matches also match `earlier` (so `later` never decides)? */
-export function covers(earlier: Rule, later: Rule): boolean {
+export function covers(earlier: Rule, later: Rule, opts: CoverOptions = {}): boolean {
   // A non-first fragment skips a deny rule with layer-4 tests but is matched
   // by a permit one on its layer-3 part: see dialects.md's fragment decision.
-  if (hasLayer4Tests(earlier) && earlier.action === "deny" && !(hasLayer4Tests(later) && later.action === "deny")) return false;
+  if (!opts.firstFragmentsOnly && hasLayer4Tests(earlier) && earlier.action === "deny" && !(hasLayer4Tests(later) && later.action === "deny")) return false;
   const fa = ruleFamily(earlier);
   if (fa !== null && fa !== ruleFamily(later)) return false;
   if (earlier.proto !== null && earlier.proto !== later.proto) return false;

@@ -1,0 +1,64 @@
+// The InstaGate LAN firewall rule table (seed 003, dialects.md section 5):
+// text and JSON forms, resolution of objects and services, lowering to the
+// rule model, and the checks an administrator needs before applying it.
+import type { Dialect, LoadOptions, LoadResult, SourceFile } from "../dialect.ts";
+import { DiagnosticSink } from "../../model/diagnostic.ts";
+import { type Table, emptyTable } from "./ast.ts";
+import { parseText, looksLikeText } from "./text.ts";
+import { parseJson, looksLikeJson } from "./json.ts";
+import { Names } from "./resolve.ts";
+import { Reporter } from "./report.ts";
+import { lowerTable } from "./lower.ts";
+import { checkOrder } from "./order.ts";
+import { zoneOf } from "./zones.ts";
+import { showTable } from "./show.ts";
+
+/** Parse every file into one table: definitions are shared, rules follow file order. */
+export function parseFiles(files: SourceFile[]): { table: Table; diagnostics: LoadResult["diagnostics"] } {
+  const table = emptyTable();
+  const diagnostics: LoadResult["diagnostics"] = [];
+  for (const f of files) {
+    const sink = new DiagnosticSink(f.path);
+    if (looksLikeJson(f.text) || /^\s*[{[]/.test(f.text)) parseJson(f.path, f.text, sink, table);
+    else parseText(f.path, f.text, sink, table);
+    diagnostics.push(...sink.list);
+  }
+  return { table, diagnostics };
+}
+
+export interface InstagateResult extends LoadResult {
+  table: Table;
+}
+
+export function loadInstagate(files: SourceFile[], opts: LoadOptions): InstagateResult {
+  const { table, diagnostics } = parseFiles(files);
+  const rep = new Reporter();
+  const a = opts.appliance;
+  for (const m of table.antivirus) {
+    rep.warning(m.pos, "IG040", "this appliance has no Gateway Anti-Virus SMTP proxy: nothing intercepts SMTP ahead of the firewall rules, so the rules alone decide SMTP traffic; this setting is ignored");
+  }
+  const names = new Names(table, rep);
+  names.checkDefinitions();
+  for (const b of table.rules) {
+    // Resolve every rule once whatever the appliance, so bad names are reported even in unused zones.
+    names.addr(b.src.ref, []);
+    names.addr(b.dst.ref, []);
+    if (b.services !== "any") for (const s of b.services) names.service(s.name, s.pos);
+    if (!a.interfaces.some((i) => zoneOf(i) === b.zone)) {
+      rep.warning(b.pos, "IG041", `rule ${b.number} is for Interface ${b.zone}, but the appliance (${a.source}) has no ${b.zone} interface, so it never applies${b.zone === "DMZ" ? " (mark one with \"zone\": \"dmz\")" : ""}`);
+    }
+  }
+  const parseOk = !diagnostics.some((d) => d.severity === "error") && !rep.list.some((d) => d.severity === "error");
+  const lowered = parseOk ? lowerTable(table, names, a, rep) : null;
+  if (lowered) checkOrder(lowered, a, rep);
+  const all = [...diagnostics, ...rep.list];
+  const failed = all.some((d) => d.severity === "error");
+  return { policy: failed || !lowered ? null : lowered.policy, diagnostics: all, table };
+}
+
+export const instagateDialect: Dialect = {
+  name: "instagate",
+  detect: (text) => Math.max(looksLikeJson(text), looksLikeText(text)),
+  load: (files, opts) => loadInstagate(files, opts),
+  show: (result, opts) => showTable(result as InstagateResult, opts),
+};

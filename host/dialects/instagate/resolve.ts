@@ -1,0 +1,170 @@
+// Names to values: address objects (ANY, LANIP, user objects) to sets of
+// prefixes, services (catalogue and user-defined) to protocol/port parts.
+// LANIP depends on the interface, so address resolution takes it as context.
+import { type Prefix, parseAddress, makePrefix, netmaskLength, isNetworkAddress, parsePrefix, formatPrefix } from "../../model/addr.ts";
+import type { AddrRef, ObjectDef, Pos, ServiceDef, Table } from "./ast.ts";
+import { type ServicePart, catalogueService, TCP, UDP, ICMP } from "./catalogue.ts";
+import type { Reporter } from "./report.ts";
+
+/** A set of addresses: everything, or the union of some prefixes. */
+export interface AddrSet {
+  any: boolean;
+  prefixes: Prefix[];
+}
+
+const RESERVED = new Set(["ANY", "LANIP"]);
+const key = (name: string) => name.trim().toUpperCase();
+
+export class Names {
+  readonly objects = new Map<string, ObjectDef>();
+  readonly services = new Map<string, ServiceDef>();
+
+  constructor(t: Table, readonly rep: Reporter) {
+    for (const o of t.objects) {
+      const k = key(o.name);
+      if (RESERVED.has(k)) rep.error(o.pos, "IG032", `"${o.name}" is a built-in object and cannot be redefined`);
+      else if (this.objects.has(k)) rep.error(o.pos, "IG032", `object "${o.name}" is defined twice (first at ${where(this.objects.get(k)!.pos)})`);
+      else this.objects.set(k, o);
+    }
+    for (const s of t.services) {
+      const k = key(s.name);
+      if (k === "ANY" || catalogueService(k)) rep.error(s.pos, "IG033", `"${s.name}" is a built-in service and cannot be redefined; choose another name`);
+      else if (this.services.has(k)) rep.error(s.pos, "IG033", `service "${s.name}" is defined twice (first at ${where(this.services.get(k)!.pos)})`);
+      else this.services.set(k, s);
+    }
+  }
+
+  /** The protocol/port parts of a service name, or null (reported) if unknown. */
+  service(name: string, pos: Pos): ServicePart[] | null {
+    const k = key(name);
+    const user = this.services.get(k);
+    if (user) return serviceParts(user);
+    const builtin = catalogueService(k);
+    if (builtin) return builtin;
+    this.rep.error(pos, "IG031", `unknown service "${name}": define it with "Service ${name} - TCP - PORT" (built-in: see the catalogue in docs/instagate.md)`);
+    return null;
+  }
+
+  /** The addresses a rule's address field names, with LANIP = `lanip`. */
+  addr(ref: AddrRef, lanip: Prefix[]): AddrSet | null {
+    if (ref.kind === "object") return this.object(ref.name, ref.pos, lanip, [], true);
+    const direct = parseNetwork(ref.address, ref.mask, ref.pos, this.rep);
+    if (direct !== undefined) return direct && { any: false, prefixes: [direct] };
+    // Not an address: the seed's "Network - Server IP Address - Subnet ..." names an object holding one address.
+    const o = this.objects.get(key(ref.address));
+    if (!o) {
+      this.rep.error(ref.pos, "IG030", `"${ref.address}" is neither an IP address nor a defined object (define it with "Object ${ref.address} - Address - IP")`);
+      return null;
+    }
+    const v = o.value;
+    const single = v.kind === "address" ? v.address : v.kind === "network" && v.mask === null && !v.address.includes("/") ? v.address : null;
+    if (single === null || !parseAddress(single)) {
+      this.rep.error(ref.pos, "IG037", `object "${o.name}" used as the address of a Network must hold one IP address (it is defined at ${where(o.pos)}); use "Object - ${o.name}" to match the whole object`);
+      return null;
+    }
+    const p = parseNetwork(single, ref.mask, ref.pos, this.rep);
+    return p ? { any: false, prefixes: [p] } : null;
+  }
+
+  private object(name: string, pos: Pos, lanip: Prefix[], stack: string[], topLevel: boolean): AddrSet | null {
+    const k = key(name);
+    if (k === "ANY") {
+      if (!topLevel) {
+        this.rep.error(pos, "IG038", "ANY in a list makes the whole list ANY: use \"Object - ANY\" in the rule instead");
+        return null;
+      }
+      return { any: true, prefixes: [] };
+    }
+    if (k === "LANIP") return { any: false, prefixes: lanip };
+    const o = this.objects.get(k);
+    if (!o) {
+      this.rep.error(pos, "IG030", `unknown object "${name}" (built-in: ANY, LANIP; define others with "Object ${name} - Address - IP")`);
+      return null;
+    }
+    if (stack.includes(k)) {
+      this.rep.error(o.pos, "IG034", `object "${o.name}" contains itself (${[...stack, k].join(" > ")})`);
+      return null;
+    }
+    const v = o.value;
+    if (v.kind === "address") {
+      const p = parseNetwork(v.address, null, o.pos, this.rep, true);
+      return p ? { any: false, prefixes: [p] } : null;
+    }
+    if (v.kind === "network") {
+      const p = parseNetwork(v.address, v.mask, o.pos, this.rep);
+      if (p === undefined) this.rep.error(o.pos, "IG035", `bad IP address "${v.address}"`);
+      return p ? { any: false, prefixes: [p] } : null;
+    }
+    const out: Prefix[] = [];
+    let ok = true;
+    for (const m of v.members) {
+      const p = parseNetwork(m.text, null, m.pos, this.rep, false, true);
+      if (p) { out.push(p); continue; }
+      if (p === null) { ok = false; continue; }
+      const sub = this.object(m.text, m.pos, lanip, [...stack, k], false);
+      if (sub) out.push(...sub.prefixes);
+      else ok = false;
+    }
+    return ok ? { any: false, prefixes: out } : null;
+  }
+
+  /** Resolve every definition once, so unused ones are checked too. */
+  checkDefinitions(): void {
+    for (const o of this.objects.values()) this.object(o.name, o.pos, [], [], true);
+  }
+}
+
+function where(p: Pos): string {
+  return `${p.file}:${p.line}`;
+}
+
+/**
+ * An address with an optional dotted mask, or ADDR/LEN. Returns undefined when
+ * the text is not an address at all (when `maybeName`, or always for rules:
+ * the caller then tries an object name), null when it is a bad address (reported).
+ */
+function parseNetwork(address: string, mask: string | null, pos: Pos, rep: Reporter, hostOnly = false, maybeName = false): Prefix | null | undefined {
+  const slash = address.indexOf("/");
+  const addrText = slash < 0 ? address : address.slice(0, slash);
+  const addr = parseAddress(addrText);
+  if (!addr) {
+    if (/^[\d.:/]+$/.test(address) && /\d/.test(address)) {
+      rep.error(pos, "IG035", `bad IP address "${address}"`);
+      return null;
+    }
+    return maybeName || !hostOnly ? undefined : (rep.error(pos, "IG035", `bad IP address "${address}"`), null);
+  }
+  const max = addr.family === 4 ? 32 : 128;
+  let len = max;
+  if (slash >= 0) {
+    if (hostOnly || mask !== null) {
+      rep.error(pos, "IG035", hostOnly ? `an Address object holds one address, not "${address}" (use "Network")` : `give the mask either as /LEN or as "Subnet MASK", not both`);
+      return null;
+    }
+    const p = parsePrefix(address);
+    if (!p) {
+      rep.error(pos, "IG035", `bad prefix length in "${address}"`);
+      return null;
+    }
+    len = p.len;
+  } else if (mask !== null) {
+    const l = addr.family === 4 ? netmaskLength(mask) : null;
+    if (l === null) {
+      rep.error(pos, "IG035", addr.family === 4 ? `bad subnet mask "${mask}" (a contiguous mask such as 255.255.255.0)` : `an IPv6 network takes /LEN, not a subnet mask`);
+      return null;
+    }
+    len = l;
+  }
+  if (!isNetworkAddress(addr, len)) {
+    const p = makePrefix(addr, len);
+    rep.warning(pos, "IG036", `${address}${mask ? " with subnet " + mask : ""} has host bits set: it means the network ${formatPrefix(p)}`);
+  }
+  return makePrefix(addr, len);
+}
+
+function serviceParts(s: ServiceDef): ServicePart[] {
+  if (typeof s.proto === "number") return [{ proto: s.proto, ports: null, icmpType: null }];
+  if (s.proto === "icmp") return [{ proto: ICMP, ports: null, icmpType: s.icmpType }];
+  const protos = s.proto === "tcp" ? [TCP] : s.proto === "udp" ? [UDP] : [TCP, UDP];
+  return protos.map((proto) => ({ proto, ports: s.ports, icmpType: null }));
+}

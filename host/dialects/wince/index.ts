@@ -1,0 +1,104 @@
+// The Windows CE / Embedded Compact firewall dialect ("wince"): regedit text
+// of ...\COMM\Firewall\Rules\NAME subkeys, or FW_RULE objects as JSON.
+import type { Dialect, LoadOptions, LoadResult, SourceFile } from "../dialect.ts";
+import { DiagnosticSink, hasErrors, type Diagnostic } from "../../model/diagnostic.ts";
+import type { RawRule } from "./raw.ts";
+import type { CeRule } from "./model.ts";
+import { CE } from "./codes.ts";
+import { readRegedit } from "./regedit.ts";
+import { readFwRuleJson } from "./json.ts";
+import { validateRule } from "./validate.ts";
+import { lowerRules } from "./lower.ts";
+import { exportReg } from "./export.ts";
+import { ceRulesOf, rememberCeRules } from "./store.ts";
+
+const RULE_KEY_RE = /\[\s*-?HKEY_LOCAL_MACHINE\\COMM\\Firewall\\Rules\\/i;
+const HEADER_RE = /^\s*(REGEDIT4|Windows Registry Editor Version 5\.00)\s*$/m;
+
+export function isJsonForm(text: string): boolean {
+  return /^\s*(\{|\[\s*[{\]])/.test(text);
+}
+
+export function detectWince(text: string): number {
+  if (RULE_KEY_RE.test(text)) return 0.95;
+  if (isJsonForm(text) && /"dwFlags"\s*:/.test(text)) return 0.9;
+  if (HEADER_RE.test(text.slice(0, 200))) return 0.2;
+  return 0;
+}
+
+export interface CeLoadResult extends LoadResult {
+  rules: CeRule[]; // every rule read without error, disabled ones included
+}
+
+/** Read, validate and lower; also usable without the CLI (tests, tools). */
+export function loadWince(files: SourceFile[], opts: LoadOptions): CeLoadResult {
+  const diagnostics: Diagnostic[] = [];
+  const raws = new Map<string, { raw: RawRule; sink: DiagnosticSink }>();
+  for (const f of files) {
+    const sink = new DiagnosticSink(f.path);
+    const read = isJsonForm(f.text) ? readFwRuleJson(f.path, f.text, sink) : readRegedit(f.path, f.text, sink);
+    for (const raw of read) {
+      const id = raw.name.toLowerCase();
+      const prev = raws.get(id);
+      if (prev && prev.raw.file !== raw.file) {
+        // One registry: a key in a later file merges into the earlier one.
+        sink.warning(raw.line, raw.column, CE.DUPLICATE, `rule "${raw.name}" is also in ${prev.raw.file}:${prev.raw.line}; values merged, this file's win`);
+        const names = new Set(raw.values.map((v) => v.name.toLowerCase()));
+        raw.values = [...prev.raw.values.filter((v) => !names.has(v.name.toLowerCase())), ...raw.values];
+      }
+      raws.set(id, { raw, sink });
+    }
+    diagnostics.push(...sink.list);
+  }
+  const rules: CeRule[] = [];
+  for (const { raw, sink } of raws.values()) {
+    const local = new DiagnosticSink(sink.file);
+    const r = validateRule(raw, local);
+    diagnostics.push(...local.list);
+    if (r) rules.push(r);
+  }
+  if (hasErrors(diagnostics)) return { policy: null, diagnostics, rules };
+
+  const { policy, covered } = lowerRules(rules, opts.appliance);
+  for (const { block, allow } of covered) {
+    diagnostics.push({
+      file: block.origin.file, line: block.origin.line, column: block.origin.column, severity: "warning", code: CE.ALLOW_COVERS_BLOCK,
+      message: `rule "${block.name}": this BLOCK never blocks anything: ALLOW rule "${allow.name}" (${allow.origin.file}:${allow.origin.line}) allows every packet it matches, and an ALLOW always wins`,
+    });
+  }
+  for (const dir of ["inbound", "outbound"] as const) {
+    const lacking = opts.appliance.interfaces.some((i) => i.role === "public") ? (opts.appliance.interfaces.some((i) => i.role === "private") ? null : "private") : "public";
+    const first = rules.find((r) => r.direction === dir && !r.disabled);
+    if (lacking && first) {
+      diagnostics.push({
+        file: first.origin.file, line: first.origin.line, column: first.origin.column, severity: "warning", code: CE.NO_INTERFACE,
+        message: `rule "${first.name}": the appliance (${opts.appliance.source}) has no ${lacking} interface, so no packet is ${dir} and ${dir} rules never apply`,
+      });
+    }
+  }
+  rememberCeRules(policy, rules);
+  return { policy, diagnostics, rules };
+}
+
+export function showWince(result: LoadResult): string {
+  const rules = result.policy ? ceRulesOf(result.policy) : undefined;
+  if (!rules) return "";
+  const disabled = rules.filter((r) => r.disabled).length;
+  return exportReg(rules, {
+    provenance: true,
+    eol: "\n",
+    preamble: [
+      `Windows CE firewall rules: ${rules.length} rule${rules.length === 1 ? "" : "s"}${disabled ? ` (${disabled} disabled)` : ""}, sorted by key (order never matters).`,
+      "A matching ALLOW wins over any matching BLOCK; with neither, inbound (public to private) is",
+      "blocked and outbound (private to public) allowed. Traffic to or from the appliance's own",
+      "addresses always passes; replies to allowed connections pass (connection tracking).",
+    ],
+  }) ;
+}
+
+export const wince: Dialect = {
+  name: "wince",
+  detect: detectWince,
+  load: (files, opts) => loadWince(files, opts),
+  show: (result) => showWince(result),
+};
