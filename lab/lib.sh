@@ -103,7 +103,9 @@ make_topology() {
 
 relay() { # relay TAP APP_PORT RELAY_PORT HOST_NS: a socat TAP<->UDP relay in fw, TAP moved to the host
   local tap=$1 app=$2 rel=$3 ns=$4
-  bg "$LAB_TMP/socat-$tap.log" nsx "$NS_FW" socat TUN,tun-type=tap,tun-name=$tap,iff-no-pi,iff-up \
+  # The TAP stays down until its host namespace brings it up: socat ends on the EIO
+  # of writing a frame to a TAP that is down, so no frame may flow before both are up.
+  bg "$LAB_TMP/socat-$tap.log" nsx "$NS_FW" socat TUN,tun-type=tap,tun-name=$tap,iff-no-pi \
     UDP-DATAGRAM:127.0.0.1:$app,bind=127.0.0.1:$rel >/dev/null
   for _ in $(seq 1 50); do nsx "$NS_FW" ip link show "$tap" >/dev/null 2>&1 && break; sleep 0.1; done
   nsx "$NS_FW" ip link set "$tap" netns "$ns" || return 1   # socat keeps its descriptor
