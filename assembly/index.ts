@@ -15,7 +15,18 @@ import {
   RULE_SIZE as L_RULE_SIZE, TUPLE_SIZE as L_TUPLE_SIZE, DESC_SIZE as L_DESC_SIZE,
   RESULT_SIZE as L_RESULT_SIZE, RULESET_SIZE as L_RULESET_SIZE, PROGRAM_MAGIC, PROGRAM_VERSION,
   T_SRC, T_DST, T_SPORT, R_DST_MASK1, R_SRC1, HAS_TCP_FLAGS, REASON_BAD_TCP_OFFSET, TEST_L4, MARK_DST_NEG,
+  D_TIME_NS, T_TIME_NS, RES_FLOW, RES_FLOW_GEN, RES_CT_FLAGS, ACTION_DENY,
+  T_FAMILY, T_PROTO, T_HAS, T_DPORT, T_TCP_FLAGS, HAS_PORTS, TCP_SYN, RS_RULE_COUNT as L_RS_RULE_COUNT,
 } from "./layout";
+import {
+  EXP_SIZE, E_FAMILY, E_PROTO, E_SPORT, E_DPORT, E_CLIENT, E_DST, E_IF_IN, E_DIR, E_VIA_OUT,
+  AFC_GRANTED, AFC_CONFLICT_PROTOCOL_RULES, CT_MISS, CT_EXPECTED,
+} from "./conntrack-layout";
+import { ctClassify, ctAfterDecide, ctExpectValidate, ctExpectInsert, ctExpectStaging } from "./conntrack";
+export {
+  ctConfigure, ctSetTimeout, ctTimeout, ctFlush, ctFlowsPtr, ctCapacity, ctStatsPtr, ctExpectPtr,
+  ctExpectCount, ctExpectStaging, ctExpectCancel, ctSweep, ctClock,
+} from "./conntrack";
 import { parsePacket } from "./parse";
 import { firstMatch, buildHot, HOT_SIZE } from "./match";
 import { validateProgram, badRule } from "./program";
@@ -155,6 +166,7 @@ export function parseBatch(count: u32): u32 {
     store<u8>(t, load<u8>(d, D_DOW), T_DOW);
     store<u8>(t, load<u8>(d, D_DAY), T_DAY);
     store<u8>(t, load<u8>(d, D_MONTH), T_MONTH);
+    store<u64>(t, load<u64>(d, D_TIME_NS), T_TIME_NS);
   }
   return count;
 }
@@ -201,6 +213,9 @@ export function classifyTupleRange(first: u32, count: u32): u32 {
   store<u8>(res, <u8>marks, RES_MARKS);
   store<i32>(res, inRule, RES_INPUT_RULE);
   store<i32>(res, outRule, RES_OUTPUT_RULE);
+  store<i32>(res, -1, RES_FLOW);
+  store<u32>(res, 0, RES_FLOW_GEN);
+  store<u8>(res, 0, RES_CT_FLAGS);
 }
 
 // Stage outcome, packed: bit 0 = deny, bits 1.. = rule index + 1 (0 = default).
@@ -231,7 +246,13 @@ function classifyOne(p: usize, t: usize, res: usize): void {
     writeResult(res, -1, VERDICT_DENY, reason, STAGE_NONE, 0, -1, -1);
     return;
   }
-  decide(p, t, res);
+  // The connection table first: a tracked flow's packets, and ICMP errors
+  // about one, pass without the rules; a permit may then create a flow.
+  let ct = ctClassify(t, res);
+  if (ct == CT_MISS || ct == CT_EXPECTED) {
+    decide(p, t, res);
+    ctAfterDecide(p, t, res, ct);
+  }
   let mon = <u32>load<u16>(p, HDR_MONITOR_RULESET);
   if (mon != NO_RULESET) {
     let rs = p + load<u32>(p, HDR_RULESETS_OFFSET) + <usize>mon * RULESET_SIZE;
@@ -279,6 +300,67 @@ function decide(p: usize, t: usize, res: usize): void {
     return;
   }
   writeResult(res, -1, VERDICT_PERMIT, REASON_NO_FILTER, STAGE_NONE, 0, -1, -1);
+}
+
+// ---- AllowFutureConnect --------------------------------------------------------
+
+let probeTuple: usize = heap.alloc(TUPLE_SIZE);
+
+/**
+ * AllowFutureConnect for the expectation the host staged at ctExpectStaging():
+ * AFC_* result; on AFC_GRANTED the expectation's serial is at ctLastExpectId().
+ * The host has already checked the site-and-content deny list.
+ */
+export function ctAllowFutureConnect(nowNs: u64): u32 {
+  let code = ctExpectValidate(nowNs);
+  if (code != AFC_GRANTED) return code;
+  if (active >= 0 && explicitlyDenied(programs[active].ptr, ctExpectStaging())) return AFC_CONFLICT_PROTOCOL_RULES;
+  lastExpectId = ctExpectInsert();
+  return AFC_GRANTED;
+}
+
+let lastExpectId: u32 = 0;
+
+export function ctLastExpectId(): u32 {
+  return lastExpectId;
+}
+
+// Would an explicit deny rule stop the expected connection's first packet?
+// (A default deny would not: opening what the default closes is the point of
+// an expectation.) The source port is unknown before the connection: the
+// requested one, else 49152, the first of the dynamic ports. Read-only:
+// firstMatch counts nothing.
+function explicitlyDenied(p: usize, e: usize): bool {
+  let t = probeTuple;
+  memory.fill(t, 0, TUPLE_SIZE);
+  let proto = <u32>load<u8>(e, E_PROTO);
+  store<u8>(t, load<u8>(e, E_FAMILY), T_FAMILY);
+  store<u8>(t, <u8>proto, T_PROTO);
+  let sport = <u32>load<u16>(e, E_SPORT);
+  store<u16>(t, <u16>(sport != 0 ? sport : 49152), T_SPORT);
+  store<u16>(t, load<u16>(e, E_DPORT), T_DPORT);
+  store<u8>(t, proto == 6 ? HAS_PORTS | HAS_TCP_FLAGS : HAS_PORTS, T_HAS);
+  if (proto == 6) store<u8>(t, TCP_SYN, T_TCP_FLAGS);
+  memory.copy(t + T_SRC, e + E_CLIENT, 16);
+  memory.copy(t + T_DST, e + E_DST, 16);
+  store<u8>(t, load<u8>(e, E_IF_IN), T_IF_IN);
+  store<u8>(t, load<u8>(e, E_VIA_OUT), T_IF_OUT);
+  store<u8>(t, load<u8>(e, E_DIR), T_DIR);
+  let ifaces = <u32>load<u16>(p, HDR_IFACE_COUNT);
+  let bind = p + load<u32>(p, HDR_BINDINGS_OFFSET);
+  let rules = p + load<u32>(p, HDR_RULES_OFFSET);
+  let ifIn = <u32>load<u8>(t, T_IF_IN);
+  let ifOut = <u32>load<u8>(t, T_IF_OUT);
+  let inRs = ifIn < ifaces ? <u32>load<u16>(bind + ifIn * BINDING_SIZE, BIND_INPUT) : NO_RULESET;
+  let outRs = ifOut < ifaces ? <u32>load<u16>(bind + ifOut * BINDING_SIZE, BIND_OUTPUT) : NO_RULESET;
+  for (let k = 0; k < 2; k++) {
+    let rsIndex = k == 0 ? inRs : outRs;
+    if (rsIndex == NO_RULESET) continue;
+    let rs = p + load<u32>(p, HDR_RULESETS_OFFSET) + <usize>rsIndex * RULESET_SIZE;
+    let idx = firstMatch(rules, hot.ptr, load<u32>(rs, RS_FIRST_RULE), load<u32>(rs, L_RS_RULE_COUNT), t);
+    if (idx >= 0 && load<u8>(rules + <usize>idx * RULE_SIZE, R_ACTION) == ACTION_DENY) return true;
+  }
+  return false;
 }
 
 // ---- layout agreement ------------------------------------------------------

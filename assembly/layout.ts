@@ -273,7 +273,23 @@ export const LINK_RAW_IP = 1;
 //  53..55 reserved
 //  56  u32 length        bytes on the wire (for byte counters)
 //  60  u32 l4Offset      offset of the layer-4 header within the packet
-export const TUPLE_SIZE = 64;
+// The rest is what the connection table (assembly/conntrack.ts) reads; the
+// rules never test it.
+//  64  u64 timeNs        packet timestamp, copied from the descriptor: the
+//                        table's clock, so replays and tests are deterministic
+//  72  u32 tcpSeq        TCP sequence number (HAS_TCP_FLAGS)
+//  76  u32 tcpAck
+//  80  u16 tcpWindow     raw window field (scaling is not applied)
+//  82  u16 l4Payload     TCP: segment data bytes (0 when the header is cut short)
+//  84  u16 icmpId        ICMP/ICMPv6 echo identifier (HAS_ICMP_ID)
+//  86  u8  innerProto    ICMP error: protocol of the embedded packet (HAS_INNER)
+//  87  u8  innerFamily   4 or 6
+//  88  u16 innerSport    embedded ports (embedded echo: its identifier in both)
+//  90  u16 innerDport
+//  92  u32 reserved
+//  96  u32 innerSrc[4]   embedded packet's addresses, host-order words
+// 112  u32 innerDst[4]
+export const TUPLE_SIZE = 128;
 export const T_FAMILY = 0;
 export const T_PROTO = 1;
 export const T_FRAG = 2;
@@ -295,6 +311,18 @@ export const T_DAY = 51;
 export const T_MONTH = 52;
 export const T_LENGTH = 56;
 export const T_L4_OFFSET = 60;
+export const T_TIME_NS = 64;
+export const T_TCP_SEQ = 72;
+export const T_TCP_ACK = 76;
+export const T_TCP_WINDOW = 80;
+export const T_L4_PAYLOAD = 82;
+export const T_ICMP_ID = 84;
+export const T_INNER_PROTO = 86;
+export const T_INNER_FAMILY = 87;
+export const T_INNER_SPORT = 88;
+export const T_INNER_DPORT = 90;
+export const T_INNER_SRC = 96;
+export const T_INNER_DST = 112;
 
 export const FRAG_NONE = 0;
 export const FRAG_FIRST = 1;
@@ -303,6 +331,8 @@ export const FRAG_LATER = 2;
 export const HAS_PORTS = 1;
 export const HAS_ICMP = 2;
 export const HAS_TCP_FLAGS = 4;
+export const HAS_ICMP_ID = 8;
+export const HAS_INNER = 16;
 
 // Result record, RESULT_SIZE bytes, one per packet:
 //   0  i32 rule          global index of the deciding rule, -1 if a default decided
@@ -313,7 +343,10 @@ export const HAS_TCP_FLAGS = 4;
 //   8  i32 inputRule     rule matched in the input stage, -1 if none
 //  12  i32 outputRule    rule matched in the output stage, -1 if none
 //  16  i32 monitorRule   first matching rule of the monitor ruleset, -1 if none
-//  20..31 reserved
+//  20  i32 flow          connection-table entry of the packet's flow, -1 if none
+//  24  u32 flowGen       the entry's generation: (flow, flowGen) names a session
+//  28  u8  ctFlags       CTR_* bits
+//  29..31 reserved
 export const RESULT_SIZE = 32;
 export const RES_RULE = 0;
 export const RES_VERDICT = 4;
@@ -323,6 +356,14 @@ export const RES_MARKS = 7;
 export const RES_INPUT_RULE = 8;
 export const RES_OUTPUT_RULE = 12;
 export const RES_MONITOR_RULE = 16;
+export const RES_FLOW = 20;
+export const RES_FLOW_GEN = 24;
+export const RES_CT_FLAGS = 28;
+
+// CTR_NEW: this packet created the flow. CTR_SLOW_PATH: the flow must take
+// the host's slow path (an expectation with NO_KERNEL_MODE made it).
+export const CTR_NEW = 1;
+export const CTR_SLOW_PATH = 2;
 
 export const VERDICT_PERMIT = 0;
 export const VERDICT_DENY = 1;

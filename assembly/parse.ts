@@ -5,7 +5,9 @@
 import {
   TUPLE_SIZE, T_FAMILY, T_PROTO, T_FRAG, T_HAS, T_SPORT, T_DPORT, T_ICMP_TYPE, T_ICMP_CODE,
   T_TCP_FLAGS, T_REASON, T_SRC, T_DST, T_LENGTH, T_L4_OFFSET,
-  FRAG_NONE, FRAG_FIRST, FRAG_LATER, HAS_PORTS, HAS_ICMP, HAS_TCP_FLAGS,
+  T_TCP_SEQ, T_TCP_ACK, T_TCP_WINDOW, T_L4_PAYLOAD, T_ICMP_ID, T_INNER_PROTO, T_INNER_FAMILY,
+  T_INNER_SPORT, T_INNER_DPORT, T_INNER_SRC, T_INNER_DST,
+  FRAG_NONE, FRAG_FIRST, FRAG_LATER, HAS_PORTS, HAS_ICMP, HAS_TCP_FLAGS, HAS_ICMP_ID, HAS_INNER,
   LINK_RAW_IP, MAX_IPV6_EXTENSIONS,
   REASON_OK, REASON_TRUNCATED_ETHERNET, REASON_NOT_IP, REASON_TRUNCATED_IPV4, REASON_BAD_VERSION,
   REASON_BAD_IHL, REASON_BAD_TOTAL_LENGTH, REASON_TRUNCATED_IPV6, REASON_BAD_PAYLOAD_LENGTH,
@@ -38,6 +40,7 @@ export function parsePacket(pkt: usize, len: u32, linkType: u32, t: usize): u32 
   store<u64>(t, 0, T_DST + 8);
   store<u32>(t, len, T_LENGTH);
   store<u32>(t, 0, T_L4_OFFSET);
+  memory.fill(t + T_TCP_SEQ, 0, <usize>TUPLE_SIZE - <usize>T_TCP_SEQ);
   let reason = parseFrame(pkt, len, linkType, t);
   store<u8>(t, <u8>reason, T_REASON);
   return reason;
@@ -167,6 +170,11 @@ function parseL4(pkt: usize, p: u32, end: u32, proto: u32, first: bool, t: usize
     store<u16>(t, <u16>be16(h + 2), T_DPORT);
     store<u8>(t, load<u8>(h, 13) & 0x3f, T_TCP_FLAGS);
     store<u8>(t, HAS_PORTS | HAS_TCP_FLAGS, T_HAS);
+    store<u32>(t, be32(h + 4), T_TCP_SEQ);
+    store<u32>(t, be32(h + 8), T_TCP_ACK);
+    if (avail >= 16) store<u16>(t, <u16>be16(h + 14), T_TCP_WINDOW);
+    let doff = (<u32>load<u8>(h, 12) >> 4) << 2;
+    if (doff >= 20 && doff <= avail) store<u16>(t, <u16>(avail - doff), T_L4_PAYLOAD);
   } else if (proto == 17 || proto == 136) {
     if (avail < 8) return first ? REASON_TINY_FRAGMENT : REASON_TRUNCATED_L4;
     store<u16>(t, <u16>be16(h), T_SPORT);
@@ -186,8 +194,69 @@ function parseL4(pkt: usize, p: u32, end: u32, proto: u32, first: bool, t: usize
     store<u8>(t, load<u8>(h), T_ICMP_TYPE);
     store<u8>(t, load<u8>(h, 1), T_ICMP_CODE);
     store<u8>(t, HAS_ICMP, T_HAS);
+    if (avail >= 8) parseIcmpState(h, avail, proto == 58, t);
   }
   return REASON_OK;
+}
+
+// What the connection table needs from an ICMP message: the identifier of an
+// echo, or the addresses, protocol and ports of the packet an error message
+// embeds (RFC 792 and 4443 quote at least 8 bytes of its layer-4 header).
+// The embedded IPv6 header is read without walking extension headers: an
+// error quoting one simply finds no flow.
+function parseIcmpState(h: usize, avail: u32, v6: bool, t: usize): void {
+  let type = <u32>load<u8>(h);
+  let echo = v6 ? (type == 128 || type == 129) : (type == 8 || type == 0);
+  if (echo) {
+    store<u16>(t, <u16>be16(h + 4), T_ICMP_ID);
+    store<u8>(t, load<u8>(t, T_HAS) | HAS_ICMP_ID, T_HAS);
+    return;
+  }
+  let error = v6 ? (type >= 1 && type <= 4) : (type == 3 || type == 4 || type == 5 || type == 11 || type == 12);
+  if (!error) return;
+  let ip = h + 8;
+  let left = avail - 8;
+  let proto: u32;
+  let l4: usize;
+  let l4left: u32;
+  if (!v6) {
+    if (left < 20 || (<u32>load<u8>(ip) >> 4) != 4) return;
+    let hlen = (<u32>load<u8>(ip) & 15) << 2;
+    if (hlen < 20 || hlen > left) return;
+    if ((be16(ip + 6) & 0x1fff) != 0) return; // a later fragment quotes no ports
+    proto = <u32>load<u8>(ip, 9);
+    store<u32>(t, be32(ip + 12), T_INNER_SRC);
+    store<u32>(t, be32(ip + 16), T_INNER_DST);
+    store<u8>(t, 4, T_INNER_FAMILY);
+    l4 = ip + hlen;
+    l4left = left - hlen;
+  } else {
+    if (left < 40 || (<u32>load<u8>(ip) >> 4) != 6) return;
+    proto = <u32>load<u8>(ip, 6);
+    for (let i: u32 = 0; i < 4; i++) {
+      store<u32>(t + T_INNER_SRC + (i << 2), be32(ip + 8 + (i << 2)));
+      store<u32>(t + T_INNER_DST + (i << 2), be32(ip + 24 + (i << 2)));
+    }
+    store<u8>(t, 6, T_INNER_FAMILY);
+    l4 = ip + 40;
+    l4left = left - 40;
+  }
+  if (proto == 6 || proto == 17 || proto == 132 || proto == 136) {
+    if (l4left < 4) return;
+    store<u16>(t, <u16>be16(l4), T_INNER_SPORT);
+    store<u16>(t, <u16>be16(l4 + 2), T_INNER_DPORT);
+  } else if (proto == 1 || proto == 58) {
+    if (l4left < 8) return;
+    let it = <u32>load<u8>(l4);
+    let isEcho = proto == 58 ? (it == 128 || it == 129) : (it == 8 || it == 0);
+    if (!isEcho) return; // of ICMP, only echoes are tracked
+    store<u16>(t, <u16>be16(l4 + 4), T_INNER_SPORT);
+    store<u16>(t, <u16>be16(l4 + 4), T_INNER_DPORT);
+  } else {
+    return;
+  }
+  store<u8>(t, <u8>proto, T_INNER_PROTO);
+  store<u8>(t, load<u8>(t, T_HAS) | HAS_INNER, T_HAS);
 }
 
 export const PARSE_TUPLE_SIZE: i32 = TUPLE_SIZE;

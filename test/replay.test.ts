@@ -172,4 +172,26 @@ describe("logging to a syslog receiver", () => {
     const suppressed = notices.reduce((n, m) => n + Number(/(\d+) messages suppressed/.exec(m)![1]), 0);
     expect(suppressed + events.length).toBe(201);
   });
+
+  it("notify goes to the packet's source host when asked (--send-notify), on the configured port", async () => {
+    const rx = await receiver();
+    const cfg = join(tmp, "notify.cfg");
+    writeFileSync(cfg, "add filter out\nset filter out 10 deny 127.0.0.0/8 0.0.0.0/0 tcp dst eq 25 notify\nset filter out 20 permit\nset wan ofilter out\n");
+    const appliance = join(tmp, "loop.appliance.json");
+    writeFileSync(appliance, JSON.stringify({ interfaces: [{ name: "lan", role: "private", addresses: ["127.0.0.254/8"] }, { name: "wan", role: "public", addresses: ["198.51.100.1/24"] }] }));
+    const pcap = join(tmp, "notify.pcap");
+    writeCaptureFile(pcap, [
+      { tsNs: 1_800_000_000_000_000_000n, data: tcpPacket({ src: "127.0.0.1", dst: "198.51.100.25", sport: 40000, dport: 25, flags: "S" }) },
+      { tsNs: 1_800_000_000_100_000_000n, data: tcpPacket({ src: "127.0.0.1", dst: "198.51.100.25", sport: 40001, dport: 80, flags: "S" }) },
+    ]);
+    const quiet = await run(["replay", cfg, "--appliance", appliance, "--pcap", pcap, "--json"]);
+    expect(JSON.parse(quiet.out).logs).toEqual([expect.stringMatching(/^notify 127\.0\.0\.1: filter=out rule=10 action=deny proto=tcp src=127\.0\.0\.1:40000 dst=198\.51\.100\.25:25/)]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(rx.messages).toEqual([]); // without --send-notify nothing is sent
+    const r = await run(["replay", cfg, "--appliance", appliance, "--pcap", pcap, "--send-notify", "--notify-port", String(rx.port), "-q"]);
+    expect(r.code).toBe(0);
+    await until(() => rx.messages.length >= 1);
+    expect(rx.messages.length).toBe(1);
+    expect(rx.messages[0]).toMatch(/^<133>1 \S+ \S+ portcullis \S+ - \[portcullis@32473 event="notify" filter="out" rule="10"[^\]]*\] filter=out rule=10 action=deny proto=tcp src=127\.0\.0\.1:40000 dst=198\.51\.100\.25:25 in=lan len=54/);
+  });
 });

@@ -18,6 +18,23 @@ export interface PacketHeader {
   tcpFlags: number | null;
   length: number;
   l4Offset: number;
+  /** What the connection table reads (absent: all zero). */
+  conn?: ConnFields;
+}
+
+/** The tuple's connection-tracking fields (layout.ts, T_TCP_SEQ onwards). */
+export interface ConnFields {
+  seq: number;
+  ack: number;
+  window: number;
+  payload: number; // TCP data bytes
+  icmpId: number | null; // echo identifier
+  /** ICMP error: the embedded packet's header. */
+  inner: { family: 4 | 6; proto: number; src: number[]; dst: number[]; sport: number; dport: number } | null;
+}
+
+export function emptyConn(): ConnFields {
+  return { seq: 0, ack: 0, window: 0, payload: 0, icmpId: null, inner: null };
 }
 
 /** Where and when a packet is seen: the batch descriptor's fields. */
@@ -64,6 +81,26 @@ export function writeTuple(dv: DataView, o: number, h: PacketHeader, m: PacketMe
     has |= L.HAS_TCP_FLAGS;
     dv.setUint8(o + L.T_TCP_FLAGS, h.tcpFlags);
   }
+  const c = h.conn;
+  if (c) {
+    dv.setUint32(o + L.T_TCP_SEQ, c.seq >>> 0, true);
+    dv.setUint32(o + L.T_TCP_ACK, c.ack >>> 0, true);
+    dv.setUint16(o + L.T_TCP_WINDOW, c.window, true);
+    dv.setUint16(o + L.T_L4_PAYLOAD, c.payload, true);
+    if (c.icmpId !== null) {
+      has |= L.HAS_ICMP_ID;
+      dv.setUint16(o + L.T_ICMP_ID, c.icmpId, true);
+    }
+    if (c.inner) {
+      has |= L.HAS_INNER;
+      dv.setUint8(o + L.T_INNER_PROTO, c.inner.proto);
+      dv.setUint8(o + L.T_INNER_FAMILY, c.inner.family);
+      dv.setUint16(o + L.T_INNER_SPORT, c.inner.sport, true);
+      dv.setUint16(o + L.T_INNER_DPORT, c.inner.dport, true);
+      c.inner.src.forEach((w, i) => dv.setUint32(o + L.T_INNER_SRC + 4 * i, w >>> 0, true));
+      c.inner.dst.forEach((w, i) => dv.setUint32(o + L.T_INNER_DST + 4 * i, w >>> 0, true));
+    }
+  }
   dv.setUint8(o + L.T_HAS, has);
   dv.setUint8(o + L.T_REASON, h.reason);
   h.src.forEach((w, i) => dv.setUint32(o + L.T_SRC + 4 * i, w, true));
@@ -77,6 +114,7 @@ export function writeTuple(dv: DataView, o: number, h: PacketHeader, m: PacketMe
   dv.setUint8(o + L.T_DOW, m.dayOfWeek);
   dv.setUint8(o + L.T_DAY, m.day);
   dv.setUint8(o + L.T_MONTH, m.month);
+  dv.setBigUint64(o + L.T_TIME_NS, m.timeNs, true);
 }
 
 /** Read a tuple record back (to compare the WebAssembly parser with ours). */
@@ -100,5 +138,27 @@ export function readTuple(dv: DataView, o: number): PacketHeader {
     tcpFlags: has & L.HAS_TCP_FLAGS ? dv.getUint8(o + L.T_TCP_FLAGS) : null,
     length: dv.getUint32(o + L.T_LENGTH, true),
     l4Offset: dv.getUint32(o + L.T_L4_OFFSET, true),
+    conn: readConn(dv, o, has),
+  };
+}
+
+function readConn(dv: DataView, o: number, has: number): ConnFields {
+  let inner: ConnFields["inner"] = null;
+  if (has & L.HAS_INNER) {
+    const family = dv.getUint8(o + L.T_INNER_FAMILY) === 6 ? 6 : 4;
+    const n = family === 6 ? 4 : 1;
+    const words = (base: number) => Array.from({ length: n }, (_, i) => dv.getUint32(o + base + 4 * i, true));
+    inner = {
+      family, proto: dv.getUint8(o + L.T_INNER_PROTO), src: words(L.T_INNER_SRC), dst: words(L.T_INNER_DST),
+      sport: dv.getUint16(o + L.T_INNER_SPORT, true), dport: dv.getUint16(o + L.T_INNER_DPORT, true),
+    };
+  }
+  return {
+    seq: dv.getUint32(o + L.T_TCP_SEQ, true),
+    ack: dv.getUint32(o + L.T_TCP_ACK, true),
+    window: dv.getUint16(o + L.T_TCP_WINDOW, true),
+    payload: dv.getUint16(o + L.T_L4_PAYLOAD, true),
+    icmpId: has & L.HAS_ICMP_ID ? dv.getUint16(o + L.T_ICMP_ID, true) : null,
+    inner,
   };
 }

@@ -2,12 +2,13 @@
 // written for clarity over a DataView. Tests run both on every corpus packet
 // and on random bytes; they must produce the same header and reason.
 import * as L from "../../assembly/layout.ts";
-import { type PacketHeader, emptyHeader } from "./header.ts";
+import { type PacketHeader, type ConnFields, emptyHeader, emptyConn } from "./header.ts";
 
 const IPV6_EXTENSIONS = new Set([0, 43, 44, 60, 51]);
 
 export function parsePacketReference(pkt: Uint8Array, linkType: number = L.LINK_ETHERNET): PacketHeader {
   const h = emptyHeader(pkt.length);
+  h.conn = emptyConn();
   h.reason = parseFrame(new DataView(pkt.buffer, pkt.byteOffset, pkt.byteLength), linkType, h);
   return h;
 }
@@ -120,6 +121,12 @@ function parseL4(dv: DataView, p: number, end: number, first: boolean, h: Packet
       h.sport = dv.getUint16(p);
       h.dport = dv.getUint16(p + 2);
       h.tcpFlags = dv.getUint8(p + 13) & 0x3f;
+      const c = h.conn!;
+      c.seq = dv.getUint32(p + 4);
+      c.ack = dv.getUint32(p + 8);
+      if (avail >= 16) c.window = dv.getUint16(p + 14);
+      const doff = (dv.getUint8(p + 12) >> 4) * 4;
+      if (doff >= 20 && doff <= avail) c.payload = avail - doff;
       return L.REASON_OK;
     }
     case 17:
@@ -135,9 +142,57 @@ function parseL4(dv: DataView, p: number, end: number, first: boolean, h: Packet
       if (avail < (first ? 4 : 8)) return short;
       h.icmpType = dv.getUint8(p);
       h.icmpCode = dv.getUint8(p + 1);
+      if (avail >= 8) parseIcmpState(dv, p, avail, h.proto === 58, h.conn!);
       return L.REASON_OK;
     }
     default:
       return L.REASON_OK;
   }
+}
+
+// The echo identifier, or the header an ICMP error embeds (assembly/parse.ts
+// parseIcmpState makes the same decisions).
+function parseIcmpState(dv: DataView, h: number, avail: number, v6: boolean, c: ConnFields): void {
+  const type = dv.getUint8(h);
+  if (v6 ? type === 128 || type === 129 : type === 8 || type === 0) {
+    c.icmpId = dv.getUint16(h + 4);
+    return;
+  }
+  if (!(v6 ? type >= 1 && type <= 4 : [3, 4, 5, 11, 12].includes(type))) return;
+  const ip = h + 8;
+  const left = avail - 8;
+  let proto: number, l4: number, family: 4 | 6, src: number[], dst: number[];
+  if (!v6) {
+    if (left < 20 || dv.getUint8(ip) >> 4 !== 4) return;
+    const hlen = (dv.getUint8(ip) & 15) * 4;
+    if (hlen < 20 || hlen > left) return;
+    if ((dv.getUint16(ip + 6) & 0x1fff) !== 0) return;
+    proto = dv.getUint8(ip + 9);
+    family = 4;
+    src = [dv.getUint32(ip + 12)];
+    dst = [dv.getUint32(ip + 16)];
+    l4 = ip + hlen;
+  } else {
+    if (left < 40 || dv.getUint8(ip) >> 4 !== 6) return;
+    proto = dv.getUint8(ip + 6);
+    family = 6;
+    src = [0, 1, 2, 3].map((i) => dv.getUint32(ip + 8 + 4 * i));
+    dst = [0, 1, 2, 3].map((i) => dv.getUint32(ip + 24 + 4 * i));
+    l4 = ip + 40;
+  }
+  const l4left = avail - (l4 - h);
+  let sport: number, dport: number;
+  if ([6, 17, 132, 136].includes(proto)) {
+    if (l4left < 4) return;
+    sport = dv.getUint16(l4);
+    dport = dv.getUint16(l4 + 2);
+  } else if (proto === 1 || proto === 58) {
+    if (l4left < 8) return;
+    const it = dv.getUint8(l4);
+    if (!(proto === 58 ? it === 128 || it === 129 : it === 8 || it === 0)) return;
+    sport = dport = dv.getUint16(l4 + 4);
+  } else {
+    return;
+  }
+  c.inner = { family, proto, src, dst, sport, dport };
 }
