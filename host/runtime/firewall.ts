@@ -13,6 +13,7 @@ import { formatAddress } from "../model/addr.ts";
 import { TokenBucket } from "../log/token-bucket.ts";
 import type { PacketEvent } from "../log/packet-event.ts";
 import { pathOf, dirCode, type Path } from "./direction.ts";
+import { FtpHelper, type FtpHelperOptions } from "../conntrack/ftp.ts";
 
 export interface Frame {
   data: Uint8Array;
@@ -38,6 +39,8 @@ export interface FirewallOptions {
   onEvent?: EventSink;
   /** ICMP unreachables per second (token bucket, burst 2x) for denied packets; 0 disables. */
   unreachableRate?: number;
+  /** Run the FTP helper (host/conntrack/ftp.ts) over the batches: data connections announced on tracked control connections pass. */
+  ftpHelper?: FtpHelperOptions | boolean;
 }
 
 const ICMP_ERROR_TYPES4 = new Set([3, 4, 5, 11, 12]);
@@ -45,6 +48,7 @@ const ICMP_ERROR_TYPES4 = new Set([3, 4, 5, 11, 12]);
 export class Firewall {
   private unreachables: TokenBucket;
   unreachablesSuppressed = 0;
+  readonly ftp: FtpHelper | null;
 
   private constructor(
     readonly engine: WasmEngine,
@@ -54,6 +58,7 @@ export class Firewall {
   ) {
     const rate = opts.unreachableRate ?? 10;
     this.unreachables = new TokenBucket(Math.max(rate, 0.0001), Math.max(1, rate * 2));
+    this.ftp = opts.ftpHelper ? new FtpHelper(engine, opts.ftpHelper === true ? {} : opts.ftpHelper) : null;
   }
 
   static async create(policy: Policy, program: Uint8Array, appliance: Appliance, opts: FirewallOptions = {}): Promise<Firewall> {
@@ -67,11 +72,12 @@ export class Firewall {
     const headers = frames.map((f) => parsePacketReference(f.data, f.linkType));
     const paths = frames.map((f, i) =>
       f.path ? { ...f.path, dir: dirCode(this.appliance, f.path.ifIn, f.path.ifOut) } : pathOf(this.appliance, headers[i], this.opts.force));
-    const results = this.engine.classifyFrames(frames.map((f, i) => ({
+    const inputs = frames.map((f, i) => ({
       data: f.data,
       linkType: f.linkType,
       meta: packetMeta(f.tsNs, this.appliance.timezone, paths[i].ifIn, paths[i].ifOut, paths[i].dir),
-    })));
+    }));
+    const results = this.ftp ? this.ftp.classify(inputs) : this.engine.classifyFrames(inputs);
     return results.map((r, i) => {
       const o: Outcome = { ...r, header: headers[i], path: paths[i], events: [], unreachable: false };
       this.follow(o, frames[i].tsNs);

@@ -30,6 +30,8 @@ export interface LiveOptions {
   sendNotify?: boolean;
   unreachableRate?: number;
   macAgeingMs?: number;
+  /** The FTP helper (default on): passive and active FTP data connections announced on a tracked control connection pass. */
+  ftpHelper?: boolean;
   /** Poll the config files and reload when they change (ms between polls; 0 = off). */
   watchMs?: number;
   /** Where operator messages go besides syslog (stderr for the CLI). */
@@ -58,6 +60,7 @@ export class LiveAppliance {
   private stderrSuppressed = 0;
   private stopped = false;
   unreachablesSent = 0;
+  ftpAnnouncements = 0;
   control: ControlServer | null = null;
   ports: UdpPort[] = [];
 
@@ -86,6 +89,7 @@ export class LiveAppliance {
     let live: LiveAppliance | undefined;
     const fw = await Firewall.create(loaded.config.policy!, loaded.program, appliance, {
       unreachableRate: opts.unreachableRate ?? 10,
+      ftpHelper: opts.ftpHelper ?? true,
       onEvent: (ev, tsNs) => live?.packetEvent(ev, tsNs),
     });
     live = new LiveAppliance(opts, loaded, appliance, fw, bridge);
@@ -140,6 +144,11 @@ export class LiveAppliance {
     const now = Date.now();
     const { sends, outcomes } = this.bridge.handle(batch, this.fw, now, BigInt(now) * 1_000_000n);
     const byIndex = new Map(this.ports.map((p) => [p.index, p]));
+    // The helper keeps what it announced; take it, so a long run does not accumulate it.
+    for (const ev of this.fw.ftp?.events.splice(0) ?? []) {
+      this.ftpAnnouncements++;
+      this.say(`portcullis: ftp: ${ev.verb} announces ${ev.address}:${ev.port}: ${ev.result}`);
+    }
     for (const s of sends) byIndex.get(s.port)?.send(s.data);
     // A flooded packet denied on several ports earns one error, not one per port.
     const answered = new Set<Uint8Array>();
@@ -278,6 +287,7 @@ export class LiveAppliance {
       })),
       bridge: { ...this.bridge.counters, macs: this.bridge.macs.size, macMoves: this.bridge.macs.moves, macTableFull: this.bridge.macs.dropped },
       unreachables: { sent: this.unreachablesSent, suppressed: this.fw.unreachablesSuppressed },
+      ftp: this.fw.ftp ? { announcements: this.ftpAnnouncements } : null,
       syslog: this.sender ? { ...this.sender.stats } : null,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, arrayBuffers: mem.arrayBuffers, wasm: this.fw.engine.memory.byteLength },
     };

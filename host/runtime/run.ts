@@ -19,6 +19,7 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
     "unreachable-rate": { type: "string", default: "10" },
     "mac-ageing": { type: "string", default: "300" },
     watch: { type: "string", default: "1" },
+    "no-ftp-helper": { type: "boolean", default: false },
   });
   if (positionals.length === 0) throw new UsageError("no configuration files given");
   let ports;
@@ -47,7 +48,7 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
       configs: positionals, values, ports, socketPath, loghost, syslogFormat: format,
       sendNotify: values["send-notify"], notifyPort: num("notify-port", 1, 65535),
       unreachableRate: num("unreachable-rate", 0, 100000), macAgeingMs: num("mac-ageing", 1, 1e6) * 1000,
-      watchMs: num("watch", 0, 3600) * 1000,
+      watchMs: num("watch", 0, 3600) * 1000, ftpHelper: !values["no-ftp-helper"],
       stderr: (line) => io.err(line + "\n"),
     });
   } catch (e) {
