@@ -46,7 +46,7 @@ scenario_c() { # seed 003's first configuration (InstaGate, internal mail server
   need_conntrack || return 3
   expect_tcp_ok "$NS_LAN" $LAN_MAIL $WAN_SRV 25
   expect_tcp_blocked "$NS_LAN" $LAN_A $WAN_SRV 25 "$(rule_at "$CONF/c-seed003.ig" "^2)")"
-  expect_tcp_blocked "$NS_LAN" $LAN_B $WAN_SRV 25 bridge.denied
+  expect_tcp_blocked "$NS_LAN" $LAN_B $WAN_SRV 25 "$(rule_at "$CONF/c-seed003.ig" "^2)")"
 }
 
 scenario_d() { # passive FTP through the FTP helper, rules open only the control port

@@ -28,7 +28,7 @@ function recorder(): Classifier & { seen: Frame[] } {
       seen.push(...frames);
       return frames.map((f) => {
         const h = parsePacketReference(f.data, f.linkType);
-        return { verdict: h.dport === 23 ? "deny" : "permit", rule: -1, reason: 0, stage: "input", marks: 0, inputRule: -1, outputRule: -1, monitorRule: -1, header: h, path: { ...f.path!, dir: 0 }, events: [], unreachable: h.dport === 23 } as Outcome;
+        return { verdict: h.dport === 23 ? "deny" : "permit", rule: -1, reason: 0, stage: "input", marks: 0, inputRule: -1, outputRule: -1, monitorRule: -1, header: h, path: { ...f.path!, dir: 0 }, events: [], unreachable: h.dport === 23 } as unknown as Outcome;
       });
     },
   };

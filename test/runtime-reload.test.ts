@@ -88,3 +88,26 @@ describe("Firewall.reload", () => {
     expect(fw.counters().map((c) => Number(c.packets))).toEqual([2, 0, 0]);
   });
 });
+
+describe("Firewall.reload keeps the connection table", () => {
+  it("a connection opened under the old rules keeps flowing after they stop permitting new ones", async () => {
+    const a = config("k.cfg", "permit tcp dport 25 keep\n");
+    const fw = await Firewall.create(a.policy, a.program, a.appliance);
+    const at = (ms: number) => BigInt(ms) * 1_000_000n;
+    const seg = (flags: string, out: boolean, ms: number, seq: number, ack: number): Frame => ({
+      data: out
+        ? tcpPacket({ src: "192.168.0.101", dst: "10.0.0.2", sport: 40000, dport: 25, flags, seq, ack })
+        : tcpPacket({ src: "10.0.0.2", dst: "192.168.0.101", sport: 25, dport: 40000, flags, seq, ack }),
+      tsNs: at(ms), linkType: L.LINK_ETHERNET, path: out ? { ifIn: 0, ifOut: 1 } : { ifIn: 1, ifOut: 0 },
+    });
+    const v1 = fw.process([seg("S", true, 1, 1000, 0), seg("SA", false, 2, 5000, 1001), seg("A", true, 3, 1001, 5001)]);
+    expect(v1.map((o) => o.verdict)).toEqual(["permit", "permit", "permit"]);
+    const b = config("k.cfg", "permit tcp dport 80 keep\n");
+    fw.reload(b.policy, b.program);
+    const after = fw.process([seg("PA", true, 4, 1001, 5001), seg("A", false, 5, 5001, 1001)]);
+    expect(after.map((o) => [o.verdict, o.reason])).toEqual([["permit", L.REASON_STATE], ["permit", L.REASON_STATE]]);
+    // A new connection to 25 is decided by the new rules: denied.
+    const fresh = fw.process([{ ...syn(25), data: tcpPacket({ src: "192.168.0.101", dst: "10.0.0.2", sport: 40001, dport: 25, flags: "S" }), tsNs: at(6) }]);
+    expect(fresh[0].verdict).toBe("deny");
+  });
+});
