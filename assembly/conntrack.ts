@@ -16,7 +16,7 @@ import {
   RES_FLOW, RES_FLOW_GEN, RES_CT_FLAGS, CTR_NEW, CTR_SLOW_PATH,
   VERDICT_PERMIT, VERDICT_DENY, STAGE_NONE, REASON_MATCHED, REASON_STATE, REASON_EXPECTED, REASON_RELATED,
   HDR_IFACE_COUNT, HDR_BINDINGS_OFFSET, HDR_RULESETS_OFFSET, HDR_RULES_OFFSET, BINDING_SIZE, BIND_INPUT,
-  BIND_OUTPUT, NO_RULESET, RULESET_SIZE, RS_FLAGS, RS_STATEFUL, RULE_SIZE, R_MARKS, MARK_KEEP_STATE,
+  BIND_OUTPUT, NO_RULESET, RULESET_SIZE, RS_FLAGS, RS_STATEFUL, RULE_SIZE, R_MARKS, MARK_KEEP_STATE, R_ACTION, R_TESTS, ACTION_DENY, TEST_SPORT, TEST_DPORT,
 } from "./layout";
 import {
   FLOW_SIZE, F_FAMILY, F_PROTO, F_STATE, F_FLAGS, F_SPORT, F_DPORT, F_SRC, F_DST, F_LAST_SEEN, F_HASH,
@@ -604,6 +604,18 @@ function keepsState(p: usize, t: usize, res: usize): bool {
   return false;
 }
 
+/**
+ * Does deny rule `idx` name a service (test a port)? Only such a rule
+ * conflicts with a pinhole ("conflicts with the protocol rules"): a catch-all
+ * "deny everything else" rule plays the part of a default, which a pinhole
+ * exists to open.
+ */
+export function denyNamesService(p: usize, idx: i32): bool {
+  if (idx < 0) return false;
+  let r = p + load<u32>(p, HDR_RULES_OFFSET) + <usize>idx * RULE_SIZE;
+  return load<u8>(r, R_ACTION) == ACTION_DENY && (<u32>load<u16>(r, R_TESTS) & (TEST_SPORT | TEST_DPORT)) != 0;
+}
+
 /** After the rules decided a packet ctClassify did not: create its flow, or use the expectation. */
 export function ctAfterDecide(p: usize, t: usize, res: usize, outcome: u32): void {
   store<i32>(res, -1, RES_FLOW);
@@ -611,8 +623,9 @@ export function ctAfterDecide(p: usize, t: usize, res: usize, outcome: u32): voi
   store<u8>(res, 0, RES_CT_FLAGS);
   let verdict = <u32>load<u8>(res, RES_VERDICT);
   if (outcome == CT_EXPECTED) {
-    // An explicit deny rule wins over any pinhole; a default deny does not.
-    if (verdict == VERDICT_DENY && <u32>load<u8>(res, RES_REASON) == REASON_MATCHED) return;
+    // A deny rule naming the service wins over any pinhole; a default deny,
+    // or a catch-all deny rule standing in for one, does not.
+    if (verdict == VERDICT_DENY && <u32>load<u8>(res, RES_REASON) == REASON_MATCHED && denyNamesService(p, load<i32>(res, RES_RULE))) return;
     let e = exps + <usize>pendingExp * EXP_SIZE;
     let eflags = <u32>load<u8>(e, E_FLAGS);
     let fflags = CTF_EXPECTED;

@@ -22,7 +22,7 @@ import {
   EXP_SIZE, E_FAMILY, E_PROTO, E_SPORT, E_DPORT, E_CLIENT, E_DST, E_IF_IN, E_DIR, E_VIA_OUT,
   AFC_GRANTED, AFC_CONFLICT_PROTOCOL_RULES, CT_MISS, CT_EXPECTED,
 } from "./conntrack-layout";
-import { ctClassify, ctAfterDecide, ctExpectValidate, ctExpectInsert, ctExpectStaging } from "./conntrack";
+import { denyNamesService, ctClassify, ctAfterDecide, ctExpectValidate, ctExpectInsert, ctExpectStaging } from "./conntrack";
 export {
   ctConfigure, ctSetTimeout, ctTimeout, ctFlush, ctFlowsPtr, ctCapacity, ctStatsPtr, ctExpectPtr,
   ctExpectCount, ctExpectStaging, ctExpectCancel, ctSweep, ctClock,
@@ -358,7 +358,7 @@ function explicitlyDenied(p: usize, e: usize): bool {
     if (rsIndex == NO_RULESET) continue;
     let rs = p + load<u32>(p, HDR_RULESETS_OFFSET) + <usize>rsIndex * RULESET_SIZE;
     let idx = firstMatch(rules, hot.ptr, load<u32>(rs, RS_FIRST_RULE), load<u32>(rs, L_RS_RULE_COUNT), t);
-    if (idx >= 0 && load<u8>(rules + <usize>idx * RULE_SIZE, R_ACTION) == ACTION_DENY) return true;
+    if (denyNamesService(p, idx)) return true;
   }
   return false;
 }

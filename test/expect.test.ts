@@ -201,6 +201,14 @@ describe("AllowFutureConnect: refusals", () => {
     expect(e.allowFutureConnect(req(s, 0, { destination: { address: SRV, port: 50011 } })).result).toBe("granted");
   });
 
+  it("a catch-all deny rule (no port test) plays the default's part: the pinhole is granted and used", async () => {
+    const { e, s } = await session();
+    // The table ends in "deny everything else from the client", as an admin writes it.
+    e.load(encodePolicy(policy([...ctlOnly(), rule("deny", { srcText: `${CLI}/32` })])));
+    expect(e.allowFutureConnect(req(s, 0)).result).toBe("granted");
+    expect(one(e, dataSyn(40001), out(SEC))).toMatchObject({ verdict: "permit", reason: L.REASON_EXPECTED });
+  });
+
   it("an explicit deny rule loaded after the grant still wins at connection time", async () => {
     const { e, s } = await session();
     expect(e.allowFutureConnect(req(s, 0)).result).toBe("granted");

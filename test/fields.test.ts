@@ -154,3 +154,12 @@ describe("pipeline", () => {
     expect(wasm.counters()[0]).toEqual({ packets: 0n, bytes: 0n });
   });
 });
+
+describe("address text", () => {
+  it("a zone id is not part of a rule's address", async () => {
+    const { parseAddress, parsePrefix } = await import("../host/model/addr.ts");
+    expect(parseAddress("fe80::1%eth0")).toBeNull();
+    expect(parsePrefix("fe80::%eth0/64")).toBeNull();
+    expect(parseAddress("fe80::1")).toEqual({ family: 6, words: [0xfe800000, 0, 0, 1] });
+  });
+});

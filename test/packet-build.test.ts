@@ -61,6 +61,15 @@ describe("address parsing", () => {
     expect(() => parseIp("example.com")).toThrow();
   });
 
+  it("drops an IPv6 zone id, refuses one on IPv4, and formats only 4 or 16 bytes", () => {
+    expect(formatIp(parseIPv6("fe80::%eth0"))).toBe("fe80::");
+    expect(parseIp("fe80::1%eth0")).toEqual({ family: 6, bytes: parseIPv6("fe80::1") });
+    expect(() => parseIp("10.0.0.1%eth0")).toThrow(/not an IP address/);
+    expect(() => parseIPv6("1::2::3")).toThrow(/not an IPv6 address/);
+    expect(() => formatIp(new Uint8Array(5))).toThrow(/4 or 16 bytes/);
+    expect(formatIp(parseIPv6("::ffff:1.2.3.4"))).toBe("::ffff:102:304");
+  });
+
   it("parses MACs", () => {
     expect(hex(parseMac("02:00:00:00:00:01"))).toBe("020000000001");
     expect(hex(parseMac("AA-bb-cc-dd-ee-ff"))).toBe("aabbccddeeff");

@@ -70,10 +70,37 @@ describe("parseRegedit", () => {
     expect(parseRegedit(text).problems).toEqual([{ line, column, id, message }]);
   });
 
-  it("keeps going after a problem", () => {
+  it("keeps going after a problem, keeping the unreadable value as invalid with its problem", () => {
     const f = parseRegedit('[K]\n"a"=bogus\n"b"="ok"');
     expect(f.problems).toHaveLength(1);
-    expect(f.keys[0].values.map((v) => v.name)).toEqual(["b"]);
+    expect(f.keys[0].values.map((v) => [v.name, v.value.type])).toEqual([["a", "invalid"], ["b", "string"]]);
+    const a = f.keys[0].values[0];
+    if (a.value.type !== "invalid") throw new Error("not invalid");
+    expect(a.value.problem).toBe(f.problems[0]);
+    expect(f.keys[0].values[1].value).toMatchObject({ data: "ok" });
+  });
+
+  it("a header after the first line is a problem that says so", () => {
+    expect(parseRegedit('[K]\nREGEDIT4\n"a"="b"').problems).toEqual([{ line: 2, column: 1, id: 10, message: 'the regedit header "REGEDIT4" may only be the first line' }]);
+    expect(parseRegedit("REGEDIT4\nREGEDIT4").problems.map((p) => p.id)).toEqual([10]);
+  });
+
+  it("after an unreadable key line its values belong to no key and are not each reported", () => {
+    const f = parseRegedit('[K\n"a"="b"\n"c"=dword:xyz\n[L]\n"d"="e"');
+    expect(f.problems.map((p) => [p.line, p.id])).toEqual([[1, 2], [3, 5]]);
+    expect(f.keys.map((k) => [k.path, k.values.map((v) => v.name)])).toEqual([["L", ["d"]]]);
+  });
+
+  it("a key name may hold ] and ;, and a comment after the key may hold ]", () => {
+    const f = parseRegedit('[K\\a]b;c] ; see [x]\n"v"="1"');
+    expect(f.problems).toEqual([]);
+    expect(f.keys[0].path).toBe("K\\a]b;c");
+  });
+
+  it("a trailing comma ends a hex list; only hex data continues after a backslash", () => {
+    const f = parseRegedit('[K]\n"h"=hex:01,02,\n"p"="C:\\\\"\n"q"="x"');
+    expect(f.problems).toEqual([]);
+    expect(f.keys[0].values.map((v) => v.value)).toMatchObject([{ type: "hex", bytes: [1, 2] }, { type: "string", data: "C:\\" }, { type: "string", data: "x" }]);
   });
 });
 
@@ -90,6 +117,9 @@ describe("registryView", () => {
     const a = view.get("hklm\\a")!;
     expect([...a.values.keys()]).toEqual(["x"]);
     expect(a.values.get("x")!.value).toMatchObject({ data: "3" });
+    // An unreadable value leaves the earlier one in place, as a failed import line does.
+    const kept = registryView(parseRegedit('[K]\n"x"="1"\n"x"=dword:zz'));
+    expect(kept.get("k")!.values.get("x")!.value).toMatchObject({ type: "string", data: "1" });
     const again = registryView(parseRegedit("[HKLM\\A\\Sub]\n\"z\"=dword:1\n[-HKLM\\A]"));
     expect(again.size).toBe(0);
   });

@@ -44,6 +44,7 @@ export async function classify(policy: Policy, app: Appliance, spec: string): Pr
   const s = parsePacketSpec(spec, app, Date.UTC(2026, 0, 7, 12, 0));
   const e = await wasm();
   e.load(encodePolicy(policy));
+  e.flushConntrack(); // each packet is judged on its own: no flow left by an earlier one
   const [w] = e.classifyHeaders([s.header], [s.meta]);
   const r = new ReferenceEngine(policy).classify(s.header, s.meta);
   expect({ verdict: w.verdict, rule: w.rule, monitor: w.monitorRule }).toEqual({ verdict: r.verdict, rule: r.rule, monitor: r.monitorRule });

@@ -53,6 +53,36 @@ describe("regedit text", () => {
     // The key given again, and PrivateHost given again; Mask was deleted first, so is no repeat.
     expect(r.diagnostics.map((d) => [d.code, /key given again|"PrivateHost" given again/.test(d.message)])).toEqual([["CE006", true], ["CE006", true]]);
   });
+  it("reader problems keep their CE codes; a data problem names the rule and value, at the data's column", () => {
+    const bad = load(key("D", { Flags: "dword:11", Mask: "dword:1", PrivateHost: "hex:02,0g" }));
+    expect(bad.diagnostics.map((d) => [d.code, d.line, d.column, d.message])).toEqual([["CE004", 4, 15, 'rule "D", value "PrivateHost": bad hex byte "0g" (byte 2)']]);
+    // RULE ends with a blank line, so an appended line is line 6; a value given again is also CE006.
+    const codes = (text: string) => load(text).diagnostics.map((d) => [d.code, d.line, d.column]);
+    expect(codes(RULE + '"Flags"=qword:1\r\n')).toEqual([["CE001", 6, 9], ["CE006", 6, 1]]);
+    expect(codes(RULE + '"Flags"="11\r\n')).toEqual([["CE001", 6, 9], ["CE006", 6, 1]]);
+    expect(codes(RULE + '"Flags"=dword:11 x\r\n')).toEqual([["CE001", 6, 9], ["CE006", 6, 1]]);
+    expect(codes(RULE + "[HKEY_LOCAL_MACHINE\\COMM\\Firewall\\Rules\\X\r\n")).toEqual([["CE001", 6, 1]]);
+    expect(codes(RULE + "REGEDIT4\r\n")).toEqual([["CE001", 6, 1]]);
+    expect(codes(RULE + '"PrivateHost"=hex:02,\\')).toEqual([["CE001", 6, 15], ["CE006", 6, 1]]);
+    // The unreadable Flags counts as given: no CE007 "missing", and the rule is not loaded.
+    expect(load(RULE.replace("dword:11", "dword:xy")).policy).toBeNull();
+    expect(load(RULE.replace("dword:11", "dword:xy")).diagnostics.map((d) => d.code)).toEqual(["CE004"]);
+  });
+  it("CE005: a hex(N) type other than plain hex", () => {
+    const r = load(RULE.replace(HOST2, "hex(3):02,00,00,00,C0,A8,00,65"));
+    expect(r.diagnostics.map((d) => [d.code, d.line, d.column, d.message])).toEqual([["CE005", 4, 15, 'rule "R", value "PrivateHost": value type hex(3) is not used by firewall rules (use dword:, hex: or "string")']]);
+    expect(r.policy).toBeNull();
+  });
+  it("unreadable data is an error even in a key that is not a rule (regedit would refuse the line)", () => {
+    const r = load("[HKEY_LOCAL_MACHINE\\COMM\\Firewall]\r\n\"TCPRuleTimeout\"=dword:xyz\r\n" + RULE);
+    expect(r.diagnostics.map((d) => [d.code, d.line, d.severity])).toEqual([["CE003", 1, "warning"], ["CE004", 2, "error"]]);
+  });
+  it("a string ending in a backslash does not continue on the next line", () => {
+    const r = load(RULE.replace('"Flags"', '"Description"="C:\\\\"\r\n"Flags"'));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.rules[0].description).toBe("C:\\");
+    expect(r.rules[0].action).toBe("block");
+  });
   it("detection: rule keys are wince; other text is not", () => {
     expect(detectWince(RULE)).toBeGreaterThan(0.9);
     expect(detectWince("set filter x 1 permit\n")).toBe(0);

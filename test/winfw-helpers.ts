@@ -34,6 +34,7 @@ export async function decider(policy: Policy, appliance: Appliance = builtin) {
   const program = encodePolicy(policy);
   return (spec: string): "permit" | "deny" => {
     engine!.load(program);
+    engine!.flushConntrack(); // each packet is judged on its own: no flow left by an earlier one
     const p = parsePacketSpec(spec, appliance, Date.UTC(2026, 0, 1));
     const [w] = engine!.classifyHeaders([p.header], [p.meta]);
     const r = new ReferenceEngine(policy).classify(p.header, p.meta);

@@ -50,6 +50,7 @@ export async function replayCommand(argv: string[], io: IO): Promise<number> {
     "send-notify": { type: "boolean", default: false },
     "notify-port": { type: "string", default: "514" },
     quiet: { type: "boolean", short: "q", default: false },
+    "no-ftp-helper": { type: "boolean", default: false },
   });
   if (!values.pcap) throw new UsageError("--pcap IN is required");
   const format = values["syslog-format"];
@@ -102,7 +103,7 @@ export async function replayCommand(argv: string[], io: IO): Promise<number> {
       notifier?.sendTo(ev.src, notifyPort, Severity.notice, text, sd, nowMs);
     }
   };
-  const fw = await Firewall.create(policy, l.program, l.appliance, { force, onEvent, unreachableRate: 10 });
+  const fw = await Firewall.create(policy, l.program, l.appliance, { force, onEvent, unreachableRate: 10, ftpHelper: !values["no-ftp-helper"] });
 
   const passW = values.pass ? new PcapWriter(cap.linktype || LINKTYPE_ETHERNET, { nanos: true }) : null;
   const dropW = values.drop ? new PcapWriter(cap.linktype || LINKTYPE_ETHERNET, { nanos: true }) : null;

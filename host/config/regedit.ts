@@ -3,14 +3,19 @@
 // the optional REGEDIT4 / "Windows Registry Editor Version 5.00" header, and
 // the deletion forms `[-KEY]` and `"Name"=-`. Decoding (UTF-16 with a BOM) is
 // host/config/load.ts's job; this reader sees text. It never throws: every
-// problem comes back with its line, column and a stable number, and the
-// dialect that uses the reader turns that number into its own code.
+// problem comes back with its line, column and a stable number (REG), and
+// the dialect that uses the reader turns that number into its own code.
+// Every dialect that reads .reg files (winfw, wince) uses this one reader.
 
 export type RegValue =
   | { type: "string"; data: string; columns: number[] } // columns[i]: 1-based column of data[i] in the line
   | { type: "dword"; data: number }
   | { type: "hex"; kind: number | null; bytes: number[] } // hex: (kind null) or hex(N):
-  | { type: "delete" };
+  | { type: "delete" }
+  // A value line whose name was read but whose data was not: regedit would
+  // refuse the line. Kept so that a dialect can tell "given, but unreadable"
+  // (already reported, as `problem`) from "absent".
+  | { type: "invalid"; problem: RegProblem };
 
 export interface RegValueEntry {
   name: string; // "" for the default value `@`
@@ -29,10 +34,24 @@ export interface RegKey {
   values: RegValueEntry[];
 }
 
+/** The stable problem numbers (winfw reports WF100+n; wince maps them to its CE codes). */
+export const REG = {
+  VALUE_OUTSIDE_KEY: 1,
+  BAD_KEY: 2,
+  BAD_NAME: 3,
+  BAD_STRING: 4,
+  BAD_DWORD: 5,
+  BAD_HEX: 6,
+  UNKNOWN_TYPE: 7,
+  TRAILING_TEXT: 8,
+  CONTINUATION_AT_END: 9,
+  UNKNOWN_LINE: 10,
+} as const;
+
 export interface RegProblem {
   line: number;
   column: number;
-  /** Stable: 1 value outside a key, 2 bad key line, 3 bad value name, 4 bad string, 5 bad dword, 6 bad hex, 7 unknown value type, 8 trailing text, 9 continuation at end of file, 10 unknown line */
+  /** One of REG: 1 value outside a key, 2 bad key line, 3 bad value name, 4 bad string, 5 bad dword, 6 bad hex, 7 unknown value type, 8 trailing text, 9 continuation at end of file, 10 unknown line */
   id: number;
   message: string;
 }
@@ -42,6 +61,8 @@ export interface RegFile {
   keys: RegKey[];
   problems: RegProblem[];
 }
+
+const HEADERS = ["REGEDIT4", "Windows Registry Editor Version 5.00"] as const;
 
 /** Parse a quoted regedit string starting at text[i] === '"'. Escapes: \\ and \". */
 function readQuoted(text: string, i: number, col0: number): { data: string; columns: number[]; end: number } | null {
@@ -64,13 +85,30 @@ function readQuoted(text: string, i: number, col0: number): { data: string; colu
   return null;
 }
 
+/** The `]` that closes a key line: the first one followed only by blanks or a comment (a key name may hold `]` or `;`). */
+function keyClose(trimmed: string): number {
+  for (let i = trimmed.indexOf("]"); i >= 0; i = trimmed.indexOf("]", i + 1)) {
+    const rest = trimmed.slice(i + 1).trim();
+    if (rest === "" || rest.startsWith(";")) return i;
+  }
+  return -1;
+}
+
 export function parseRegedit(text: string): RegFile {
   const lines = text.split(/\r\n|\n|\r/);
   const problems: RegProblem[] = [];
   const keys: RegKey[] = [];
   let header: RegFile["header"] = null;
   let current: RegKey | null = null;
-  const problem = (line: number, column: number, id: number, message: string) => problems.push({ line, column, id, message });
+  const problem = (line: number, column: number, id: number, message: string): RegProblem => {
+    const p = { line, column, id, message };
+    problems.push(p);
+    return p;
+  };
+  // After a key line that could not be read, its values belong to no key:
+  // they are still read (and their own problems reported), then dropped,
+  // rather than each reported as "before any [KEY]".
+  const orphan = (line: number, column: number): RegKey => ({ path: "", delete: true, line, column, values: [] });
 
   for (let n = 0; n < lines.length; n++) {
     const lineNo = n + 1;
@@ -78,24 +116,25 @@ export function parseRegedit(text: string): RegFile {
     const trimmed = raw.trim();
     const indent = raw.length - raw.trimStart().length;
     if (trimmed === "" || trimmed.startsWith(";")) continue;
-    if (header === null && keys.length === 0 && current === null && (trimmed === "REGEDIT4" || trimmed === "Windows Registry Editor Version 5.00")) {
-      header = trimmed;
+    if ((HEADERS as readonly string[]).includes(trimmed)) {
+      if (header === null && keys.length === 0 && current === null) header = trimmed as RegFile["header"];
+      else problem(lineNo, indent + 1, REG.UNKNOWN_LINE, `the regedit header "${trimmed}" may only be the first line`);
       continue;
     }
     if (trimmed.startsWith("[")) {
-      const close = trimmed.lastIndexOf("]");
-      const rest = close < 0 ? "" : trimmed.slice(close + 1).trim();
-      if (close < 0 || (rest !== "" && !rest.startsWith(";"))) {
-        problem(lineNo, indent + 1, 2, close < 0 ? "key line has no closing ]" : `unexpected text after the key: "${rest}"`);
-        current = null;
+      const close = keyClose(trimmed);
+      if (close < 0) {
+        const last = trimmed.lastIndexOf("]");
+        problem(lineNo, indent + 1, REG.BAD_KEY, last < 0 ? "key line has no closing ]" : `unexpected text after the key: "${trimmed.slice(last + 1).trim()}"`);
+        current = orphan(lineNo, indent + 1);
         continue;
       }
       let path = trimmed.slice(1, close);
       const del = path.startsWith("-");
       if (del) path = path.slice(1);
       if (path.trim() === "") {
-        problem(lineNo, indent + 1, 2, "empty key name");
-        current = null;
+        problem(lineNo, indent + 1, REG.BAD_KEY, "empty key name");
+        current = orphan(lineNo, indent + 1);
         continue;
       }
       current = { path, delete: del, line: lineNo, column: indent + 1, values: [] };
@@ -103,28 +142,28 @@ export function parseRegedit(text: string): RegFile {
       continue;
     }
     if (!(trimmed.startsWith('"') || trimmed.startsWith("@"))) {
-      problem(lineNo, indent + 1, 10, `not a key, a value or a comment: "${trimmed.length > 40 ? trimmed.slice(0, 40) + "..." : trimmed}"`);
+      problem(lineNo, indent + 1, REG.UNKNOWN_LINE, `not a key, a value or a comment: "${trimmed.length > 40 ? trimmed.slice(0, 40) + "..." : trimmed}"`);
       continue;
     }
-    // Join hex continuation lines (a trailing backslash) before reading the value.
+    // Join hex continuation lines (a trailing backslash) before reading the
+    // value; only hex data continues (a string may end in a backslash).
     let body = raw;
     let lastLine = n;
-    let cut = false;
+    let cut: RegProblem | null = null;
     while (/\\\s*$/.test(body) && /=\s*hex(\([0-9a-fA-F]+\))?:/i.test(body)) {
       if (lastLine + 1 >= lines.length) {
-        problem(lineNo, body.search(/\\\s*$/) + 1, 9, "the value continues past the end of the file");
-        cut = true;
+        cut = problem(lineNo, body.search(/\\\s*$/) + 1, REG.CONTINUATION_AT_END, "the value continues past the end of the file");
         break;
       }
       lastLine++;
       body = body.replace(/\\\s*$/, "") + lines[lastLine].trim();
     }
     n = lastLine;
-    if (cut) continue;
     if (!current) {
-      problem(lineNo, indent + 1, 1, "a value before any [KEY] line");
+      if (!cut) problem(lineNo, indent + 1, REG.VALUE_OUTSIDE_KEY, "a value before any [KEY] line");
       continue;
     }
+    const key = current;
     let name: string;
     let i: number;
     if (body[indent] === "@") {
@@ -133,7 +172,7 @@ export function parseRegedit(text: string): RegFile {
     } else {
       const q = readQuoted(body, indent, 1);
       if (!q) {
-        problem(lineNo, indent + 1, 3, "value name has no closing quote");
+        if (!cut) problem(lineNo, indent + 1, REG.BAD_NAME, "value name has no closing quote");
         continue;
       }
       name = q.data;
@@ -141,50 +180,45 @@ export function parseRegedit(text: string): RegFile {
     }
     while (body[i] === " " || body[i] === "\t") i++;
     if (body[i] !== "=") {
-      problem(lineNo, i + 1, 3, 'expected "=" after the value name');
+      if (!cut) problem(lineNo, i + 1, REG.BAD_NAME, 'expected "=" after the value name');
       continue;
     }
     i++;
     while (body[i] === " " || body[i] === "\t") i++;
     const dataColumn = i + 1;
-    const entry = (value: RegValue): RegValueEntry => ({ name, value, line: lineNo, column: indent + 1, dataColumn, text: body.trim() });
+    const add = (value: RegValue) => key.values.push({ name, value, line: lineNo, column: indent + 1, dataColumn, text: body.trim() });
+    const invalid = (column: number, id: number, message: string) => add({ type: "invalid", problem: problem(lineNo, column, id, message) });
+    if (cut) {
+      add({ type: "invalid", problem: cut });
+      continue;
+    }
     const trailing = (end: number): boolean => {
       const rest = body.slice(end).trim();
       if (rest === "" || rest.startsWith(";")) return false;
-      problem(lineNo, body.indexOf(rest, end) + 1, 8, `unexpected text after the value: "${rest}"`);
+      invalid(body.indexOf(rest, end) + 1, REG.TRAILING_TEXT, `unexpected text after the value: "${rest}"`);
       return true;
     };
     const data = body.slice(i);
     if (data.startsWith('"')) {
       const q = readQuoted(body, i, 1);
-      if (!q) {
-        problem(lineNo, dataColumn, 4, "string has no closing quote");
-        continue;
-      }
-      if (trailing(q.end)) continue;
-      current.values.push(entry({ type: "string", data: q.data, columns: q.columns }));
+      if (!q) invalid(dataColumn, REG.BAD_STRING, "string has no closing quote");
+      else if (!trailing(q.end)) add({ type: "string", data: q.data, columns: q.columns });
     } else if (/^-\s*(;.*)?$/.test(data)) {
-      current.values.push(entry({ type: "delete" }));
+      add({ type: "delete" });
     } else if (/^dword:/i.test(data)) {
       const m = /^dword:([0-9a-fA-F]{1,8})(?![0-9a-fA-F])/i.exec(data);
-      if (!m) {
-        problem(lineNo, dataColumn + 6, 5, "dword wants 1 to 8 hex digits");
-        continue;
-      }
-      if (trailing(i + m[0].length)) continue;
-      current.values.push(entry({ type: "dword", data: parseInt(m[1], 16) >>> 0 }));
+      if (!m) invalid(dataColumn + 6, REG.BAD_DWORD, "dword wants 1 to 8 hex digits");
+      else if (!trailing(i + m[0].length)) add({ type: "dword", data: parseInt(m[1], 16) >>> 0 });
     } else if (/^hex(\([0-9a-fA-F]+\))?:/i.test(data)) {
       const m = /^hex(?:\(([0-9a-fA-F]+)\))?:/i.exec(data)!;
       const list = data.slice(m[0].length).replace(/;.*$/, "").trim();
-      const parts = list === "" ? [] : list.split(",").map((s) => s.trim());
+      // A trailing comma (as left by a continuation with nothing after it) ends the list.
+      const parts = list === "" ? [] : list.replace(/,\s*$/, "").split(",").map((s) => s.trim());
       const bad = parts.findIndex((p) => !/^[0-9a-fA-F]{1,2}$/.test(p));
-      if (bad >= 0) {
-        problem(lineNo, dataColumn + m[0].length, 6, `bad hex byte "${parts[bad]}" (byte ${bad + 1})`);
-        continue;
-      }
-      current.values.push(entry({ type: "hex", kind: m[1] === undefined ? null : parseInt(m[1], 16), bytes: parts.map((p) => parseInt(p, 16)) }));
+      if (bad >= 0) invalid(dataColumn + m[0].length, REG.BAD_HEX, `bad hex byte "${parts[bad]}" (byte ${bad + 1})`);
+      else add({ type: "hex", kind: m[1] === undefined ? null : parseInt(m[1], 16), bytes: parts.map((p) => parseInt(p, 16)) });
     } else {
-      problem(lineNo, dataColumn, 7, `unknown value type: "${data.length > 20 ? data.slice(0, 20) + "..." : data}" (a "string", dword:, hex: or -)`);
+      invalid(dataColumn, REG.UNKNOWN_TYPE, `unknown value type: "${data.length > 20 ? data.slice(0, 20) + "..." : data}" (a "string", dword:, hex: or -)`);
     }
   }
   return { header, keys, problems };
@@ -217,6 +251,8 @@ export function registryView(file: RegFile, normalize: (path: string) => string 
       view.set(lower, v);
     }
     for (const e of k.values) {
+      // regedit refuses an unreadable line and keeps what was there.
+      if (e.value.type === "invalid") continue;
       if (e.value.type === "delete") v.values.delete(e.name.toLowerCase());
       else v.values.set(e.name.toLowerCase(), e);
     }

@@ -315,19 +315,18 @@ export class WasmEngine {
 
   /** Per-rule counters of the active program (packets and bytes). */
   counters(): { packets: bigint; bytes: bigint }[] {
-    const dv = new DataView(this.memory);
-    const base = this.x.countersPtr();
-    return Array.from({ length: this.ruleCount }, (_, i) => ({
-      packets: dv.getBigUint64(base + i * 16, true),
-      bytes: dv.getBigUint64(base + i * 16 + 8, true),
-    }));
+    return this.counterPairs(this.x.countersPtr(), this.ruleCount);
   }
 
   /** Per-ruleset counters of packets that took the ruleset's default. */
   defaultCounters(): { packets: bigint; bytes: bigint }[] {
+    return this.counterPairs(this.x.defaultCountersPtr(), this.rulesetCount);
+  }
+
+  /** `count` (packets, bytes) pairs of little-endian u64 from `base` in linear memory. */
+  private counterPairs(base: number, count: number): { packets: bigint; bytes: bigint }[] {
     const dv = new DataView(this.memory);
-    const base = this.x.defaultCountersPtr();
-    return Array.from({ length: this.rulesetCount }, (_, i) => ({
+    return Array.from({ length: count }, (_, i) => ({
       packets: dv.getBigUint64(base + i * 16, true),
       bytes: dv.getBigUint64(base + i * 16 + 8, true),
     }));

@@ -23,7 +23,8 @@ export function parseIpv4(text: string): number | null {
 }
 
 export function parseIpv6(text: string): number[] | null {
-  if (!isIPv6(text)) return null;
+  // node's isIPv6 accepts a zone id (fe80::1%eth0); a rule's address has none.
+  if (text.includes("%") || !isIPv6(text)) return null;
   let t = text;
   // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two hex groups.
   const v4tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(t);

@@ -10,7 +10,7 @@
 // build malformed packets on purpose; checksums are still computed over what
 // is actually emitted.
 
-import { isIPv4, isIPv6 } from "node:net";
+import { parseIpv4, parseIpv6, formatAddress } from "../model/addr.ts";
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_IPV6 = 0x86dd;
@@ -29,74 +29,59 @@ export const EXT_FRAGMENT = 44;
 export const EXT_DEST_OPTS = 60;
 
 // ---------------------------------------------------------------- addresses
+// The text forms are the rule model's (host/model/addr.ts, words in host
+// order); these adapters only turn words into wire bytes and back, and throw
+// where the model answers null, as a builder for tests should.
 
-/** Parse dotted-quad IPv4 text into 4 bytes. Throws on bad syntax. */
-export function parseIPv4(s: string): Uint8Array {
-  if (!isIPv4(s)) throw new Error(`not an IPv4 address: ${JSON.stringify(s)}`);
-  return Uint8Array.from(s.split(".").map((p) => Number(p)));
-}
-
-/** Parse IPv6 text (with "::" compression and optional trailing dotted IPv4) into 16 bytes. */
-export function parseIPv6(s: string): Uint8Array {
-  if (!isIPv6(s)) throw new Error(`not an IPv6 address: ${JSON.stringify(s)}`);
-  const text = s.replace(/%.*$/, ""); // drop a zone id, if any
-  const out = new Uint8Array(16);
-  const words = (part: string): number[] => {
-    if (part === "") return [];
-    const res: number[] = [];
-    for (const g of part.split(":")) {
-      if (g.includes(".")) {
-        const v4 = parseIPv4(g);
-        res.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-      } else {
-        res.push(parseInt(g, 16));
-      }
-    }
-    return res;
-  };
-  const dbl = text.indexOf("::");
-  let all: number[];
-  if (dbl >= 0) {
-    const head = words(text.slice(0, dbl));
-    const tail = words(text.slice(dbl + 2));
-    const zeros = 8 - head.length - tail.length;
-    all = [...head, ...new Array<number>(zeros).fill(0), ...tail];
-  } else {
-    all = words(text);
-  }
-  if (all.length !== 8) throw new Error(`not an IPv6 address: ${JSON.stringify(s)}`);
-  all.forEach((w, i) => {
-    out[i * 2] = w >> 8;
-    out[i * 2 + 1] = w & 0xff;
+function wordsToBytes(words: number[]): Uint8Array {
+  const out = new Uint8Array(words.length * 4);
+  words.forEach((w, i) => {
+    out[i * 4] = w >>> 24;
+    out[i * 4 + 1] = (w >>> 16) & 0xff;
+    out[i * 4 + 2] = (w >>> 8) & 0xff;
+    out[i * 4 + 3] = w & 0xff;
   });
   return out;
 }
 
+function bytesToWords(b: Uint8Array): number[] {
+  const words: number[] = [];
+  for (let i = 0; i < b.length; i += 4) words.push(((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0);
+  return words;
+}
+
+/** Parse dotted-quad IPv4 text into 4 bytes. Throws on bad syntax. */
+export function parseIPv4(s: string): Uint8Array {
+  const w = parseIpv4(s);
+  if (w === null) throw new Error(`not an IPv4 address: ${JSON.stringify(s)}`);
+  return wordsToBytes([w]);
+}
+
+/** IPv6 words of `s`; a zone id (fe80::1%eth0), if any, is not part of the address. */
+function ipv6Words(s: string): number[] | null {
+  return parseIpv6(s.replace(/%.*$/, ""));
+}
+
+/** Parse IPv6 text (with "::" compression and optional trailing dotted IPv4) into 16 bytes. */
+export function parseIPv6(s: string): Uint8Array {
+  const w = ipv6Words(s);
+  if (w === null) throw new Error(`not an IPv6 address: ${JSON.stringify(s)}`);
+  return wordsToBytes(w);
+}
+
 /** Parse an IPv4 or IPv6 address; family decided by syntax. */
 export function parseIp(s: string): { family: 4 | 6; bytes: Uint8Array } {
-  if (isIPv4(s)) return { family: 4, bytes: parseIPv4(s) };
-  if (isIPv6(s)) return { family: 6, bytes: parseIPv6(s) };
+  const v4 = parseIpv4(s);
+  if (v4 !== null) return { family: 4, bytes: wordsToBytes([v4]) };
+  const v6 = ipv6Words(s);
+  if (v6 !== null) return { family: 6, bytes: wordsToBytes(v6) };
   throw new Error(`not an IP address: ${JSON.stringify(s)}`);
 }
 
 /** Format 4 or 16 address bytes as text (IPv6 in RFC 5952 canonical form). */
 export function formatIp(b: Uint8Array): string {
-  if (b.length === 4) return Array.from(b).join(".");
-  if (b.length !== 16) throw new Error(`address must be 4 or 16 bytes, got ${b.length}`);
-  const w: number[] = [];
-  for (let i = 0; i < 8; i++) w.push((b[i * 2] << 8) | b[i * 2 + 1]);
-  // longest run (>= 2) of zero words, first one wins on ties
-  let bestStart = -1, bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (w[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(":");
-  if (bestStart < 0) return hex(w);
-  return hex(w.slice(0, bestStart)) + "::" + hex(w.slice(bestStart + bestLen));
+  if (b.length !== 4 && b.length !== 16) throw new Error(`address must be 4 or 16 bytes, got ${b.length}`);
+  return formatAddress({ family: b.length === 4 ? 4 : 6, words: bytesToWords(b) });
 }
 
 /** Parse "aa:bb:cc:dd:ee:ff" (or with "-") into 6 bytes. */

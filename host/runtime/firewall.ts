@@ -13,7 +13,7 @@ import { formatAddress } from "../model/addr.ts";
 import { TokenBucket } from "../log/token-bucket.ts";
 import type { PacketEvent } from "../log/packet-event.ts";
 import { pathOf, dirCode, type Path } from "./direction.ts";
-import { FtpHelper, type FtpHelperOptions } from "../conntrack/ftp.ts";
+import { FtpHelper } from "../conntrack/ftp.ts";
 
 export interface Frame {
   data: Uint8Array;
@@ -39,8 +39,8 @@ export interface FirewallOptions {
   onEvent?: EventSink;
   /** ICMP unreachables per second (token bucket, burst 2x) for denied packets; 0 disables. */
   unreachableRate?: number;
-  /** Run the FTP helper (host/conntrack/ftp.ts) over the batches: data connections announced on tracked control connections pass. */
-  ftpHelper?: FtpHelperOptions | boolean;
+  /** The FTP helper (pinholes for data connections announced on port 21); on unless false. */
+  ftpHelper?: boolean;
 }
 
 const ICMP_ERROR_TYPES4 = new Set([3, 4, 5, 11, 12]);
@@ -56,9 +56,9 @@ export class Firewall {
     readonly appliance: Appliance,
     readonly opts: FirewallOptions,
   ) {
+    this.ftp = opts.ftpHelper === false ? null : new FtpHelper(engine);
     const rate = opts.unreachableRate ?? 10;
     this.unreachables = new TokenBucket(Math.max(rate, 0.0001), Math.max(1, rate * 2));
-    this.ftp = opts.ftpHelper ? new FtpHelper(engine, opts.ftpHelper === true ? {} : opts.ftpHelper) : null;
   }
 
   static async create(policy: Policy, program: Uint8Array, appliance: Appliance, opts: FirewallOptions = {}): Promise<Firewall> {
@@ -77,6 +77,8 @@ export class Firewall {
       linkType: f.linkType,
       meta: packetMeta(f.tsNs, this.appliance.timezone, paths[i].ifIn, paths[i].ifOut, paths[i].dir),
     }));
+    // The FTP helper cuts the batch after each control segment, so a pinhole
+    // it opens is in place for the very next packet.
     const results = this.ftp ? this.ftp.classify(inputs) : this.engine.classifyFrames(inputs);
     return results.map((r, i) => {
       const o: Outcome = { ...r, header: headers[i], path: paths[i], events: [], unreachable: false };

@@ -50,6 +50,38 @@ function splitList(p: Part): Part[] {
   return out;
 }
 
+/** The items of a comma list, or null (reported as `code`) when one is empty. */
+function nonEmptyList(p: Part, lineNo: number, code: string, what: string, sink: DiagnosticSink): Part[] | null {
+  const items = splitList(p);
+  const empty = items.find((i) => i.text === "");
+  if (!empty) return items;
+  sink.error(lineNo, empty.col, code, `empty ${what} in the list`);
+  return null;
+}
+
+/** A number 0..255 (an IP protocol, an ICMP type), or null (reported as `code`). */
+function byteNumber(p: Part, lineNo: number, code: string, what: string, sink: DiagnosticSink): number | null {
+  const n = /^\d{1,3}$/.test(p.text) ? Number(p.text) : -1;
+  if (n >= 0 && n <= 255) return n;
+  sink.error(lineNo, p.col, code, `${what} is a number 0..255, not "${p.text}"`);
+  return null;
+}
+
+interface DefinitionHead { parts: Part[]; pos: Pos; name: string; kind: string }
+
+/** `KEYWORD NAME - KIND - ...` (an Object or Service definition): its parts, or null (reported as `code` with `usage`) when too short. */
+function definitionHead(
+  keyword: RegExp, file: string, line: string, lineNo: number, col: number, minParts: number, code: string, usage: string, sink: DiagnosticSink,
+): DefinitionHead | null {
+  const m = keyword.exec(line)!;
+  const parts = splitParts(line.slice(m[0].length), col + m[0].length);
+  if (parts.length < minParts || !parts[0].text) {
+    sink.error(lineNo, col, code, usage);
+    return null;
+  }
+  return { parts, pos: { file, line: lineNo, column: parts[0].col }, name: parts[0].text, kind: parts[1].text.toLowerCase() };
+}
+
 type FieldKey = "action" | "interface" | "srcMatch" | "srcAddr" | "dstMatch" | "dstAddr" | "services";
 
 // Longest names first, so "Source Match" is not read as a prefix of something else.
@@ -235,12 +267,8 @@ function parseServices(file: string, line: number, value: Part, sink: Diagnostic
   const kind = parts[0].text.toLowerCase();
   if (kind === "any" && parts.length === 1) return "any";
   if (kind === "selected" && parts.length === 2) {
-    const items = splitList(parts[1]);
-    const empty = items.find((p) => p.text === "");
-    if (empty) {
-      sink.error(line, empty.col, "IG010", "empty service name in the list");
-      return null;
-    }
+    const items = nonEmptyList(parts[1], line, "IG010", "service name", sink);
+    if (!items) return null;
     return items.map((p) => ({ name: p.text, pos: { file, line, column: p.col } }));
   }
   sink.error(line, value.col, "IG010", `expected "Services - Any" or "Services - Selected - NAME, NAME...", got "${value.text}"`);
@@ -249,16 +277,10 @@ function parseServices(file: string, line: number, value: Part, sink: Diagnostic
 
 /** `Object NAME - Address - IP`, `Object NAME - Network - IP - Subnet MASK` (or IP/LEN), `Object NAME - List - A, B`. */
 function parseObjectDef(file: string, line: string, lineNo: number, col: number, sink: DiagnosticSink): ObjectDef | null {
-  const m = /^object\s+(?:-\s+)?/i.exec(line)!;
-  const parts = splitParts(line.slice(m[0].length), col + m[0].length);
   const usage = `expected "Object NAME - Address - IP", "Object NAME - Network - IP - Subnet MASK" or "Object NAME - List - MEMBER, MEMBER..."`;
-  if (parts.length < 3 || !parts[0].text) {
-    sink.error(lineNo, col, "IG020", usage);
-    return null;
-  }
-  const pos: Pos = { file, line: lineNo, column: parts[0].col };
-  const name = parts[0].text;
-  const kind = parts[1].text.toLowerCase();
+  const head = definitionHead(/^object\s+(?:-\s+)?/i, file, line, lineNo, col, 3, "IG020", usage, sink);
+  if (!head) return null;
+  const { parts, pos, name, kind } = head;
   if (kind === "address" && parts.length === 3) return { name, pos, value: { kind: "address", address: parts[2].text } };
   if (kind === "network" && (parts.length === 3 || parts.length === 4)) {
     let mask: string | null = null;
@@ -273,12 +295,8 @@ function parseObjectDef(file: string, line: string, lineNo: number, col: number,
     return { name, pos, value: { kind: "network", address: parts[2].text, mask } };
   }
   if (kind === "list" && parts.length === 3) {
-    const members = splitList(parts[2]);
-    const empty = members.find((p) => p.text === "");
-    if (empty) {
-      sink.error(lineNo, empty.col, "IG020", "empty member in the list");
-      return null;
-    }
+    const members = nonEmptyList(parts[2], lineNo, "IG020", "member", sink);
+    if (!members) return null;
     return { name, pos, value: { kind: "list", members: members.map((p) => ({ text: p.text, pos: { file, line: lineNo, column: p.col } })) } };
   }
   sink.error(lineNo, parts[1].col, "IG020", usage);
@@ -310,33 +328,21 @@ export function parseServiceProto(text: string): ServiceProto | null {
 
 /** `Service NAME - TCP|UDP|TCP/UDP - PORTS`, `Service NAME - ICMP [- TYPE]`, `Service NAME - Protocol - NUMBER`. */
 function parseServiceDef(file: string, line: string, lineNo: number, col: number, sink: DiagnosticSink): ServiceDef | null {
-  const m = /^service\s+(?:-\s+)?/i.exec(line)!;
-  const parts = splitParts(line.slice(m[0].length), col + m[0].length);
   const usage = `expected "Service NAME - TCP|UDP|TCP/UDP - PORTS", "Service NAME - ICMP [- TYPE]" or "Service NAME - Protocol - NUMBER"`;
-  if (parts.length < 2 || !parts[0].text) {
-    sink.error(lineNo, col, "IG021", usage);
-    return null;
-  }
-  const pos: Pos = { file, line: lineNo, column: parts[0].col };
-  const name = parts[0].text;
-  const kind = parts[1].text.toLowerCase();
+  const head = definitionHead(/^service\s+(?:-\s+)?/i, file, line, lineNo, col, 2, "IG021", usage, sink);
+  if (!head) return null;
+  const { parts, pos, name, kind } = head;
   if (kind === "protocol" && parts.length === 3) {
-    const n = /^\d{1,3}$/.test(parts[2].text) ? Number(parts[2].text) : -1;
-    if (n < 0 || n > 255) {
-      sink.error(lineNo, parts[2].col, "IG021", `protocol is a number 0..255, not "${parts[2].text}"`);
-      return null;
-    }
+    const n = byteNumber(parts[2], lineNo, "IG021", "protocol", sink);
+    if (n === null) return null;
     return { name, pos, proto: n, ports: null, icmpType: null };
   }
   const proto = parseServiceProto(parts[1].text);
   if (proto === "icmp" && parts.length <= 3) {
     let type: number | null = null;
     if (parts.length === 3) {
-      type = /^\d{1,3}$/.test(parts[2].text) ? Number(parts[2].text) : -1;
-      if (type < 0 || type > 255) {
-        sink.error(lineNo, parts[2].col, "IG021", `ICMP type is a number 0..255, not "${parts[2].text}"`);
-        return null;
-      }
+      type = byteNumber(parts[2], lineNo, "IG021", "ICMP type", sink);
+      if (type === null) return null;
     }
     return { name, pos, proto, ports: null, icmpType: type };
   }

@@ -1,7 +1,7 @@
 // The PortMaster (ComOS) IP filter dialect: detection, loading, printing.
 import type { Dialect, LoadOptions, LoadResult, SourceFile } from "../dialect.ts";
 import { hasErrors } from "../../model/diagnostic.ts";
-import type { Policy } from "../../model/rule.ts";
+import { policyModels } from "../models.ts";
 import { parseFiles } from "./parse.ts";
 import { checkConfig } from "./checks.ts";
 import { lowerConfig } from "./lower.ts";
@@ -9,7 +9,7 @@ import { showConfig } from "./show.ts";
 import type { PmConfig } from "./model.ts";
 
 /** show() is handed the LoadResult; it prints from the PortMaster model, kept here. */
-const models = new WeakMap<Policy, PmConfig>();
+const models = policyModels<PmConfig>();
 
 export function detectPortmaster(text: string): number {
   if (/^[ \t]*(add|set)[ \t]+filter[ \t]+\S+/im.test(text)) return 0.9;
@@ -21,7 +21,7 @@ export function loadPortmaster(files: SourceFile[], opts: LoadOptions): LoadResu
   const { config, sinks } = parseFiles(files, opts.appliance);
   const diagnostics = [...sinks.flatMap((s) => s.list), ...checkConfig(config)];
   const policy = hasErrors(diagnostics) ? null : lowerConfig(config, opts.appliance);
-  if (policy) models.set(policy, config);
+  if (policy) models.remember(policy, config);
   return { policy, diagnostics, model: config };
 }
 
@@ -29,9 +29,7 @@ export const portmaster: Dialect = {
   name: "portmaster",
   detect: detectPortmaster,
   load: loadPortmaster,
-  show(result: LoadResult, opts: LoadOptions): string {
-    const model = result.policy ? models.get(result.policy) : undefined;
-    if (!model) throw new Error("portmaster show: not a configuration this dialect loaded");
-    return showConfig(model, opts.appliance);
-  },
+  show: models.show((model, opts) => showConfig(model, opts.appliance), () => {
+    throw new Error("portmaster show: not a configuration this dialect loaded");
+  }),
 };

@@ -81,7 +81,7 @@ export function loadWince(files: SourceFile[], opts: LoadOptions): CeLoadResult 
 }
 
 export function showWince(result: LoadResult): string {
-  const rules = result.policy ? ceRulesOf(result.policy) : undefined;
+  const rules = ceRulesOf(result.policy);
   if (!rules) return "";
   const disabled = rules.filter((r) => r.disabled).length;
   return exportReg(rules, {

@@ -1,153 +1,102 @@
-// Reads regedit text (REGEDIT4 / "Windows Registry Editor Version 5.00"):
-// [key] lines, "Name"=dword:/hex:/"string" values with `\` continuations,
-// `;` comments (also after a value, as Microsoft's firewall examples write
-// them), any indentation. Every subkey of ...\COMM\Firewall\Rules\ is a rule.
-import type { DiagnosticSink } from "../../model/diagnostic.ts";
-import type { RawData, RawRule, RawValue } from "./raw.ts";
+// The regedit form of the Windows CE dialect: every subkey of
+// ...\COMM\Firewall\Rules\ is a rule. The text itself is read by the shared
+// regedit reader (host/config/regedit.ts); this file gives its keys and
+// values their Windows CE meaning and its problems their CE codes.
+import type { DiagnosticSink, Severity } from "../../model/diagnostic.ts";
+import { parseRegedit, REG, type RegProblem, type RegValue } from "../../config/regedit.ts";
+import type { RawData, RawRule } from "./raw.ts";
 import { CE } from "./codes.ts";
 
 export const RULES_KEY = "HKEY_LOCAL_MACHINE\\COMM\\Firewall\\Rules";
 const RULE_KEY = /^HKEY_LOCAL_MACHINE\\COMM\\Firewall\\Rules\\([^\\]+)$/i;
-const HEADER = /^(REGEDIT4|Windows Registry Editor Version 5\.00)$/;
+const FIREWALL_KEY = /^HKEY_LOCAL_MACHINE\\COMM\\Firewall(\\Rules)?$/i;
 
-/** The line without its `;` comment (a `;` inside a quoted string is data). */
-export function stripComment(line: string): string {
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted && c === "\\") { i++; continue; }
-    if (c === '"') quoted = !quoted;
-    else if (c === ";" && !quoted) return line.slice(0, i);
+/** The CE code of each problem the shared reader reports. */
+const READER_CODES: Record<number, string> = {
+  [REG.VALUE_OUTSIDE_KEY]: CE.VALUE_OUTSIDE_KEY,
+  [REG.BAD_KEY]: CE.SYNTAX,
+  [REG.BAD_NAME]: CE.SYNTAX,
+  [REG.BAD_STRING]: CE.SYNTAX,
+  [REG.BAD_DWORD]: CE.BAD_DATA,
+  [REG.BAD_HEX]: CE.BAD_DATA,
+  [REG.UNKNOWN_TYPE]: CE.SYNTAX,
+  [REG.TRAILING_TEXT]: CE.SYNTAX,
+  [REG.CONTINUATION_AT_END]: CE.SYNTAX,
+  [REG.UNKNOWN_LINE]: CE.SYNTAX,
+};
+
+interface Pending { line: number; column: number; severity: Severity; code: string; message: string }
+
+/** A value's data as a rule field; a hex(N) type other than plain hex is reported (CE005) and reads as invalid. */
+function rawData(v: RegValue, report: (message: string) => void): RawData {
+  switch (v.type) {
+    case "dword": return { kind: "dword", value: v.data };
+    case "string": return { kind: "string", value: v.data };
+    case "hex":
+      if (v.kind === null) return { kind: "hex", bytes: v.bytes };
+      report(`value type hex(${v.kind.toString(16)}) is not used by firewall rules (use dword:, hex: or "string")`);
+      return { kind: "invalid" };
+    default: return { kind: "invalid" }; // already reported by the reader
   }
-  return line;
-}
-
-function parseString(text: string): string | null {
-  const m = /^"((?:[^"\\]|\\.)*)"$/.exec(text);
-  if (!m) return null;
-  return m[1].replace(/\\(.)/g, "$1");
-}
-
-type Parsed = { data: RawData } | { delete: true } | { error: string; code: string };
-
-function parseData(text: string): Parsed {
-  const t = text.trim();
-  if (t === "-") return { delete: true };
-  let m = /^dword:\s*([0-9a-fA-F]+)$/i.exec(t);
-  if (m) {
-    if (m[1].length > 8) return { code: CE.BAD_DATA, error: `dword:${m[1]} has more than 8 hex digits` };
-    return { data: { kind: "dword", value: parseInt(m[1], 16) >>> 0 } };
-  }
-  if (/^dword:/i.test(t)) return { code: CE.BAD_DATA, error: `bad dword "${t.slice(6)}" (want up to 8 hex digits)` };
-  m = /^hex:(.*)$/i.exec(t);
-  if (m) {
-    const body = m[1].replace(/\s+/g, "");
-    if (body === "") return { data: { kind: "hex", bytes: [] } };
-    const parts = body.split(",");
-    if (parts[parts.length - 1] === "") parts.pop();
-    const bad = parts.find((p) => !/^[0-9a-fA-F]{1,2}$/.test(p));
-    if (bad !== undefined) return { code: CE.BAD_DATA, error: `bad byte "${bad}" in hex data (want two hex digits per byte, separated by commas)` };
-    return { data: { kind: "hex", bytes: parts.map((p) => parseInt(p, 16)) } };
-  }
-  m = /^hex\(([0-9a-fA-F]+)\):/i.exec(t);
-  if (m) return { code: CE.WRONG_TYPE, error: `value type hex(${m[1]}) is not used by firewall rules (use dword:, hex: or "string")` };
-  const s = parseString(t);
-  if (s !== null) return { data: { kind: "string", value: s } };
-  return { code: CE.SYNTAX, error: `cannot read value data "${t}" (want dword:HEX, hex:BYTES or "string")` };
 }
 
 export function readRegedit(file: string, text: string, sink: DiagnosticSink): RawRule[] {
+  const reg = parseRegedit(text);
   const rules = new Map<string, RawRule>(); // by lower-case name: registry keys are case-insensitive
-  let current: RawRule | null = null;
-  let inOtherKey = false;
-  let sawContent = false;
-  const lines = text.split(/\r\n|\n|\r/);
-  for (let i = 0; i < lines.length; i++) {
-    const lineNo = i + 1;
-    const raw = lines[i];
-    let body = stripComment(raw);
-    const indent = body.length - body.trimStart().length;
-    // A value continues on the next line after a trailing backslash.
-    while (/\\\s*$/.test(body) && i + 1 < lines.length && !body.trimStart().startsWith("[")) {
-      body = body.replace(/\\\s*$/, "") + stripComment(lines[++i]).trim();
-    }
-    const t = body.trim();
-    if (t === "") continue;
-    if (!sawContent) {
-      sawContent = true;
-      if (HEADER.test(t)) continue;
-    }
-    if (HEADER.test(t)) {
-      sink.error(lineNo, indent + 1, CE.SYNTAX, `the regedit header "${t}" may only be the first line`);
+  const found: Pending[] = [];
+  // A data problem is told with the rule and value it spoils, at the data's column.
+  const where = new Map<RegProblem, { prefix: string; column: number }>();
+  const warn = (line: number, column: number, code: string, message: string) => found.push({ line, column, severity: "warning", code, message });
+
+  for (const k of reg.keys) {
+    const path = k.path.trim();
+    const m = RULE_KEY.exec(path);
+    if (!m) {
+      if (!FIREWALL_KEY.test(path) || k.delete) {
+        warn(k.line, k.column, CE.NOT_A_RULE_KEY, `key [${k.delete ? "-" : ""}${path}] is not a firewall rule (${RULES_KEY}\\NAME); ignored`);
+      } else if (!/\\Rules$/i.test(path)) {
+        warn(k.line, k.column, CE.NOT_A_RULE_KEY, `firewall settings under [${path}] are not rules; ignored (only ${RULES_KEY}\\NAME subkeys are imported)`);
+      }
       continue;
     }
-    const key = /^\[(-?)(.*)\]$/.exec(t);
-    if (key) {
-      const path = key[2].trim();
-      const m = RULE_KEY.exec(path);
-      current = null;
-      inOtherKey = false;
-      if (!m) {
-        inOtherKey = true;
-        const isParent = /^HKEY_LOCAL_MACHINE\\COMM\\Firewall(\\Rules)?$/i.test(path);
-        if (!isParent || key[1] === "-") {
-          sink.warning(lineNo, indent + 1, CE.NOT_A_RULE_KEY, `key [${key[1]}${path}] is not a firewall rule (${RULES_KEY}\\NAME); ignored`);
-        } else if (!/\\Rules$/i.test(path)) {
-          sink.warning(lineNo, indent + 1, CE.NOT_A_RULE_KEY, `firewall settings under [${path}] are not rules; ignored (only ${RULES_KEY}\\NAME subkeys are imported)`);
-        }
+    const id = m[1].toLowerCase();
+    if (k.delete) {
+      rules.delete(id); // values after a deleted key belong to nothing
+      continue;
+    }
+    let rule = rules.get(id);
+    if (rule) {
+      warn(k.line, k.column, CE.DUPLICATE, `rule "${m[1]}": key given again (first at line ${rule.line}); its values are merged, later ones win, as regedit does`);
+    } else {
+      rule = { name: m[1], file, line: k.line, column: k.column, values: [] };
+      rules.set(id, rule);
+    }
+    for (const e of k.values) {
+      const name = e.name === "" ? "@" : e.name;
+      const prefix = `rule "${rule.name}", value "${name}": `;
+      const idx = rule.values.findIndex((x) => x.name.toLowerCase() === name.toLowerCase());
+      if (e.value.type === "delete") {
+        if (idx >= 0) rule.values.splice(idx, 1);
         continue;
       }
-      const name = m[1];
-      const id = name.toLowerCase();
-      if (key[1] === "-") {
-        rules.delete(id);
-        inOtherKey = true; // values after a deleted key belong to nothing
-        continue;
+      if (e.value.type === "invalid") where.set(e.value.problem, { prefix, column: e.dataColumn });
+      const data = rawData(e.value, (message) => found.push({ line: e.line, column: e.dataColumn, severity: "error", code: CE.WRONG_TYPE, message: prefix + message }));
+      if (idx >= 0) {
+        warn(e.line, e.column, CE.DUPLICATE, `rule "${rule.name}": value "${name}" given again (first at line ${rule.values[idx].line}); the later one wins`);
+        rule.values.splice(idx, 1);
       }
-      const prev = rules.get(id);
-      if (prev) {
-        sink.warning(lineNo, indent + 1, CE.DUPLICATE, `rule "${name}": key given again (first at line ${prev.line}); its values are merged, later ones win, as regedit does`);
-        current = prev;
-      } else {
-        current = { name, file, line: lineNo, column: indent + 1, values: [] };
-        rules.set(id, current);
-      }
-      continue;
+      rule.values.push({ name, data, line: e.line, column: e.column });
     }
-    if (t.startsWith("[")) {
-      sink.error(lineNo, indent + 1, CE.SYNTAX, `key line without its closing "]"`);
-      current = null;
-      inOtherKey = true;
-      continue;
-    }
-    const v = /^(?:"((?:[^"\\]|\\.)*)"|(@))\s*=(.*)$/.exec(t);
-    if (!v) {
-      sink.error(lineNo, indent + 1, CE.SYNTAX, `cannot read "${t}" (want [KEY], "Name"=DATA or a ; comment)`);
-      continue;
-    }
-    if (inOtherKey) continue;
-    if (!current) {
-      sink.error(lineNo, indent + 1, CE.VALUE_OUTSIDE_KEY, `value before any [key] line`);
-      continue;
-    }
-    const name = v[2] ? "@" : v[1].replace(/\\(.)/g, "$1");
-    const dataCol = indent + t.indexOf("=") + 2;
-    const parsed = parseData(v[3]);
-    if ("error" in parsed) {
-      sink.error(lineNo, dataCol, parsed.code, `rule "${current.name}", value "${name}": ${parsed.error}`);
-    }
-    const idx = current.values.findIndex((x) => x.name.toLowerCase() === name.toLowerCase());
-    const data: RawData = "error" in parsed ? { kind: "invalid" } : "data" in parsed ? parsed.data : { kind: "invalid" };
-    if ("delete" in parsed) {
-      if (idx >= 0) current.values.splice(idx, 1);
-      continue;
-    }
-    const value: RawValue = { name, data, line: lineNo, column: indent + 1 };
-    if (idx >= 0) {
-      sink.warning(lineNo, indent + 1, CE.DUPLICATE, `rule "${current.name}": value "${name}" given again (first at line ${current.values[idx].line}); the later one wins`);
-      current.values.splice(idx, 1);
-    }
-    current.values.push(value);
+  }
+
+  const problems: Pending[] = reg.problems.map((p) => {
+    const w = where.get(p);
+    return { line: p.line, column: w ? w.column : p.column, severity: "error", code: READER_CODES[p.id], message: (w ? w.prefix : "") + p.message };
+  });
+  // In line order, as one pass over the text would tell them; on one line the reader's problem first.
+  for (const d of [...problems, ...found].sort((a, b) => a.line - b.line)) {
+    if (d.severity === "error") sink.error(d.line, d.column, d.code, d.message);
+    else sink.warning(d.line, d.column, d.code, d.message);
   }
   return [...rules.values()];
 }

@@ -2,13 +2,14 @@
 // for show and export; the Policy itself carries only what decides packets.
 import type { Policy } from "../../model/rule.ts";
 import type { CeRule } from "./model.ts";
+import { policyModels } from "../models.ts";
 
-const store = new WeakMap<Policy, CeRule[]>();
+const store = policyModels<CeRule[]>();
 
 export function rememberCeRules(p: Policy, rules: CeRule[]): void {
-  store.set(p, rules);
+  store.remember(p, rules);
 }
 
-export function ceRulesOf(p: Policy): CeRule[] | undefined {
-  return store.get(p);
+export function ceRulesOf(p: Policy | null | undefined): CeRule[] | undefined {
+  return store.of(p);
 }

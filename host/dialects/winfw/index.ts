@@ -2,14 +2,14 @@
 // lists (seed 001, dialects.md section 3), from plain lists or regedit
 // exports, lowered to the rule model.
 import type { Dialect, LoadOptions, LoadResult, SourceFile } from "../dialect.ts";
-import type { Policy } from "../../model/rule.ts";
 import { hasErrors } from "../../model/diagnostic.ts";
 import { readSources, type Profile } from "./sources.ts";
 import { mergeEntries } from "./merge.ts";
 import { lowerExceptions } from "./lower.ts";
 import { showWinfw, type WinfwAnalysis } from "./show.ts";
+import { policyModels } from "../models.ts";
 
-const analyses = new WeakMap<Policy, WinfwAnalysis>();
+const analyses = policyModels<WinfwAnalysis>();
 
 // PORT:TRANSPORT:...:STATUS, loosely, so that a list with typos is still
 // recognised and its typos reported rather than the whole file refused.
@@ -40,7 +40,7 @@ export function loadWinfw(files: SourceFile[], opts: LoadOptions): LoadResult {
   }
   if (hasErrors(diagnostics)) return { policy: null, diagnostics };
   const policy = lowerExceptions(merged.exceptions, opts.appliance, profile);
-  analyses.set(policy, { profile, uses: src.uses, exceptions: merged.exceptions });
+  analyses.remember(policy, { profile, uses: src.uses, exceptions: merged.exceptions });
   return { policy, diagnostics };
 }
 
@@ -48,9 +48,5 @@ export const winfwDialect: Dialect = {
   name: "winfw",
   detect: detectWinfw,
   load: loadWinfw,
-  show(result: LoadResult, opts: LoadOptions): string {
-    const an = result.policy ? analyses.get(result.policy) : undefined;
-    if (!an) return "# not loaded\n";
-    return showWinfw(an, opts.appliance);
-  },
+  show: analyses.show((an, opts) => showWinfw(an, opts.appliance), () => "# not loaded\n"),
 };
