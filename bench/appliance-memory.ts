@@ -5,7 +5,7 @@
 // UDP flows through the bridge until the table is full, and prints the
 // process's memory. `node --expose-gc --import tsx bench/appliance-memory.ts [RULES] [FLOWS]`
 import dgram from "node:dgram";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LiveAppliance, BATCH_MAX } from "../host/runtime/live.ts";
@@ -58,3 +58,4 @@ console.log(`drove ${FLOWS} distinct flows in ${(performance.now() - t1).toFixed
 console.log(`with ${s.rules.length} rules and the connection table full: ${mem()}, wasm linear memory ${mb(s.memory.wasm)}`);
 await live.stop("benchmark done");
 sink.close();
+rmSync(dir, { recursive: true, force: true });

@@ -3,10 +3,10 @@
 // Forwarding, denial with an ICMP unreachable, MAC learning, hot reload (file
 // change, bad config refused, counters carried over), `portcullis status`, and
 // the CLI's signals (SIGHUP reload, SIGTERM clean exit) in a child process.
-import { describe, it, expect, beforeAll, afterEach } from "vitest";
+import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
 import dgram from "node:dgram";
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as L from "../assembly/layout.ts";
@@ -89,6 +89,7 @@ async function startLive(config: string, opts: { watchMs?: number; three?: boole
 }
 
 beforeAll(() => registerMini());
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("live appliance over UDP", () => {
   it("forwards permitted frames, drops denied ones and answers them with an ICMP unreachable", async () => {

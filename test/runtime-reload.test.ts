@@ -1,8 +1,8 @@
 // Firewall.reload: the new program decides from the next batch on, a program
 // the engine refuses leaves the old rules running, and counters carry over
 // for rules whose content and ruleset did not change.
-import { describe, it, expect, beforeAll } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as L from "../assembly/layout.ts";
@@ -26,6 +26,7 @@ const syn = (dport: number, src = "192.168.0.101"): Frame => ({
 });
 
 beforeAll(() => registerMini());
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("Firewall.reload", () => {
   it("swaps the program: the next batch is decided by the new rules", async () => {
