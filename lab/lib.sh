@@ -61,6 +61,7 @@ preflight() { # can this machine run the lab? (root, /dev/net/tun, socat, ip)
   [ -z "$why" ] && ! ip netns add "$LAB_ID-probe" 2>/dev/null && why="cannot create network namespaces here"
   ip netns del "$LAB_ID-probe" 2>/dev/null || true
   if [ -n "$why" ]; then
+    rm -rf "$LAB_TMP"
     if [ "${LAB_SKIP_OK:-0}" = 1 ]; then
       echo "lab: SKIPPED: $why (LAB_SKIP_OK=1)" >&2
       exit 0
