@@ -15,7 +15,8 @@ export const USAGE = `usage: portcullis COMMAND ...
   replay   CONFIG... --pcap IN [--pass OUT] [--drop OUT] [--in IF] [--out IF] [--loghost H:P] [--json]
   classify --classbench RULES TRACE [--engine wasm|reference] [--repeat N] [--quiet]
   disasm   CONFIG...                                     the compiled rule program, decoded
-  run      CONFIG... --port NAME=LISTEN_HOST:PORT/PEER_HOST:PORT ...
+  run      CONFIG... --port NAME=LISTEN_HOST:PORT/PEER_HOST:PORT ... [--socket PATH] [--loghost H:P]
+  status   [--socket PATH] [--json] [--reload]               a running appliance's rules, counters, connections, ports
 
 common options: --appliance FILE  --dialect portmaster|wince|winfw|instagate  --profile NAME  --set KEY=VALUE
 packet SPEC: PROTO SRC[:PORT] > DST[:PORT] [in=IF] [out=IF] [flags=SA] [type=8] [code=0] [frag=none|first|later] [time=...]
@@ -31,6 +32,7 @@ const commands: Record<string, () => Promise<Command>> = {
   disasm: async () => disasmCommand,
   replay: async () => (await import("./replay.ts")).replayCommand,
   run: async () => (await import("../runtime/run.ts")).runCommand,
+  status: async () => (await import("../runtime/status.ts")).statusCommand,
 };
 
 export async function main(argv: string[], io: IO = processIO): Promise<number> {

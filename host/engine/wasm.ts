@@ -384,6 +384,15 @@ export class WasmEngine {
     dv.setBigUint64(base + rule * 16 + 8, bytes, true);
   }
 
+  /** Set one ruleset's default counters (to carry them over a reload). */
+  setDefaultCounter(ruleset: number, packets: bigint, bytes: bigint): void {
+    if (ruleset < 0 || ruleset >= this.rulesetCount) throw new RangeError(`no ruleset ${ruleset}`);
+    const dv = new DataView(this.memory);
+    const base = this.x.defaultCountersPtr();
+    dv.setBigUint64(base + ruleset * 16, packets, true);
+    dv.setBigUint64(base + ruleset * 16 + 8, bytes, true);
+  }
+
   resetCounters(): void {
     for (let i = 0; i < this.ruleCount; i++) this.setCounter(i, 0n, 0n);
   }

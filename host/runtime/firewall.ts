@@ -6,7 +6,7 @@ import * as L from "../../assembly/layout.ts";
 import { WasmEngine, type WasmResult } from "../engine/wasm.ts";
 import { parsePacketReference } from "../engine/parse-packet.ts";
 import type { PacketHeader } from "../engine/header.ts";
-import { type Policy, type Rule, ruleAt } from "../model/rule.ts";
+import { type Policy, type Rule, ruleAt, allRules } from "../model/rule.ts";
 import type { Appliance } from "../model/appliance.ts";
 import { packetMeta } from "../model/localtime.ts";
 import { formatAddress } from "../model/addr.ts";
@@ -157,4 +157,51 @@ export class Firewall {
   ruleOf(index: number): Rule | null {
     return this.rule(index);
   }
+
+  /**
+   * Swap in a new policy and program (call it between batches; JavaScript
+   * runs one batch at a time, so any call outside process() is). The engine
+   * stays, and with it the connection table. Counters carry over for every
+   * rule whose content (everything but its line and column) and ruleset are
+   * unchanged, and for the defaults of a ruleset whose name and defaults are
+   * unchanged. If the engine refuses the program, this throws and the old
+   * rules keep running.
+   */
+  reload(policy: Policy, program: Uint8Array): { carried: number; reset: number } {
+    const old = this.policy;
+    const oldCounters = this.engine.counters();
+    const oldDefaults = this.engine.defaultCounters();
+    this.engine.load(program); // throws, with the running program intact, on a bad program
+    this.policy = policy;
+    this.engine.resetCounters();
+    const pending = new Map<string, number[]>();
+    allRules(old).forEach((r, i) => {
+      const key = ruleKey(ruleAt(old, i)!.ruleset.name, r);
+      const list = pending.get(key);
+      if (list) list.push(i);
+      else pending.set(key, [i]);
+    });
+    let carried = 0;
+    const rules = allRules(policy);
+    rules.forEach((r, i) => {
+      // Identical rules in one ruleset pair up in order, so each old count is used once.
+      const from = pending.get(ruleKey(ruleAt(policy, i)!.ruleset.name, r))?.shift();
+      if (from === undefined) return;
+      const c = oldCounters[from];
+      this.engine.setCounter(i, c.packets, c.bytes);
+      carried++;
+    });
+    policy.rulesets.forEach((rs, k) => {
+      const j = old.rulesets.findIndex((o) => o.name === rs.name && JSON.stringify(o.defaults) === JSON.stringify(rs.defaults));
+      const c = j >= 0 ? oldDefaults[j] : { packets: 0n, bytes: 0n };
+      this.engine.setDefaultCounter(k, c.packets, c.bytes);
+    });
+    return { carried, reset: rules.length - carried };
+  }
+}
+
+/** A rule's identity across reloads: its ruleset and everything it says, but not where in the file it is. */
+export function ruleKey(ruleset: string, r: Rule): string {
+  const { line: _l, column: _c, ...origin } = r.origin;
+  return JSON.stringify([ruleset, { ...r, origin }]);
 }
