@@ -85,3 +85,17 @@ describe.skipIf(!haveData)("ClassBench", () => {
     wasm.setClassifier("auto");
   });
 });
+
+describe.skipIf(!haveData)("portcullis classify (the command)", () => {
+  it("prints exactly the expected indices for acl1_10k, then the summary line of cli.md", async () => {
+    const { main } = await import("../host/cli/main.ts");
+    const { bufferIO } = await import("../host/cli/io.ts");
+    const io = bufferIO();
+    const code = await main(["classify", "--classbench", CB + "acl1_10k", CB + "acl1_10k_trace", "--repeat", "1"], io);
+    expect(code).toBe(0);
+    const lines = io.stdout.trimEnd().split("\n");
+    const summary = lines.pop()!;
+    expect(lines.map(Number)).toEqual(readExpected(CB + "acl1_10k_trace.expected"));
+    expect(summary).toMatch(/^packets=97740 matched=97740 engine=wasm ns_per_packet=\d+(\.\d+)? mpps=\d+(\.\d+)? build_ms=\d+(\.\d+)? bytes_per_rule=\d+(\.\d+)?$/);
+  });
+});
