@@ -54,7 +54,20 @@ export let lists = new Buf(); // u32 global rule indices
 export let listCount: u32 = 0;
 
 let boxes = new Buf(); // per ruleset-local rule: BOX bytes
-let pure = new Buf(); // per ruleset-local rule: u8
+let pure = new Buf(); // per ruleset-local rule: u8 NEED_* bits
+
+// A leaf list entry is u32 global rule index | NEED_* bits << ENTRY_SHIFT
+// (MAX_RULES is 2^22, so the index fits below). The bits are necessary
+// conditions of the rule that the hot prefilter cannot see (family, "has
+// ports"); a rule without NEED_FULL is pure, and for a pure rule the hot
+// prefilter plus these bits IS the match, so its 128-byte record is never
+// read on the lookup.
+const ENTRY_SHIFT: u32 = 24;
+const ENTRY_INDEX: u32 = (1 << ENTRY_SHIFT) - 1;
+const NEED_FULL: u32 = 1; // impure: ruleMatches decides
+const NEED_V4: u32 = 2;
+const NEED_V6: u32 = 4;
+const NEED_PORTS: u32 = 8;
 let scratch = new Buf(); // node candidate lists (u32 local indices), a stack
 let points = new Buf(); // split-point candidates of one node
 let regions = new Buf(); // the region of the node at each depth
@@ -157,7 +170,14 @@ function ruleBoxes(rules: usize, first: u32, n: u32): void {
       (tests & TEST_SPORT) ? <u32>load<u16>(r, R_SPORT_LO) : 0, (tests & TEST_SPORT) ? <u32>load<u16>(r, R_SPORT_HI) : 65535)) ok = false;
     if (!portBox(b, 5, r, ports, (tests & TEST_DPORT) ? <u32>load<u8>(r, R_DPORT_OP) : 0,
       (tests & TEST_DPORT) ? <u32>load<u16>(r, R_DPORT_LO) : 0, (tests & TEST_DPORT) ? <u32>load<u16>(r, R_DPORT_HI) : 65535)) ok = false;
-    store<u8>(pure.ptr + i, ok ? 1 : 0);
+    let need: u32 = ok ? 0 : NEED_FULL;
+    if (tests & TEST_FAMILY) {
+      let f = <u32>load<u8>(r, R_FAMILY);
+      if (f == 4) need |= NEED_V4;
+      else if (f == 6) need |= NEED_V6;
+    }
+    if (ports) need |= NEED_PORTS; // ruleMatches: any port test needs HAS_PORTS
+    store<u8>(pure.ptr + i, <u8>need);
   }
 }
 
@@ -199,7 +219,10 @@ function makeLeaf(list: usize, n: u32): u32 {
   store<u32>(node, LEAF | (n << 3));
   store<u32>(node, listCount, 4);
   let out = lists.ptr + <usize>listCount * 4;
-  for (let i: u32 = 0; i < n; i++) store<u32>(out + <usize>i * 4, buildFirst + load<u32>(list + <usize>i * 4));
+  for (let i: u32 = 0; i < n; i++) {
+    let r = load<u32>(list + <usize>i * 4);
+    store<u32>(out + <usize>i * 4, (buildFirst + r) | (<u32>load<u8>(pure.ptr + r) << ENTRY_SHIFT));
+  }
   listCount += n;
   if (listCount - entryStart > entryLimit) overBudget = true;
   return id;
@@ -225,7 +248,7 @@ function buildNode(base: u32, n: u32, depth: u32): u32 {
   let list = scratch.ptr + <usize>base * 4;
   for (let i: u32 = 0; i < n; i++) {
     let r = load<u32>(list + <usize>i * 4);
-    if (load<u8>(pure.ptr + r) != 0 && covers(r, region)) {
+    if ((<u32>load<u8>(pure.ptr + r) & NEED_FULL) == 0 && covers(r, region)) {
       n = i + 1;
       break;
     }
@@ -438,6 +461,7 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
   return 1;
 }
 
+// The six keys, then the NEED_* bits the packet fails (lacks).
 const keys = memory.data(32, 16);
 
 /** Write the keys of tuple `t` for treeMatch. */
@@ -449,6 +473,7 @@ export function loadKeys(t: usize): void {
   store<u32>(keys, load<u32>(t, T_DST), 12);
   store<u32>(keys, has ? <u32>load<u16>(t, T_SPORT) : NO_PORTS, 16);
   store<u32>(keys, has ? <u32>load<u16>(t, T_DPORT) : NO_PORTS, 20);
+  store<u32>(keys, (load<u8>(t, T_FAMILY) == 6 ? NEED_V4 : NEED_V6) | (has ? 0 : NEED_PORTS), 24);
 }
 
 /**
@@ -456,7 +481,8 @@ export function loadKeys(t: usize): void {
  * for the tuple whose keys loadKeys wrote (IPv4/IPv6, not a later
  * fragment); -1 if none.
  */
-export function treeMatch(slot: usize, rules: usize, hot: usize, t: usize, best: u32): i32 {
+// @ts-ignore: decorator
+@inline export function treeMatch(slot: usize, rules: usize, hot: usize, t: usize, best: u32): i32 {
   let proto = <u32>load<u8>(t, T_PROTO);
   let src0 = load<u32>(t, T_SRC);
   let dst0 = load<u32>(t, T_DST);
@@ -479,9 +505,11 @@ export function treeMatch(slot: usize, rules: usize, hot: usize, t: usize, best:
   let cnt = w >> 3;
   let l = lists.ptr + (<usize>load<u32>(node, 4) << 2);
   let end = l + (<usize>cnt << 2);
+  let lacks = load<u32>(keys, 24);
   // The same tests, in the same order, as the linear scan (match.ts firstMatch).
   for (; l < end; l += 4) {
-    let i = load<u32>(l);
+    let e = load<u32>(l);
+    let i = e & ENTRY_INDEX;
     if (i >= best) break; // lists ascend: nothing better is left
     let h = hot + <usize>i * HOT_SIZE;
     if ((proto & <u32>load<u8>(h, 4)) != <u32>load<u8>(h, 5)) continue;
@@ -489,6 +517,9 @@ export function treeMatch(slot: usize, rules: usize, hot: usize, t: usize, best:
     if ((dst0 & load<u32>(h, 20)) != load<u32>(h, 16)) continue;
     if (dport < <u32>load<u16>(h, 28) || dport > <u32>load<u16>(h, 30)) continue;
     if (sport < <u32>load<u16>(h, 24) || sport > <u32>load<u16>(h, 26)) continue;
+    let need = e >> ENTRY_SHIFT;
+    if (need & lacks) continue;
+    if ((need & NEED_FULL) == 0) return <i32>i;
     if (ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(h) & 0xffff)) return <i32>i;
   }
   return -1;
