@@ -7,7 +7,7 @@ import {
 } from "../layout";
 import { firstMatch } from "../match";
 import { Buf, reserveBuf } from "./buffer";
-import { prepareRules, buildGroup, resetTrees, resetTo, treeMatch, nodeCount, listCount, leafSize, setLeafSize, GROUPS, groupMinRule, NODE, SLOT, loadKeys } from "./tree";
+import { prepareRules, buildGroup, resetTrees, resetTo, treeMatch, quadCount, listCount, leafSize, setLeafSize, GROUPS, groupMinRule, QUAD, SLOT, loadKeys } from "./tree";
 
 // Per-ruleset record, 16 bytes: u32 kind, u32 tree count, u32 index bytes,
 // u32 reason; its trees are GROUPS slots of `trees` from rs * GROUPS, each
@@ -27,7 +27,8 @@ export const MODE_INDEX: u32 = 2;
 let mode: u32 = MODE_AUTO;
 // Below this many rules the linear scan won in bench/classify.bench.ts.
 let minRules: u32 = 32;
-// List entries allowed per rule before the tree is abandoned (4 bytes each).
+// List words allowed per rule before the tree is abandoned (4 bytes each; a
+// leaf entry takes two, see tree.ts makeLeaf).
 let maxEntriesPerRule: u32 = 48;
 
 let table = new Buf();
@@ -63,7 +64,7 @@ export function buildIndexes(p: usize): void {
     store<u32>(e, 0, 8);
     if (mode == MODE_LINEAR) { store<u32>(e, WHY_FORCED_LINEAR, 12); continue; }
     if (mode == MODE_AUTO && n < minRules) { store<u32>(e, WHY_SMALL, 12); continue; }
-    let n0 = nodeCount;
+    let n0 = quadCount;
     let l0 = listCount;
     prepareRules(rules, first, n, maxEntriesPerRule);
     let slots = tr + <usize>i * GROUPS * SLOT;
@@ -94,7 +95,7 @@ export function buildIndexes(p: usize): void {
     }
     store<u32>(e, KIND_TREE); // an empty ruleset too: no trees, no match
     store<u32>(e, count, 4);
-    store<u32>(e, (nodeCount - n0) * <u32>NODE + (listCount - l0) * 4, 8);
+    store<u32>(e, (quadCount - n0) * <u32>QUAD + (listCount - l0) * 4, 8);
     store<u32>(e, WHY_INDEXED, 12);
   }
 }

@@ -34,10 +34,21 @@ import { Buf, reserveBuf, growBuf } from "./buffer";
 const DIMS: u32 = 6;
 const BOX: usize = 48; // lo[6] then hi[6], u32 each
 const NO_PORTS: u32 = 65536;
-// Node, 8 bytes, in depth-first order so a left child follows its parent:
+// Binary node, 8 bytes, in depth-first order so a left child follows its
+// parent; the binary tree of one root is build scratch only:
 //   internal  u32 dim | right << 3, u32 threshold (keys < threshold go left)
-//   leaf      u32 LEAF | count << 3, u32 first list entry
+//   leaf      u32 LEAF | count << 3, u32 list offset of its count word
 export const NODE: usize = 8;
+// The lookup walks quad nodes instead: two binary levels in one, so a
+// packet's walk has half the dependent loads. QUAD bytes:
+//   u32 d0 | d1 << 3 | d2 << 6, u32 t0, t1, t2, u32 child[4]
+// The root's test (d0, t0) picks the left (d1, t1) or right (d2, t2) test,
+// which picks the child: index (k0 >= t0) * 2 + (k1 >= t1 or k2 >= t2).
+// A side that is already a leaf tests key 0 >= 0 (always true) and has the
+// leaf in both of its slots. A child (and a root) is a quad index, or
+// CHILD_LEAF | the list offset of a leaf: a count word, then the entries.
+export const QUAD: usize = 32;
+export const CHILD_LEAF: u32 = 0x80000000;
 const LEAF: u32 = 7;
 const MAX_DEPTH: u32 = 64;
 const PURE_TESTS: u32 = TEST_FAMILY | TEST_PROTO | TEST_SRC | TEST_DST | TEST_SPORT | TEST_DPORT;
@@ -50,6 +61,10 @@ export function setLeafSize(n: u32): void {
 
 export let nodes = new Buf();
 export let nodeCount: u32 = 0;
+export let quads = new Buf();
+export let quadCount: u32 = 0;
+let leafCount: u32 = 0;
+let maxLeaf: u32 = 0;
 export let lists = new Buf(); // u32 global rule indices
 export let listCount: u32 = 0;
 
@@ -79,12 +94,16 @@ let overBudget = false;
 /** Forget every tree (a new program is being indexed). */
 export function resetTrees(): void {
   nodeCount = 0;
+  quadCount = 0;
   listCount = 0;
+  leafCount = 0;
+  maxLeaf = 0;
+  deepest = 0;
 }
 
-/** Drop the nodes and list entries made since the counts were `n0` and `l0`. */
-export function resetTo(n0: u32, l0: u32): void {
-  nodeCount = n0;
+/** Drop the quads and list words made since the counts were `q0` and `l0`. */
+export function resetTo(q0: u32, l0: u32): void {
+  quadCount = q0;
   listCount = l0;
 }
 
@@ -212,18 +231,90 @@ function newNode(): u32 {
   return nodeCount++;
 }
 
-function makeLeaf(list: usize, n: u32): u32 {
+// A leaf's list: a header word, count | LEAF_FILTERED | filter key << 24,
+// then per entry the entry word (rule index | NEED_* bits) and, in a
+// filtered leaf only, a filter word. The filter
+// is a prefix that the rule's box on the leaf's filter key lies within,
+// value | length (length <= 27 so it fits below the value's bits): a packet
+// whose filter key is outside it cannot match the rule, and is rejected
+// from the list itself without reading the rule's hot record.
+// Filter keys (FK_*): the source or destination word 0, or a port << 16
+// (a packet without ports has 0 there; every rule with a port range needs
+// ports, so what its filter says of such a packet does not matter).
+const FK_SRC: u32 = 0;
+const FK_DST: u32 = 1;
+const FK_SPORT: u32 = 2;
+const FK_DPORT: u32 = 3;
+const FILTER_MAX_LEN: u32 = 27;
+const LEAF_FILTERED: u32 = 1 << 23;
+const LEAF_COUNT: u32 = LEAF_FILTERED - 1;
+
+// The box of rule `r` on filter key `fk` as a 32-bit range [lo, hi].
+// @ts-ignore: decorator
+@inline function filterLo(r: u32, fk: u32): u32 {
+  let b = boxes.ptr + <usize>r * BOX;
+  if (fk < FK_SPORT) return load<u32>(b + 8 + <usize>fk * 4);
+  return load<u32>(b + 16 + <usize>(fk - FK_SPORT) * 4) << 16;
+}
+// @ts-ignore: decorator
+@inline function filterHi(r: u32, fk: u32): u32 {
+  let b = boxes.ptr + <usize>r * BOX;
+  if (fk < FK_SPORT) return load<u32>(b + 32 + <usize>fk * 4);
+  let hi = load<u32>(b + 40 + <usize>(fk - FK_SPORT) * 4);
+  return hi > 65535 ? 0xffffffff : hi << 16; // NO_PORTS: any port, and none
+}
+
+// Length of the filter prefix of range [lo, hi].
+// @ts-ignore: decorator
+@inline function filterLen(lo: u32, hi: u32): u32 {
+  let len = <u32>clz<u32>(lo ^ hi);
+  return len > FILTER_MAX_LEN ? FILTER_MAX_LEN : len;
+}
+
+function makeLeaf(list: usize, n: u32, region: usize): u32 {
+  // The filter key that rejects the most: the most prefix bits beyond the
+  // region's own, per rule (capped, as 6 bits already reject 63 in 64).
+  let bestKey: u32 = FK_SRC;
+  let bestScore: i32 = -1;
+  for (let fk: u32 = 0; fk < 4; fk++) {
+    let rlen = fk < FK_SPORT
+      ? filterLen(load<u32>(region + 8 + <usize>fk * 4), load<u32>(region + 32 + <usize>fk * 4))
+      : 0;
+    let score: i32 = 0;
+    for (let i: u32 = 0; i < n; i++) {
+      let r = load<u32>(list + <usize>i * 4);
+      let extra = <i32>filterLen(filterLo(r, fk), filterHi(r, fk)) - <i32>rlen;
+      score += extra < 0 ? 0 : extra > 6 ? 6 : extra;
+    }
+    if (score > bestScore) {
+      bestScore = score;
+      bestKey = fk;
+    }
+  }
+  // A filter worth its word rejects half the rules (one useful bit) on average.
+  let filtered = bestScore >= <i32>n && n > 0;
+  let words: u32 = filtered ? 2 : 1;
   let id = newNode();
-  growBuf(lists, <usize>(listCount + n) * 4 + 16, <usize>listCount * 4);
+  growBuf(lists, <usize>(listCount + words * n + 1) * 4 + 16, <usize>listCount * 4);
   let node = nodes.ptr + <usize>id * NODE;
   store<u32>(node, LEAF | (n << 3));
   store<u32>(node, listCount, 4);
   let out = lists.ptr + <usize>listCount * 4;
+  store<u32>(out, n | (filtered ? LEAF_FILTERED : 0) | (bestKey << 24));
+  out += 4;
   for (let i: u32 = 0; i < n; i++) {
     let r = load<u32>(list + <usize>i * 4);
-    store<u32>(out + <usize>i * 4, (buildFirst + r) | (<u32>load<u8>(pure.ptr + r) << ENTRY_SHIFT));
+    let at = out + <usize>(i * words) * 4;
+    store<u32>(at, (buildFirst + r) | (<u32>load<u8>(pure.ptr + r) << ENTRY_SHIFT));
+    if (!filtered) continue;
+    let lo = filterLo(r, bestKey);
+    let len = filterLen(lo, filterHi(r, bestKey));
+    let top: u32 = len == 0 ? 0 : 0xffffffff << (32 - len);
+    store<u32>(at, (lo & top) | len, 4);
   }
-  listCount += n;
+  listCount += words * n + 1;
+  leafCount++;
+  if (n > maxLeaf) maxLeaf = n;
   if (listCount - entryStart > entryLimit) overBudget = true;
   return id;
 }
@@ -253,7 +344,7 @@ function buildNode(base: u32, n: u32, depth: u32): u32 {
       break;
     }
   }
-  if (n <= leafSize || depth + 1 >= MAX_DEPTH || overBudget) return makeLeaf(list, n);
+  if (n <= leafSize || depth + 1 >= MAX_DEPTH || overBudget) return makeLeaf(list, n, region);
 
   // Per key: the median of the rule edges strictly inside the region; keep
   // the key whose split leaves the larger side smallest (then the fewest copies).
@@ -292,7 +383,7 @@ function buildNode(base: u32, n: u32, depth: u32): u32 {
       bestT = t;
     }
   }
-  if (bestDim == DIMS || bestMax >= n) return makeLeaf(list, n);
+  if (bestDim == DIMS || bestMax >= n) return makeLeaf(list, n, region);
 
   let id = newNode();
   let child = region + BOX;
@@ -331,6 +422,44 @@ function splitList(base: u32, n: u32, top: u32, d: u32, t: u32, left: bool): u32
     if (inside) { store<u32>(dst + <usize>k * 4, r); k++; }
   }
   return k;
+}
+
+// The quad tree of the binary subtree at node `b` (see QUAD); returns its child word.
+function quadify(b: u32): u32 {
+  let w = load<u32>(nodes.ptr + <usize>b * NODE);
+  if ((w & 7) == LEAF) return CHILD_LEAF | load<u32>(nodes.ptr + <usize>b * NODE, 4);
+  let id = quadCount++;
+  growBuf(quads, <usize>quadCount * QUAD, <usize>id * QUAD);
+  let t0 = load<u32>(nodes.ptr + <usize>b * NODE, 4);
+  store<u32>(quads.ptr + <usize>id * QUAD, w & 7);
+  store<u32>(quads.ptr + <usize>id * QUAD, t0, 4);
+  quadSide(id, 0, b + 1);
+  quadSide(id, 1, w >> 3);
+  return id;
+}
+
+// Side `s` (0 left, 1 right) of quad `id`: the test and children of binary node `c`.
+function quadSide(id: u32, s: u32, c: u32): void {
+  let wc = load<u32>(nodes.ptr + <usize>c * NODE);
+  let lo: u32;
+  let hi: u32;
+  let dim: u32 = 0;
+  let t: u32 = 0; // key 0 >= 0: a leaf side always takes its second slot
+  if ((wc & 7) == LEAF) {
+    lo = CHILD_LEAF | load<u32>(nodes.ptr + <usize>c * NODE, 4);
+    hi = lo;
+  } else {
+    dim = wc & 7;
+    t = load<u32>(nodes.ptr + <usize>c * NODE, 4);
+    lo = quadify(c + 1);
+    hi = quadify(wc >> 3);
+  }
+  // The children may have grown the buffer: address the quad only now.
+  let q = quads.ptr + <usize>id * QUAD;
+  store<u32>(q, load<u32>(q) | (dim << (3 + 3 * s)));
+  store<u32>(q + 8 + <usize>s * 4, t);
+  store<u32>(q + 16 + <usize>s * 8, lo);
+  store<u32>(q + 20 + <usize>s * 8, hi);
 }
 
 // Rules are split into groups by which of the two address keys are wide,
@@ -402,12 +531,14 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
   overBudget = false;
   // Groups 0 and 1 have narrow sources, group 2 narrow destinations.
   let cut: u32 = g == 3 ? NO_CUT : g == 2 ? 3 : 2;
-  let bits: u32 = k < 64 ? 0 : 31 - clz<u32>(k) - 1;
+  let bits: u32 = k < 64 ? 0 : 31 - clz<u32>(k) + 1;
   if (bits > 16) bits = 16;
   if (cut == NO_CUT || bits == 0) {
     initRegion();
-    let root = buildNode(0, k, 0);
-    store<u32>(slot, root);
+    nodeCount = 0;
+    let top = buildNode(0, k, 0);
+    if (overBudget) return -1; // the tree is unfinished: no quads of it
+    store<u32>(slot, quadify(top));
     store<u32>(slot, NO_CUT, 8);
     store<u32>(slot, 0, 12);
     return overBudget ? -1 : 1;
@@ -444,14 +575,16 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
     let start: u32 = j == 0 ? 0 : load<u32>(bucketCounts.ptr + <usize>(j - 1) * 4);
     let end = load<u32>(bucketCounts.ptr + <usize>j * 4);
     let root: u32;
+    nodeCount = 0;
     if (end == start) {
-      if (empty == 0xffffffff) empty = makeLeaf(scratch.ptr, 0);
+      if (empty == 0xffffffff) empty = quadify(makeLeaf(scratch.ptr, 0, reg));
       root = empty;
     } else {
       store<u32>(reg + <usize>cut * 4, <u32>j << shift);
       store<u32>(reg + 24 + <usize>cut * 4, ((<u32>j + 1) << shift) - 1);
       root = buildNode(start, end - start, 0);
       if (overBudget) return -1;
+      root = quadify(root);
     }
     store<u32>(lists.ptr + <usize>(table + <u32>j) * 4, root);
   }
@@ -461,8 +594,9 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
   return 1;
 }
 
-// The six keys, then the NEED_* bits the packet fails (lacks).
-const keys = memory.data(32, 16);
+// The six keys, the NEED_* bits the packet fails (lacks), the FK_* filter
+// keys, a zero word.
+const keys = memory.data(48, 16);
 
 /** Write the keys of tuple `t` for treeMatch. */
 export function loadKeys(t: usize): void {
@@ -474,6 +608,11 @@ export function loadKeys(t: usize): void {
   store<u32>(keys, has ? <u32>load<u16>(t, T_SPORT) : NO_PORTS, 16);
   store<u32>(keys, has ? <u32>load<u16>(t, T_DPORT) : NO_PORTS, 20);
   store<u32>(keys, (load<u8>(t, T_FAMILY) == 6 ? NEED_V4 : NEED_V6) | (has ? 0 : NEED_PORTS), 24);
+  store<u32>(keys, load<u32>(t, T_SRC), 28);
+  store<u32>(keys, load<u32>(t, T_DST), 32);
+  store<u32>(keys, has ? <u32>load<u16>(t, T_SPORT) << 16 : 0, 36);
+  store<u32>(keys, has ? <u32>load<u16>(t, T_DPORT) << 16 : 0, 40);
+  store<u32>(keys, 0, 44); // the filter of an unfiltered leaf: length 0
 }
 
 /**
@@ -494,23 +633,35 @@ export function loadKeys(t: usize): void {
     let key = load<u32>(keys + (<usize>cut << 2));
     root = load<u32>(lists.ptr + ((<usize>root + <usize>(key >> load<u32>(slot, 12))) << 2));
   }
-  let np = nodes.ptr;
-  let node = np + <usize>root * NODE;
-  let w = load<u32>(node);
-  while ((w & 7) != LEAF) {
-    let k = load<u32>(keys + (<usize>(w & 7) << 2));
-    node = select<usize>(node + NODE, np + (<usize>(w >> 3) << 3), k < load<u32>(node, 4));
-    w = load<u32>(node);
+  let qp = quads.ptr;
+  let c = root;
+  while ((c & CHILD_LEAF) == 0) {
+    let q = qp + (<usize>c << 5);
+    let dims = load<u32>(q);
+    let b0 = load<u32>(keys + (<usize>(dims & 7) << 2)) >= load<u32>(q, 4);
+    let b1 = load<u32>(keys + (<usize>((dims >> 3) & 7) << 2)) >= load<u32>(q, 8);
+    let b2 = load<u32>(keys + (<usize>((dims >> 6) & 7) << 2)) >= load<u32>(q, 12);
+    let i = select<u32>(2 + <u32>b2, <u32>b1, b0);
+    c = load<u32>(q + 16 + (<usize>i << 2));
   }
-  let cnt = w >> 3;
-  let l = lists.ptr + (<usize>load<u32>(node, 4) << 2);
-  let end = l + (<usize>cnt << 2);
+  let l = lists.ptr + (<usize>(c & ~CHILD_LEAF) << 2);
+  let head = load<u32>(l);
+  let filtered = (head & LEAF_FILTERED) != 0;
+  let stride: usize = filtered ? 8 : 4;
+  let end = l + 4 + (<usize>(head & LEAF_COUNT) * stride);
+  let fkey = load<u32>(keys + 28 + (<usize>(head >> 24) << 2));
+  l += 4;
+  // An unfiltered leaf reads its filters from a word that passes everything.
+  let fp = filtered ? l + 4 : keys + 44;
+  let fstride: usize = filtered ? 8 : 0;
   let lacks = load<u32>(keys, 24);
   // The same tests, in the same order, as the linear scan (match.ts firstMatch).
-  for (; l < end; l += 4) {
+  for (; l < end; l += stride, fp += fstride) {
     let e = load<u32>(l);
     let i = e & ENTRY_INDEX;
     if (i >= best) break; // lists ascend: nothing better is left
+    let f = load<u32>(fp);
+    if (((fkey ^ f) & ~(<u32>0xffffffff >> (f & 31))) != 0) continue;
     let h = hot + <usize>i * HOT_SIZE;
     if ((proto & <u32>load<u8>(h, 4)) != <u32>load<u8>(h, 5)) continue;
     if ((src0 & load<u32>(h, 12)) != load<u32>(h, 8)) continue;
@@ -525,18 +676,8 @@ export function loadKeys(t: usize): void {
   return -1;
 }
 
-/** Shape of all trees (for tuning): 0 nodes, 1 leaves, 2 largest leaf, 3 list entries. */
+/** Shape of all trees (for tuning): 0 quads, 1 leaves, 2 largest leaf, 3 list words, 4 binary depth. */
 export function treeStat(which: u32): u32 {
-  let leaves: u32 = 0;
-  let maxLeaf: u32 = 0;
-  for (let i: u32 = 0; i < nodeCount; i++) {
-    let node = nodes.ptr + <usize>i * NODE;
-    if ((load<u32>(node) & 7) == LEAF) {
-      leaves++;
-      let c = load<u32>(node) >> 3;
-      if (c > maxLeaf) maxLeaf = c;
-    }
-  }
   if (which == 4) return deepest;
-  return which == 0 ? nodeCount : which == 1 ? leaves : which == 2 ? maxLeaf : listCount;
+  return which == 0 ? quadCount : which == 1 ? leafCount : which == 2 ? maxLeaf : listCount;
 }
