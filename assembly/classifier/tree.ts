@@ -598,52 +598,69 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
 // keys, a zero word.
 const keys = memory.data(48, 16);
 
-/** Write the keys of tuple `t` for treeMatch. */
-export function loadKeys(t: usize): void {
+/** Write the six walk keys of tuple `t` at `k`. */
+// @ts-ignore: decorator
+@inline export function walkKeys(t: usize, k: usize): void {
   let has = (<u32>load<u8>(t, T_HAS) & HAS_PORTS) != 0;
-  store<u32>(keys, load<u8>(t, T_FAMILY) == 6 ? 1 : 0, 0);
-  store<u32>(keys, <u32>load<u8>(t, T_PROTO), 4);
-  store<u32>(keys, load<u32>(t, T_SRC), 8);
-  store<u32>(keys, load<u32>(t, T_DST), 12);
-  store<u32>(keys, has ? <u32>load<u16>(t, T_SPORT) : NO_PORTS, 16);
-  store<u32>(keys, has ? <u32>load<u16>(t, T_DPORT) : NO_PORTS, 20);
+  store<u32>(k, load<u8>(t, T_FAMILY) == 6 ? 1 : 0, 0);
+  store<u32>(k, <u32>load<u8>(t, T_PROTO), 4);
+  store<u32>(k, load<u32>(t, T_SRC), 8);
+  store<u32>(k, load<u32>(t, T_DST), 12);
+  store<u32>(k, has ? <u32>load<u16>(t, T_SPORT) : NO_PORTS, 16);
+  store<u32>(k, has ? <u32>load<u16>(t, T_DPORT) : NO_PORTS, 20);
+}
+
+/** Write every key of tuple `t` for walk and leafMatch; returns where they are. */
+// @ts-ignore: decorator
+@inline export function loadKeys(t: usize): usize {
+  let has = (<u32>load<u8>(t, T_HAS) & HAS_PORTS) != 0;
+  walkKeys(t, keys);
   store<u32>(keys, (load<u8>(t, T_FAMILY) == 6 ? NEED_V4 : NEED_V6) | (has ? 0 : NEED_PORTS), 24);
   store<u32>(keys, load<u32>(t, T_SRC), 28);
   store<u32>(keys, load<u32>(t, T_DST), 32);
   store<u32>(keys, has ? <u32>load<u16>(t, T_SPORT) << 16 : 0, 36);
   store<u32>(keys, has ? <u32>load<u16>(t, T_DPORT) << 16 : 0, 40);
   store<u32>(keys, 0, 44); // the filter of an unfiltered leaf: length 0
+  return keys;
 }
 
 /**
- * First match below global rule `best` in the group of tree slot `slot`,
- * for the tuple whose keys loadKeys wrote (IPv4/IPv6, not a later
+ * The leaf of the group of tree slot `slot` for the keys at `k` (six u32,
+ * as loadKeys writes them): its child word. Any key values give a leaf.
+ */
+// @ts-ignore: decorator
+@inline export function walk(slot: usize, k: usize): u32 {
+  let c = load<u32>(slot);
+  let cut = load<u32>(slot, 8);
+  if (cut != NO_CUT) {
+    let key = load<u32>(k + (<usize>cut << 2));
+    c = load<u32>(lists.ptr + ((<usize>c + <usize>(key >> load<u32>(slot, 12))) << 2));
+  }
+  let qp = quads.ptr;
+  while ((c & CHILD_LEAF) == 0) {
+    let q = qp + (<usize>c << 5);
+    let dims = load<u32>(q);
+    let b0 = load<u32>(k + (<usize>(dims & 7) << 2)) >= load<u32>(q, 4);
+    let b1 = load<u32>(k + (<usize>((dims >> 3) & 7) << 2)) >= load<u32>(q, 8);
+    let b2 = load<u32>(k + (<usize>((dims >> 6) & 7) << 2)) >= load<u32>(q, 12);
+    let i = select<u32>(2 + <u32>b2, <u32>b1, b0);
+    c = load<u32>(q + 16 + (<usize>i << 2));
+  }
+  return c;
+}
+
+/**
+ * First match below global rule `best` in leaf `c` (a child word from
+ * walk), for the tuple whose keys loadKeys wrote (IPv4/IPv6, not a later
  * fragment); -1 if none.
  */
 // @ts-ignore: decorator
-@inline export function treeMatch(slot: usize, rules: usize, hot: usize, t: usize, best: u32): i32 {
+@inline export function leafMatch(c: u32, rules: usize, hot: usize, t: usize, best: u32): i32 {
   let proto = <u32>load<u8>(t, T_PROTO);
   let src0 = load<u32>(t, T_SRC);
   let dst0 = load<u32>(t, T_DST);
   let sport = <u32>load<u16>(t, T_SPORT);
   let dport = <u32>load<u16>(t, T_DPORT);
-  let root = load<u32>(slot);
-  let cut = load<u32>(slot, 8);
-  if (cut != NO_CUT) {
-    let key = load<u32>(keys + (<usize>cut << 2));
-    root = load<u32>(lists.ptr + ((<usize>root + <usize>(key >> load<u32>(slot, 12))) << 2));
-  }
-  let qp = quads.ptr;
-  let c = root;
-  while ((c & CHILD_LEAF) == 0) {
-    let q = qp + (<usize>c << 5);
-    let dims = load<u32>(q);
-    let b0 = load<u32>(keys + (<usize>(dims & 7) << 2)) >= load<u32>(q, 4);
-    let b1 = load<u32>(keys + (<usize>((dims >> 3) & 7) << 2)) >= load<u32>(q, 8);
-    let b2 = load<u32>(keys + (<usize>((dims >> 6) & 7) << 2)) >= load<u32>(q, 12);
-    let i = select<u32>(2 + <u32>b2, <u32>b1, b0);
-    c = load<u32>(q + 16 + (<usize>i << 2));
-  }
   let l = lists.ptr + (<usize>(c & ~CHILD_LEAF) << 2);
   let head = load<u32>(l);
   let filtered = (head & LEAF_FILTERED) != 0;
