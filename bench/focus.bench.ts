@@ -4,7 +4,7 @@
 // so a burst of load from another job spreads over every cell instead of
 // spoiling one; each cell is the median of its rounds.
 //
-//   node --import tsx bench/focus.bench.ts [--rounds N] [--batch B] [--sets a,b]
+//   node --import tsx bench/focus.bench.ts [--rounds N] [--batch B] [--sets a,b] [--consecutive]
 import { classBenchRunner, type Runner } from "../host/classbench/runner.ts";
 import { CLASSBENCH_META } from "../host/classbench/classbench.ts";
 import { WasmEngine } from "../host/engine/wasm.ts";
@@ -43,15 +43,25 @@ for (const set of sets) {
     }
     const stat = [0, 1, 2, 3, 4].map((k) => (wasm as unknown as { x: { treeStat(k: number): number } }).x.treeStat(k)).join("/");
     cells.push({ name: `${set} ${trace}`, runner, n: input.headers.length, ts: [], build: runner.buildMs, bytes: runner.indexBytesPerRule, stat });
-    runner.classify(batch); // warm-up
+    for (let w = 0; w < 3; w++) runner.classify(batch); // warm-up: V8 tiers up only after a while
   }
 }
-for (let r = 0; r < rounds; r++) {
+// --consecutive: all runs of a cell in a row, as bench/classify.bench.ts
+// does (warm caches: a short trace such as acl1_100k's 20,000 packets is
+// much faster so).
+const consecutive = args.includes("--consecutive");
+const timeOne = (c: Cell) => {
+  const t0 = process.hrtime.bigint();
+  c.runner.classify(batch);
+  c.ts.push(Number(process.hrtime.bigint() - t0) / c.n);
+};
+if (consecutive) {
   for (const c of cells) {
-    const t0 = process.hrtime.bigint();
     c.runner.classify(batch);
-    c.ts.push(Number(process.hrtime.bigint() - t0) / c.n);
+    for (let r = 0; r < rounds; r++) timeOne(c);
   }
+} else {
+  for (let r = 0; r < rounds; r++) for (const c of cells) timeOne(c);
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const own = new Map<string, number>();
