@@ -13,9 +13,11 @@
 // (a necessary condition, like the linear scan's hot prefilter); tests the
 // box cannot express (negation, neq, ICMP, flags, interfaces, time, IPv6
 // words 1..3) widen the box. A leaf's candidates are checked in priority
-// order with the very tests of the linear scan, so the answer is the linear
-// first match whatever the tree looks like: the tree only skips rules that
-// cannot match.
+// order with the linear scan's hot prefilter, then the very test of the
+// scan (ruleMatches), or for a pure rule (below) the family and "has ports"
+// bits its box adds to the prefilter, which together are exactly its test;
+// so the answer is the linear first match whatever the tree looks like: the
+// tree only skips rules that cannot match.
 //
 // A rule whose box is EXACTLY its match set ("pure") and that covers a
 // node's whole region matches every packet reaching that node, so no rule
