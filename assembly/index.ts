@@ -233,7 +233,9 @@ export function classifyTupleRange(first: u32, count: u32): u32 {
     let c = counters.ptr + <usize>idx * 16;
     store<u64>(c, load<u64>(c) + 1);
     store<u64>(c, load<u64>(c, 8) + len, 8);
-    let deny = <i64>load<u8>(rules + <usize>idx * RULE_SIZE, R_ACTION);
+    // Action and marks from the hot prefilter's copy of the record's first
+    // word (same offsets): the matcher may not have touched the record.
+    let deny = <i64>load<u8>(hot.ptr + <usize>idx * HOT_SIZE, R_ACTION);
     return ((<i64>idx + 1) << 1) | deny;
   }
   let c = defaultCounters.ptr + <usize>rsIndex * 16;
@@ -286,7 +288,7 @@ function decide(p: usize, t: usize, res: usize): void {
     let s = runStage(p, inRs, t);
     inRule = <i32>(s >> 1) - 1;
     if (s & 1) {
-      let marks = inRule >= 0 ? <u32>load<u8>(rules + <usize>inRule * RULE_SIZE, R_MARKS) : 0;
+      let marks = inRule >= 0 ? <u32>load<u8>(hot.ptr + <usize>inRule * HOT_SIZE, R_MARKS) : 0;
       writeResult(res, inRule, VERDICT_DENY, inRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_INPUT, marks, inRule, -1);
       return;
     }
@@ -294,12 +296,12 @@ function decide(p: usize, t: usize, res: usize): void {
   if (outRs != NO_RULESET) {
     let s = runStage(p, outRs, t);
     outRule = <i32>(s >> 1) - 1;
-    let marks = outRule >= 0 ? <u32>load<u8>(rules + <usize>outRule * RULE_SIZE, R_MARKS) : 0;
+    let marks = outRule >= 0 ? <u32>load<u8>(hot.ptr + <usize>outRule * HOT_SIZE, R_MARKS) : 0;
     writeResult(res, outRule, <u32>(s & 1), outRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_OUTPUT, marks, inRule, outRule);
     return;
   }
   if (inRs != NO_RULESET) {
-    let marks = inRule >= 0 ? <u32>load<u8>(rules + <usize>inRule * RULE_SIZE, R_MARKS) : 0;
+    let marks = inRule >= 0 ? <u32>load<u8>(hot.ptr + <usize>inRule * HOT_SIZE, R_MARKS) : 0;
     writeResult(res, inRule, VERDICT_PERMIT, inRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_INPUT, marks, inRule, -1);
     return;
   }

@@ -22,6 +22,24 @@ describe.skipIf(!haveData)("ClassBench", () => {
   const classify = (headers: ReturnType<typeof readClassBenchTrace>["headers"]) =>
     wasm.classifyHeaders(headers, headers.map(() => CLASSBENCH_META)).map((r) => r.rule);
 
+  it("a reload never answers from a walk made in the replaced program's trees", () => {
+    // One ruleset in both programs, so a walk cached for the next tuple
+    // under acl1 has the very ruleset and keys the packet has under fw1.
+    const a = encodePolicy(readClassBenchRules(CB + "acl1_1k").policy);
+    const b = encodePolicy(readClassBenchRules(CB + "fw1_1k").policy);
+    const trace = readClassBenchTrace(CB + "fw1_1k_trace").headers;
+    const expected = readExpected(CB + "fw1_1k_trace.expected");
+    wasm.setClassifier("index");
+    for (let i = 1; i < 400; i += 7) {
+      wasm.load(a);
+      classify([trace[0], trace[i]]); // trace[i] is the second tuple
+      classify([trace[0]]); // walks acl1's trees for trace[i]
+      wasm.load(b);
+      expect(classify([trace[i]])).toEqual([expected[i]]);
+    }
+    wasm.setClassifier("auto");
+  });
+
   for (const set of ["acl1_1k", "fw1_1k", "ipc1_1k"]) {
     it(`${set}: reference, linear and indexed engines give the expected answers`, () => {
       const { policy, diagnostics } = readClassBenchRules(CB + set);

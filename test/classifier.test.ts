@@ -59,6 +59,26 @@ describe("indexed classifier", () => {
     w.setClassifier("auto", 32);
   });
 
+  it("answers a packet alone, in reverse order and after a reload as it does in a batch (the next tuple's walk is only a cache)", () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const a = sample(largePolicyArb, 300 + seed);
+      const b = sample(largePolicyArb, 400 + seed);
+      const packets = sample(packetsArb(150), 500 + seed);
+      // Each packet twice in a row: the second is answered from the walk
+      // made for it while the first was classified.
+      const batch = packets.flatMap((p) => [p, p]);
+      w.setClassifier("index");
+      w.load(encodePolicy(a));
+      expect(rulesOf(w, a, batch)).toEqual(refRules(a, batch));
+      // Same tuples, other trees: a walk of a's trees must not be reused.
+      w.load(encodePolicy(b));
+      const reversed = [...batch].reverse();
+      expect(rulesOf(w, b, reversed)).toEqual(refRules(b, reversed));
+      for (const p of packets.slice(0, 40)) expect(rulesOf(w, b, [p])).toEqual(refRules(b, [p]));
+    }
+    w.setClassifier("auto", 32);
+  });
+
   it("falls back to the scan with a reason when the index would exceed its budget, and still answers right", () => {
     let fellBack = 0;
     for (let seed = 1; seed <= 20; seed++) {

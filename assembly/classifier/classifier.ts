@@ -3,11 +3,11 @@
 // firstMatch. Whatever the choice, the answer is the linear first match.
 import {
   HDR_RULESET_COUNT, HDR_RULESETS_OFFSET, HDR_RULES_OFFSET, RULESET_SIZE,
-  RS_FIRST_RULE, RS_RULE_COUNT, T_FRAG, T_FAMILY, FRAG_LATER,
+  RS_FIRST_RULE, RS_RULE_COUNT, T_FRAG, T_FAMILY, FRAG_LATER, TUPLE_SIZE,
 } from "../layout";
 import { firstMatch } from "../match";
 import { Buf, reserveBuf } from "./buffer";
-import { prepareRules, buildGroup, resetTrees, resetTo, treeMatch, nodeCount, listCount, leafSize, setLeafSize, GROUPS, groupMinRule, NODE, SLOT, loadKeys } from "./tree";
+import { prepareRules, buildGroup, resetTrees, resetTo, walk, walkKeys, leafMatch, quadCount, listCount, leafSize, setLeafSize, GROUPS, groupMinRule, QUAD, SLOT, loadKeys } from "./tree";
 
 // Per-ruleset record, 16 bytes: u32 kind, u32 tree count, u32 index bytes,
 // u32 reason; its trees are GROUPS slots of `trees` from rs * GROUPS, each
@@ -27,7 +27,8 @@ export const MODE_INDEX: u32 = 2;
 let mode: u32 = MODE_AUTO;
 // Below this many rules the linear scan won in bench/classify.bench.ts.
 let minRules: u32 = 32;
-// List entries allowed per rule before the tree is abandoned (4 bytes each).
+// List words allowed per rule before the tree is abandoned (4 bytes each; a
+// leaf entry takes two, see tree.ts makeLeaf).
 let maxEntriesPerRule: u32 = 48;
 
 let table = new Buf();
@@ -45,9 +46,21 @@ export function setClassifierOptions(m: u32, min: u32, budget: u32, leaf: u32): 
   setLeafSize(leaf);
 }
 
+// The walk of the next tuple: while one packet's leaves are checked, the
+// first group's walk for the tuple after it in memory (the next of a batch)
+// runs too, so its loads overlap instead of queueing. The result is kept
+// with the keys, ruleset and index generation it was walked for, and used
+// only when all three are the packet's: a cache, right whatever the tuple.
+const memoKeys = memory.data(24, 16);
+let memoLeaf: u32 = 0;
+let memoRs: u32 = 0xffffffff;
+let memoGen: u32 = 0;
+let generation: u32 = 1;
+
 /** Build the index of every ruleset of the validated program at `p`. */
 export function buildIndexes(p: usize): void {
   resetTrees();
+  generation++; // no walk of the old trees is reused
   let nSets = load<u32>(p, HDR_RULESET_COUNT);
   tableCount = nSets;
   let tab = reserveBuf(table, <usize>nSets * 16 + 16);
@@ -63,7 +76,7 @@ export function buildIndexes(p: usize): void {
     store<u32>(e, 0, 8);
     if (mode == MODE_LINEAR) { store<u32>(e, WHY_FORCED_LINEAR, 12); continue; }
     if (mode == MODE_AUTO && n < minRules) { store<u32>(e, WHY_SMALL, 12); continue; }
-    let n0 = nodeCount;
+    let n0 = quadCount;
     let l0 = listCount;
     prepareRules(rules, first, n, maxEntriesPerRule);
     let slots = tr + <usize>i * GROUPS * SLOT;
@@ -94,7 +107,7 @@ export function buildIndexes(p: usize): void {
     }
     store<u32>(e, KIND_TREE); // an empty ruleset too: no trees, no match
     store<u32>(e, count, 4);
-    store<u32>(e, (nodeCount - n0) * <u32>NODE + (listCount - l0) * 4, 8);
+    store<u32>(e, (quadCount - n0) * <u32>QUAD + (listCount - l0) * 4, 8);
     store<u32>(e, WHY_INDEXED, 12);
   }
 }
@@ -115,13 +128,35 @@ export function buildIndexes(p: usize): void {
 function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
   let slot = trees.ptr + <usize>rs * GROUPS * SLOT;
   let best: u32 = 0xffffffff;
-  loadKeys(t);
-  for (let i: u32 = 0; i < n; i++, slot += SLOT) {
+  if (n == 0) return -1;
+  let k = loadKeys(t);
+  let leaf0: u32;
+  if (memoRs == rs && memoGen == generation && sameKeys(k)) leaf0 = memoLeaf;
+  else leaf0 = walk(slot, k);
+  // Bounded: the next tuple's bytes must be in memory (they may be anything).
+  let next = t + TUPLE_SIZE;
+  if (next + TUPLE_SIZE <= (<usize>memory.size() << 16)) {
+    walkKeys(next, memoKeys);
+    memoLeaf = walk(slot, memoKeys);
+    memoRs = rs;
+    memoGen = generation;
+  }
+  let r = leafMatch(leaf0, rules, hot, t, best);
+  if (r >= 0) best = <u32>r;
+  slot += SLOT;
+  for (let i: u32 = 1; i < n; i++, slot += SLOT) {
     if (load<u32>(slot, 4) >= best) break;
-    let r = treeMatch(slot, rules, hot, t, best);
+    r = leafMatch(walk(slot, k), rules, hot, t, best);
     if (r >= 0) best = <u32>r;
   }
   return <i32>best;
+}
+
+// @ts-ignore: decorator
+@inline function sameKeys(k: usize): bool {
+  return (load<u64>(k) ^ load<u64>(memoKeys)) == 0
+    && (load<u64>(k, 8) ^ load<u64>(memoKeys, 8)) == 0
+    && (load<u64>(k, 16) ^ load<u64>(memoKeys, 16)) == 0;
 }
 
 /** Index of ruleset `rs` of the active program: KIND_*, or -1 for no such ruleset. */

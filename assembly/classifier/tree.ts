@@ -13,9 +13,11 @@
 // (a necessary condition, like the linear scan's hot prefilter); tests the
 // box cannot express (negation, neq, ICMP, flags, interfaces, time, IPv6
 // words 1..3) widen the box. A leaf's candidates are checked in priority
-// order with the very tests of the linear scan, so the answer is the linear
-// first match whatever the tree looks like: the tree only skips rules that
-// cannot match.
+// order with the linear scan's hot prefilter, then the very test of the
+// scan (ruleMatches), or for a pure rule (below) the family and "has ports"
+// bits its box adds to the prefilter, which together are exactly its test;
+// so the answer is the linear first match whatever the tree looks like: the
+// tree only skips rules that cannot match.
 //
 // A rule whose box is EXACTLY its match set ("pure") and that covers a
 // node's whole region matches every packet reaching that node, so no rule
@@ -34,10 +36,21 @@ import { Buf, reserveBuf, growBuf } from "./buffer";
 const DIMS: u32 = 6;
 const BOX: usize = 48; // lo[6] then hi[6], u32 each
 const NO_PORTS: u32 = 65536;
-// Node, 8 bytes, in depth-first order so a left child follows its parent:
+// Binary node, 8 bytes, in depth-first order so a left child follows its
+// parent; the binary tree of one root is build scratch only:
 //   internal  u32 dim | right << 3, u32 threshold (keys < threshold go left)
-//   leaf      u32 LEAF | count << 3, u32 first list entry
+//   leaf      u32 LEAF | count << 3, u32 list offset of its count word
 export const NODE: usize = 8;
+// The lookup walks quad nodes instead: two binary levels in one, so a
+// packet's walk has half the dependent loads. QUAD bytes:
+//   u32 d0 | d1 << 3 | d2 << 6, u32 t0, t1, t2, u32 child[4]
+// The root's test (d0, t0) picks the left (d1, t1) or right (d2, t2) test,
+// which picks the child: index (k0 >= t0) * 2 + (k1 >= t1 or k2 >= t2).
+// A side that is already a leaf tests key 0 >= 0 (always true) and has the
+// leaf in both of its slots. A child (and a root) is a quad index, or
+// CHILD_LEAF | the list offset of a leaf: a count word, then the entries.
+export const QUAD: usize = 32;
+export const CHILD_LEAF: u32 = 0x80000000;
 const LEAF: u32 = 7;
 const MAX_DEPTH: u32 = 64;
 const PURE_TESTS: u32 = TEST_FAMILY | TEST_PROTO | TEST_SRC | TEST_DST | TEST_SPORT | TEST_DPORT;
@@ -50,11 +63,28 @@ export function setLeafSize(n: u32): void {
 
 export let nodes = new Buf();
 export let nodeCount: u32 = 0;
+export let quads = new Buf();
+export let quadCount: u32 = 0;
+let leafCount: u32 = 0;
+let maxLeaf: u32 = 0;
 export let lists = new Buf(); // u32 global rule indices
 export let listCount: u32 = 0;
 
 let boxes = new Buf(); // per ruleset-local rule: BOX bytes
-let pure = new Buf(); // per ruleset-local rule: u8
+let pure = new Buf(); // per ruleset-local rule: u8 NEED_* bits
+
+// A leaf list entry is u32 global rule index | NEED_* bits << ENTRY_SHIFT
+// (MAX_RULES is 2^22, so the index fits below). The bits are necessary
+// conditions of the rule that the hot prefilter cannot see (family, "has
+// ports"); a rule without NEED_FULL is pure, and for a pure rule the hot
+// prefilter plus these bits IS the match, so its 128-byte record is never
+// read on the lookup.
+const ENTRY_SHIFT: u32 = 24;
+const ENTRY_INDEX: u32 = (1 << ENTRY_SHIFT) - 1;
+const NEED_FULL: u32 = 1; // impure: ruleMatches decides
+const NEED_V4: u32 = 2;
+const NEED_V6: u32 = 4;
+const NEED_PORTS: u32 = 8;
 let scratch = new Buf(); // node candidate lists (u32 local indices), a stack
 let points = new Buf(); // split-point candidates of one node
 let regions = new Buf(); // the region of the node at each depth
@@ -66,12 +96,16 @@ let overBudget = false;
 /** Forget every tree (a new program is being indexed). */
 export function resetTrees(): void {
   nodeCount = 0;
+  quadCount = 0;
   listCount = 0;
+  leafCount = 0;
+  maxLeaf = 0;
+  deepest = 0;
 }
 
-/** Drop the nodes and list entries made since the counts were `n0` and `l0`. */
-export function resetTo(n0: u32, l0: u32): void {
-  nodeCount = n0;
+/** Drop the quads and list words made since the counts were `q0` and `l0`. */
+export function resetTo(q0: u32, l0: u32): void {
+  quadCount = q0;
   listCount = l0;
 }
 
@@ -157,7 +191,14 @@ function ruleBoxes(rules: usize, first: u32, n: u32): void {
       (tests & TEST_SPORT) ? <u32>load<u16>(r, R_SPORT_LO) : 0, (tests & TEST_SPORT) ? <u32>load<u16>(r, R_SPORT_HI) : 65535)) ok = false;
     if (!portBox(b, 5, r, ports, (tests & TEST_DPORT) ? <u32>load<u8>(r, R_DPORT_OP) : 0,
       (tests & TEST_DPORT) ? <u32>load<u16>(r, R_DPORT_LO) : 0, (tests & TEST_DPORT) ? <u32>load<u16>(r, R_DPORT_HI) : 65535)) ok = false;
-    store<u8>(pure.ptr + i, ok ? 1 : 0);
+    let need: u32 = ok ? 0 : NEED_FULL;
+    if (tests & TEST_FAMILY) {
+      let f = <u32>load<u8>(r, R_FAMILY);
+      if (f == 4) need |= NEED_V4;
+      else if (f == 6) need |= NEED_V6;
+    }
+    if (ports) need |= NEED_PORTS; // ruleMatches: any port test needs HAS_PORTS
+    store<u8>(pure.ptr + i, <u8>need);
   }
 }
 
@@ -192,15 +233,90 @@ function newNode(): u32 {
   return nodeCount++;
 }
 
-function makeLeaf(list: usize, n: u32): u32 {
+// A leaf's list: a header word, count | LEAF_FILTERED | filter key << 24,
+// then per entry the entry word (rule index | NEED_* bits) and, in a
+// filtered leaf only, a filter word. The filter
+// is a prefix that the rule's box on the leaf's filter key lies within,
+// value | length (length <= 27 so it fits below the value's bits): a packet
+// whose filter key is outside it cannot match the rule, and is rejected
+// from the list itself without reading the rule's hot record.
+// Filter keys (FK_*): the source or destination word 0, or a port << 16
+// (a packet without ports has 0 there; every rule with a port range needs
+// ports, so what its filter says of such a packet does not matter).
+const FK_SRC: u32 = 0;
+const FK_DST: u32 = 1;
+const FK_SPORT: u32 = 2;
+const FK_DPORT: u32 = 3;
+const FILTER_MAX_LEN: u32 = 27;
+const LEAF_FILTERED: u32 = 1 << 23;
+const LEAF_COUNT: u32 = LEAF_FILTERED - 1;
+
+// The box of rule `r` on filter key `fk` as a 32-bit range [lo, hi].
+// @ts-ignore: decorator
+@inline function filterLo(r: u32, fk: u32): u32 {
+  let b = boxes.ptr + <usize>r * BOX;
+  if (fk < FK_SPORT) return load<u32>(b + 8 + <usize>fk * 4);
+  return load<u32>(b + 16 + <usize>(fk - FK_SPORT) * 4) << 16;
+}
+// @ts-ignore: decorator
+@inline function filterHi(r: u32, fk: u32): u32 {
+  let b = boxes.ptr + <usize>r * BOX;
+  if (fk < FK_SPORT) return load<u32>(b + 32 + <usize>fk * 4);
+  let hi = load<u32>(b + 40 + <usize>(fk - FK_SPORT) * 4);
+  return hi > 65535 ? 0xffffffff : hi << 16; // NO_PORTS: any port, and none
+}
+
+// Length of the filter prefix of range [lo, hi].
+// @ts-ignore: decorator
+@inline function filterLen(lo: u32, hi: u32): u32 {
+  let len = <u32>clz<u32>(lo ^ hi);
+  return len > FILTER_MAX_LEN ? FILTER_MAX_LEN : len;
+}
+
+function makeLeaf(list: usize, n: u32, region: usize): u32 {
+  // The filter key that rejects the most: the most prefix bits beyond the
+  // region's own, per rule (capped, as 6 bits already reject 63 in 64).
+  let bestKey: u32 = FK_SRC;
+  let bestScore: i32 = -1;
+  for (let fk: u32 = 0; fk < 4; fk++) {
+    let rlen = fk < FK_SPORT
+      ? filterLen(load<u32>(region + 8 + <usize>fk * 4), load<u32>(region + 32 + <usize>fk * 4))
+      : 0;
+    let score: i32 = 0;
+    for (let i: u32 = 0; i < n; i++) {
+      let r = load<u32>(list + <usize>i * 4);
+      let extra = <i32>filterLen(filterLo(r, fk), filterHi(r, fk)) - <i32>rlen;
+      score += extra < 0 ? 0 : extra > 6 ? 6 : extra;
+    }
+    if (score > bestScore) {
+      bestScore = score;
+      bestKey = fk;
+    }
+  }
+  // A filter worth its word rejects half the rules (one useful bit) on average.
+  let filtered = bestScore >= <i32>n && n > 0;
+  let words: u32 = filtered ? 2 : 1;
   let id = newNode();
-  growBuf(lists, <usize>(listCount + n) * 4 + 16, <usize>listCount * 4);
+  growBuf(lists, <usize>(listCount + words * n + 1) * 4 + 16, <usize>listCount * 4);
   let node = nodes.ptr + <usize>id * NODE;
   store<u32>(node, LEAF | (n << 3));
   store<u32>(node, listCount, 4);
   let out = lists.ptr + <usize>listCount * 4;
-  for (let i: u32 = 0; i < n; i++) store<u32>(out + <usize>i * 4, buildFirst + load<u32>(list + <usize>i * 4));
-  listCount += n;
+  store<u32>(out, n | (filtered ? LEAF_FILTERED : 0) | (bestKey << 24));
+  out += 4;
+  for (let i: u32 = 0; i < n; i++) {
+    let r = load<u32>(list + <usize>i * 4);
+    let at = out + <usize>(i * words) * 4;
+    store<u32>(at, (buildFirst + r) | (<u32>load<u8>(pure.ptr + r) << ENTRY_SHIFT));
+    if (!filtered) continue;
+    let lo = filterLo(r, bestKey);
+    let len = filterLen(lo, filterHi(r, bestKey));
+    let top: u32 = len == 0 ? 0 : 0xffffffff << (32 - len);
+    store<u32>(at, (lo & top) | len, 4);
+  }
+  listCount += words * n + 1;
+  leafCount++;
+  if (n > maxLeaf) maxLeaf = n;
   if (listCount - entryStart > entryLimit) overBudget = true;
   return id;
 }
@@ -225,12 +341,12 @@ function buildNode(base: u32, n: u32, depth: u32): u32 {
   let list = scratch.ptr + <usize>base * 4;
   for (let i: u32 = 0; i < n; i++) {
     let r = load<u32>(list + <usize>i * 4);
-    if (load<u8>(pure.ptr + r) != 0 && covers(r, region)) {
+    if ((<u32>load<u8>(pure.ptr + r) & NEED_FULL) == 0 && covers(r, region)) {
       n = i + 1;
       break;
     }
   }
-  if (n <= leafSize || depth + 1 >= MAX_DEPTH || overBudget) return makeLeaf(list, n);
+  if (n <= leafSize || depth + 1 >= MAX_DEPTH || overBudget) return makeLeaf(list, n, region);
 
   // Per key: the median of the rule edges strictly inside the region; keep
   // the key whose split leaves the larger side smallest (then the fewest copies).
@@ -269,7 +385,7 @@ function buildNode(base: u32, n: u32, depth: u32): u32 {
       bestT = t;
     }
   }
-  if (bestDim == DIMS || bestMax >= n) return makeLeaf(list, n);
+  if (bestDim == DIMS || bestMax >= n) return makeLeaf(list, n, region);
 
   let id = newNode();
   let child = region + BOX;
@@ -308,6 +424,44 @@ function splitList(base: u32, n: u32, top: u32, d: u32, t: u32, left: bool): u32
     if (inside) { store<u32>(dst + <usize>k * 4, r); k++; }
   }
   return k;
+}
+
+// The quad tree of the binary subtree at node `b` (see QUAD); returns its child word.
+function quadify(b: u32): u32 {
+  let w = load<u32>(nodes.ptr + <usize>b * NODE);
+  if ((w & 7) == LEAF) return CHILD_LEAF | load<u32>(nodes.ptr + <usize>b * NODE, 4);
+  let id = quadCount++;
+  growBuf(quads, <usize>quadCount * QUAD, <usize>id * QUAD);
+  let t0 = load<u32>(nodes.ptr + <usize>b * NODE, 4);
+  store<u32>(quads.ptr + <usize>id * QUAD, w & 7);
+  store<u32>(quads.ptr + <usize>id * QUAD, t0, 4);
+  quadSide(id, 0, b + 1);
+  quadSide(id, 1, w >> 3);
+  return id;
+}
+
+// Side `s` (0 left, 1 right) of quad `id`: the test and children of binary node `c`.
+function quadSide(id: u32, s: u32, c: u32): void {
+  let wc = load<u32>(nodes.ptr + <usize>c * NODE);
+  let lo: u32;
+  let hi: u32;
+  let dim: u32 = 0;
+  let t: u32 = 0; // key 0 >= 0: a leaf side always takes its second slot
+  if ((wc & 7) == LEAF) {
+    lo = CHILD_LEAF | load<u32>(nodes.ptr + <usize>c * NODE, 4);
+    hi = lo;
+  } else {
+    dim = wc & 7;
+    t = load<u32>(nodes.ptr + <usize>c * NODE, 4);
+    lo = quadify(c + 1);
+    hi = quadify(wc >> 3);
+  }
+  // The children may have grown the buffer: address the quad only now.
+  let q = quads.ptr + <usize>id * QUAD;
+  store<u32>(q, load<u32>(q) | (dim << (3 + 3 * s)));
+  store<u32>(q + 8 + <usize>s * 4, t);
+  store<u32>(q + 16 + <usize>s * 8, lo);
+  store<u32>(q + 20 + <usize>s * 8, hi);
 }
 
 // Rules are split into groups by which of the two address keys are wide,
@@ -379,12 +533,14 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
   overBudget = false;
   // Groups 0 and 1 have narrow sources, group 2 narrow destinations.
   let cut: u32 = g == 3 ? NO_CUT : g == 2 ? 3 : 2;
-  let bits: u32 = k < 64 ? 0 : 31 - clz<u32>(k) - 1;
+  let bits: u32 = k < 64 ? 0 : 31 - clz<u32>(k) + 1;
   if (bits > 16) bits = 16;
   if (cut == NO_CUT || bits == 0) {
     initRegion();
-    let root = buildNode(0, k, 0);
-    store<u32>(slot, root);
+    nodeCount = 0;
+    let top = buildNode(0, k, 0);
+    if (overBudget) return -1; // the tree is unfinished: no quads of it
+    store<u32>(slot, quadify(top));
     store<u32>(slot, NO_CUT, 8);
     store<u32>(slot, 0, 12);
     return overBudget ? -1 : 1;
@@ -421,14 +577,16 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
     let start: u32 = j == 0 ? 0 : load<u32>(bucketCounts.ptr + <usize>(j - 1) * 4);
     let end = load<u32>(bucketCounts.ptr + <usize>j * 4);
     let root: u32;
+    nodeCount = 0;
     if (end == start) {
-      if (empty == 0xffffffff) empty = makeLeaf(scratch.ptr, 0);
+      if (empty == 0xffffffff) empty = quadify(makeLeaf(scratch.ptr, 0, reg));
       root = empty;
     } else {
       store<u32>(reg + <usize>cut * 4, <u32>j << shift);
       store<u32>(reg + 24 + <usize>cut * 4, ((<u32>j + 1) << shift) - 1);
       root = buildNode(start, end - start, 0);
       if (overBudget) return -1;
+      root = quadify(root);
     }
     store<u32>(lists.ptr + <usize>(table + <u32>j) * 4, root);
   }
@@ -438,74 +596,107 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
   return 1;
 }
 
-const keys = memory.data(32, 16);
+// The six keys, the NEED_* bits the packet fails (lacks), the FK_* filter
+// keys, a zero word.
+const keys = memory.data(48, 16);
 
-/** Write the keys of tuple `t` for treeMatch. */
-export function loadKeys(t: usize): void {
+/** Write the six walk keys of tuple `t` at `k`. */
+// @ts-ignore: decorator
+@inline export function walkKeys(t: usize, k: usize): void {
   let has = (<u32>load<u8>(t, T_HAS) & HAS_PORTS) != 0;
-  store<u32>(keys, load<u8>(t, T_FAMILY) == 6 ? 1 : 0, 0);
-  store<u32>(keys, <u32>load<u8>(t, T_PROTO), 4);
-  store<u32>(keys, load<u32>(t, T_SRC), 8);
-  store<u32>(keys, load<u32>(t, T_DST), 12);
-  store<u32>(keys, has ? <u32>load<u16>(t, T_SPORT) : NO_PORTS, 16);
-  store<u32>(keys, has ? <u32>load<u16>(t, T_DPORT) : NO_PORTS, 20);
+  store<u32>(k, load<u8>(t, T_FAMILY) == 6 ? 1 : 0, 0);
+  store<u32>(k, <u32>load<u8>(t, T_PROTO), 4);
+  store<u32>(k, load<u32>(t, T_SRC), 8);
+  store<u32>(k, load<u32>(t, T_DST), 12);
+  store<u32>(k, has ? <u32>load<u16>(t, T_SPORT) : NO_PORTS, 16);
+  store<u32>(k, has ? <u32>load<u16>(t, T_DPORT) : NO_PORTS, 20);
+}
+
+/** Write every key of tuple `t` for walk and leafMatch; returns where they are. */
+// @ts-ignore: decorator
+@inline export function loadKeys(t: usize): usize {
+  let has = (<u32>load<u8>(t, T_HAS) & HAS_PORTS) != 0;
+  walkKeys(t, keys);
+  store<u32>(keys, (load<u8>(t, T_FAMILY) == 6 ? NEED_V4 : NEED_V6) | (has ? 0 : NEED_PORTS), 24);
+  store<u32>(keys, load<u32>(t, T_SRC), 28);
+  store<u32>(keys, load<u32>(t, T_DST), 32);
+  store<u32>(keys, has ? <u32>load<u16>(t, T_SPORT) << 16 : 0, 36);
+  store<u32>(keys, has ? <u32>load<u16>(t, T_DPORT) << 16 : 0, 40);
+  store<u32>(keys, 0, 44); // the filter of an unfiltered leaf: length 0
+  return keys;
 }
 
 /**
- * First match below global rule `best` in the group of tree slot `slot`,
- * for the tuple whose keys loadKeys wrote (IPv4/IPv6, not a later
+ * The leaf of the group of tree slot `slot` for the keys at `k` (six u32,
+ * as loadKeys writes them): its child word. Any key values give a leaf.
+ */
+// @ts-ignore: decorator
+@inline export function walk(slot: usize, k: usize): u32 {
+  let c = load<u32>(slot);
+  let cut = load<u32>(slot, 8);
+  if (cut != NO_CUT) {
+    let key = load<u32>(k + (<usize>cut << 2));
+    c = load<u32>(lists.ptr + ((<usize>c + <usize>(key >> load<u32>(slot, 12))) << 2));
+  }
+  let qp = quads.ptr;
+  while ((c & CHILD_LEAF) == 0) {
+    let q = qp + (<usize>c << 5);
+    let dims = load<u32>(q);
+    let b0 = load<u32>(k + (<usize>(dims & 7) << 2)) >= load<u32>(q, 4);
+    let b1 = load<u32>(k + (<usize>((dims >> 3) & 7) << 2)) >= load<u32>(q, 8);
+    let b2 = load<u32>(k + (<usize>((dims >> 6) & 7) << 2)) >= load<u32>(q, 12);
+    let i = select<u32>(2 + <u32>b2, <u32>b1, b0);
+    c = load<u32>(q + 16 + (<usize>i << 2));
+  }
+  return c;
+}
+
+/**
+ * First match below global rule `best` in leaf `c` (a child word from
+ * walk), for the tuple whose keys loadKeys wrote (IPv4/IPv6, not a later
  * fragment); -1 if none.
  */
-export function treeMatch(slot: usize, rules: usize, hot: usize, t: usize, best: u32): i32 {
+// @ts-ignore: decorator
+@inline export function leafMatch(c: u32, rules: usize, hot: usize, t: usize, best: u32): i32 {
   let proto = <u32>load<u8>(t, T_PROTO);
   let src0 = load<u32>(t, T_SRC);
   let dst0 = load<u32>(t, T_DST);
   let sport = <u32>load<u16>(t, T_SPORT);
   let dport = <u32>load<u16>(t, T_DPORT);
-  let root = load<u32>(slot);
-  let cut = load<u32>(slot, 8);
-  if (cut != NO_CUT) {
-    let key = load<u32>(keys + (<usize>cut << 2));
-    root = load<u32>(lists.ptr + ((<usize>root + <usize>(key >> load<u32>(slot, 12))) << 2));
-  }
-  let np = nodes.ptr;
-  let node = np + <usize>root * NODE;
-  let w = load<u32>(node);
-  while ((w & 7) != LEAF) {
-    let k = load<u32>(keys + (<usize>(w & 7) << 2));
-    node = select<usize>(node + NODE, np + (<usize>(w >> 3) << 3), k < load<u32>(node, 4));
-    w = load<u32>(node);
-  }
-  let cnt = w >> 3;
-  let l = lists.ptr + (<usize>load<u32>(node, 4) << 2);
-  let end = l + (<usize>cnt << 2);
+  let l = lists.ptr + (<usize>(c & ~CHILD_LEAF) << 2);
+  let head = load<u32>(l);
+  let filtered = (head & LEAF_FILTERED) != 0;
+  let stride: usize = filtered ? 8 : 4;
+  let end = l + 4 + (<usize>(head & LEAF_COUNT) * stride);
+  let fkey = load<u32>(keys + 28 + (<usize>(head >> 24) << 2));
+  l += 4;
+  // An unfiltered leaf reads its filters from a word that passes everything.
+  let fp = filtered ? l + 4 : keys + 44;
+  let fstride: usize = filtered ? 8 : 0;
+  let lacks = load<u32>(keys, 24);
   // The same tests, in the same order, as the linear scan (match.ts firstMatch).
-  for (; l < end; l += 4) {
-    let i = load<u32>(l);
+  for (; l < end; l += stride, fp += fstride) {
+    let e = load<u32>(l);
+    let i = e & ENTRY_INDEX;
     if (i >= best) break; // lists ascend: nothing better is left
+    let f = load<u32>(fp);
+    if (((fkey ^ f) & ~(<u32>0xffffffff >> (f & 31))) != 0) continue;
     let h = hot + <usize>i * HOT_SIZE;
     if ((proto & <u32>load<u8>(h, 4)) != <u32>load<u8>(h, 5)) continue;
     if ((src0 & load<u32>(h, 12)) != load<u32>(h, 8)) continue;
     if ((dst0 & load<u32>(h, 20)) != load<u32>(h, 16)) continue;
     if (dport < <u32>load<u16>(h, 28) || dport > <u32>load<u16>(h, 30)) continue;
     if (sport < <u32>load<u16>(h, 24) || sport > <u32>load<u16>(h, 26)) continue;
+    let need = e >> ENTRY_SHIFT;
+    if (need & lacks) continue;
+    if ((need & NEED_FULL) == 0) return <i32>i;
     if (ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(h) & 0xffff)) return <i32>i;
   }
   return -1;
 }
 
-/** Shape of all trees (for tuning): 0 nodes, 1 leaves, 2 largest leaf, 3 list entries. */
+/** Shape of all trees (for tuning): 0 quads, 1 leaves, 2 largest leaf, 3 list words, 4 binary depth. */
 export function treeStat(which: u32): u32 {
-  let leaves: u32 = 0;
-  let maxLeaf: u32 = 0;
-  for (let i: u32 = 0; i < nodeCount; i++) {
-    let node = nodes.ptr + <usize>i * NODE;
-    if ((load<u32>(node) & 7) == LEAF) {
-      leaves++;
-      let c = load<u32>(node) >> 3;
-      if (c > maxLeaf) maxLeaf = c;
-    }
-  }
   if (which == 4) return deepest;
-  return which == 0 ? nodeCount : which == 1 ? leaves : which == 2 ? maxLeaf : listCount;
+  return which == 0 ? quadCount : which == 1 ? leafCount : which == 2 ? maxLeaf : listCount;
 }
