@@ -69,7 +69,13 @@ export class FtpHelper {
 
   /** classifyFrames plus inspect, with a batch cut after each control segment carrying data. */
   classify(frames: FrameInput[]): WasmResult[] {
+    return this.classifyWithHeaders(frames).results;
+  }
+
+  /** As classify, also returning the headers the WebAssembly parser read (one per frame). */
+  classifyWithHeaders(frames: FrameInput[]): { results: WasmResult[]; headers: PacketHeader[] } {
     const results: WasmResult[] = [];
+    const headers: PacketHeader[] = [];
     let start = 0;
     const run = (end: number) => {
       if (end <= start) return;
@@ -78,13 +84,14 @@ export class FtpHelper {
       const hs = this.engine.lastHeaders(chunk.length);
       chunk.forEach((f, i) => this.inspect(f.data, hs[i], rs[i], f.meta.timeNs));
       results.push(...rs);
+      headers.push(...hs);
       start = end;
     };
     for (let i = 0; i < frames.length; i++) {
       if (controlSegment(frames[i], this.port)) run(i + 1);
     }
     run(frames.length);
-    return results;
+    return { results, headers };
   }
 
   /** Read one classified frame; returns the data connections it announced (also appended to `events`). */

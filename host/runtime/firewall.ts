@@ -69,9 +69,12 @@ export class Firewall {
 
   /** Classify a batch of frames in order (state, when it exists, sees them in this order). */
   process(frames: Frame[]): Outcome[] {
-    const headers = frames.map((f) => parsePacketReference(f.data, f.linkType));
+    // Inferring a frame's path needs its addresses before classification (a
+    // replay); the live bridge knows its ports, and then the headers come
+    // from the WebAssembly parser's pass instead of a second parse here.
+    const early = frames.some((f) => !f.path) ? frames.map((f) => parsePacketReference(f.data, f.linkType)) : null;
     const paths = frames.map((f, i) =>
-      f.path ? { ...f.path, dir: dirCode(this.appliance, f.path.ifIn, f.path.ifOut) } : pathOf(this.appliance, headers[i], this.opts.force));
+      f.path ? { ...f.path, dir: dirCode(this.appliance, f.path.ifIn, f.path.ifOut) } : pathOf(this.appliance, early![i], this.opts.force));
     const inputs = frames.map((f, i) => ({
       data: f.data,
       linkType: f.linkType,
@@ -79,7 +82,10 @@ export class Firewall {
     }));
     // The FTP helper cuts the batch after each control segment, so a pinhole
     // it opens is in place for the very next packet.
-    const results = this.ftp ? this.ftp.classify(inputs) : this.engine.classifyFrames(inputs);
+    const { results, headers: parsed } = this.ftp
+      ? this.ftp.classifyWithHeaders(inputs)
+      : { results: this.engine.classifyFrames(inputs), headers: null };
+    const headers: PacketHeader[] = early ?? parsed ?? this.engine.lastHeaders(inputs.length);
     return results.map((r, i) => {
       const o: Outcome = { ...r, header: headers[i], path: paths[i], events: [], unreachable: false };
       this.follow(o, frames[i].tsNs);
