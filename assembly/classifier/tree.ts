@@ -468,8 +468,17 @@ function quadSide(id: u32, s: u32, c: u32): void {
 // and each group gets its own tree (as CutSplit does): a rule wide in a key
 // would be copied into every subtree split on that key, and mixing wide and
 // narrow rules is what makes a single tree explode on firewall sets.
-export const GROUPS: u32 = 4;
+// Rules wide in both keys are split once more: those whose destination (4),
+// else source (5), is still a /6 or longer get a group of their own, cut on
+// that key's top bits, when that cut leaves at least half of its buckets
+// empty. Left together they overlap on every split (acl1_100k: 236 such
+// rules made a tree 14 levels deep with leaves of 23 entries, and a uniform
+// packet spent half its time in it); cut apart, most addresses land in an
+// empty bucket. A split that empties few buckets only adds a walk to every
+// packet (fw1_10k, ipc1_10k: slower), so those rules stay in group 3.
+export const GROUPS: u32 = 6;
 const WIDE: u32 = 0xffff; // an address range wider than a /16 is wide
+const MEDIUM: u32 = 0x3ffffff; // a /6 or longer
 let groupOf = new Buf(); // per ruleset-local rule: u8
 
 /** Compute the boxes and groups of the `n` rules starting at global rule `first`. */
@@ -481,11 +490,62 @@ export function prepareRules(rules: usize, first: u32, n: u32, maxEntriesPerRule
   reserveBuf(groupOf, <usize>n + 16);
   for (let i: u32 = 0; i < n; i++) {
     let b = boxes.ptr + <usize>i * BOX;
-    let srcWide = load<u32>(b + 32) - load<u32>(b + 8) > WIDE;
-    let dstWide = load<u32>(b + 36) - load<u32>(b + 12) > WIDE;
-    store<u8>(groupOf.ptr + i, <u8>((srcWide ? 2 : 0) | (dstWide ? 1 : 0)));
+    let srcWidth = load<u32>(b + 32) - load<u32>(b + 8);
+    let dstWidth = load<u32>(b + 36) - load<u32>(b + 12);
+    let g: u32 = (srcWidth > WIDE ? 2 : 0) | (dstWidth > WIDE ? 1 : 0);
+    if (g == 3 && dstWidth <= MEDIUM) g = 4;
+    else if (g == 3 && srcWidth <= MEDIUM) g = 5;
+    store<u8>(groupOf.ptr + i, <u8>g);
   }
+  keepSplit(n, 4, 3);
+  keepSplit(n, 5, 2);
   buildFirst = first;
+}
+
+// The table bits of a cut on key `cut` for the `k` rules at `list` (local
+// indices): 0 for no table (too few rules), else up to 16, and no more than
+// the shortest prefix on that key, so that every rule lies in one bucket
+// (its boxes are aligned prefixes).
+function cutBits(list: usize, k: u32, cut: u32): u32 {
+  let bits: u32 = k < 64 ? 0 : 31 - clz<u32>(k) + 1;
+  if (bits > 16) bits = 16;
+  let widest: u32 = 0;
+  for (let i: u32 = 0; i < k; i++) {
+    let b = boxes.ptr + <usize>load<u32>(list + <usize>i * 4) * BOX + <usize>cut * 4;
+    let w = load<u32>(b, 24) - load<u32>(b);
+    if (w > widest) widest = w;
+  }
+  let fit = <u32>clz<u32>(widest);
+  return bits > fit ? fit : bits;
+}
+
+// Keep group `g` (cut on key `cut`) only if its table leaves at least half
+// of its buckets empty; else its rules go back to group 3.
+function keepSplit(n: u32, g: u32, cut: u32): void {
+  reserveBuf(scratch, <usize>n * 8 + 16);
+  let k: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    if (<u32>load<u8>(groupOf.ptr + i) == g) {
+      store<u32>(scratch.ptr + <usize>k * 4, i);
+      k++;
+    }
+  }
+  if (k == 0) return;
+  let bits = cutBits(scratch.ptr, k, cut);
+  let keep = false;
+  if (bits > 0) {
+    let nb: u32 = 1 << bits;
+    let seen = reserveBuf(bucketCounts, <usize>nb + 16);
+    memory.fill(seen, 0, <usize>nb);
+    let used: u32 = 0;
+    for (let i: u32 = 0; i < k; i++) {
+      let j = load<u32>(boxes.ptr + <usize>load<u32>(scratch.ptr + <usize>i * 4) * BOX + <usize>cut * 4) >> (32 - bits);
+      if (load<u8>(seen + j) == 0) { store<u8>(seen + j, 1); used++; }
+    }
+    keep = used * 2 <= nb;
+  }
+  if (keep) return;
+  for (let i: u32 = 0; i < k; i++) store<u8>(groupOf.ptr + load<u32>(scratch.ptr + <usize>i * 4), 3);
 }
 
 /** The lowest global rule index of the last group built. */
@@ -531,10 +591,9 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
   groupMinRule = buildFirst + load<u32>(scratch.ptr);
   store<u32>(slot, groupMinRule, 4);
   overBudget = false;
-  // Groups 0 and 1 have narrow sources, group 2 narrow destinations.
-  let cut: u32 = g == 3 ? NO_CUT : g == 2 ? 3 : 2;
-  let bits: u32 = k < 64 ? 0 : 31 - clz<u32>(k) + 1;
-  if (bits > 16) bits = 16;
+  // Groups 0, 1 and 5 have narrow sources, groups 2 and 4 narrow destinations.
+  let cut: u32 = g == 3 ? NO_CUT : g == 2 || g == 4 ? 3 : 2;
+  let bits: u32 = cut == NO_CUT ? 0 : cutBits(scratch.ptr, k, cut);
   if (cut == NO_CUT || bits == 0) {
     initRegion();
     nodeCount = 0;
