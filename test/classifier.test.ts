@@ -9,6 +9,7 @@ import { encodePolicy } from "../host/engine/encode.ts";
 import { largePolicyArb, packetsArb } from "./support/arbitrary.ts";
 import type { Policy } from "../host/model/rule.ts";
 import type { PacketHeader, PacketMeta } from "../host/engine/header.ts";
+import { parseClassBenchRules, parseClassBenchTrace, CLASSBENCH_META } from "../host/classbench/classbench.ts";
 
 const sample = <T>(a: fc.Arbitrary<T>, seed: number): T => fc.sample(a, { seed, numRuns: 1 })[0];
 
@@ -96,6 +97,40 @@ describe("indexed classifier", () => {
       expect(rulesOf(w, policy, batch)).toEqual(refRules(policy, batch));
     }
     expect(fellBack).toBeGreaterThan(0);
+    w.setClassifier("auto", 32, 48);
+  });
+  it("splits rules wide in one address but /6 or longer in the other into their own cut group, and still answers as the reference", () => {
+    // Built to take tree.ts's extra groups: many rules wide in the source
+    // with destinations /6../8 (wider than a cut of log2(rules) bits) in three top-6-bit buckets (and the mirror
+    // image), mixed with narrow rules and wildcards in shuffled order.
+    let seed = 12345;
+    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
+    const ip = (v: number) => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join(".");
+    const pfx = (v: number, len: number) => `${ip(len === 0 ? 0 : (v & (~0 << (32 - len))) >>> 0)}/${len}`;
+    const ports = () => { const lo = rnd(3) === 0 ? 0 : rnd(60000); return rnd(2) ? "0 : 65535" : `${lo} : ${lo + rnd(5000)}`; };
+    const proto = () => ["0x06/0xFF", "0x11/0xFF", "0x00/0x00"][rnd(3)];
+    const tops = [26, 154, 220];
+    const lines: string[] = [];
+    for (let i = 0; i < 150; i++) lines.push(`@${pfx(rnd(2 ** 31) * 2, 16 + rnd(17))}\t${pfx(rnd(2 ** 31) * 2, 16 + rnd(17))}`);
+    for (let i = 0; i < 100; i++) lines.push(`@${pfx(rnd(2 ** 31) * 2, rnd(3))}\t${pfx(((tops[rnd(3)] << 24) | rnd(2 ** 24)) >>> 0, 6 + rnd(3))}`);
+    for (let i = 0; i < 100; i++) lines.push(`@${pfx(((tops[rnd(3)] << 24) | rnd(2 ** 24)) >>> 0, 6 + rnd(3))}\t${pfx(rnd(2 ** 31) * 2, rnd(3))}`);
+    for (let i = 0; i < 20; i++) lines.push(`@${pfx(rnd(2 ** 31) * 2, rnd(2))}\t${pfx(rnd(2 ** 31) * 2, rnd(2))}`);
+    for (let i = lines.length - 1; i > 0; i--) { const j = rnd(i + 1); [lines[i], lines[j]] = [lines[j], lines[i]]; }
+    const text = lines.map((l) => `${l}\t${ports()}\t${ports()}\t${proto()}\t0x0000/0x0000`).join("\n")
+      + "\n@0.0.0.0/0\t0.0.0.0/0\t0 : 65535\t0 : 65535\t0x00/0x00\t0x0000/0x0000\n";
+    const { policy, diagnostics } = parseClassBenchRules(text, "split.rules");
+    expect(diagnostics).toEqual([]);
+    // Packets at random, and inside the buckets the split groups cut on.
+    const near = () => ((tops[rnd(3)] << 24) | rnd(2 ** 24)) >>> 0;
+    const addr = () => (rnd(2) ? near() : rnd(2 ** 31) * 2 + rnd(2));
+    const trace = Array.from({ length: 4000 }, () =>
+      `${addr()}\t${addr()}\t${rnd(65536)}\t${rnd(3) === 0 ? rnd(5000) : rnd(65536)}\t${[6, 17, 1][rnd(3)]}\t0\t-1`).join("\n") + "\n";
+    const headers = parseClassBenchTrace(trace, "split.trace").headers;
+    const batch: [PacketHeader, PacketMeta][] = headers.map((h) => [h, CLASSBENCH_META]);
+    w.setClassifier("index");
+    w.load(encodePolicy(policy));
+    expect(w.indexInfo(0)).toMatchObject({ kind: "tree", reason: "indexed" });
+    expect(rulesOf(w, policy, batch)).toEqual(refRules(policy, batch));
     w.setClassifier("auto", 32, 48);
   });
 });
