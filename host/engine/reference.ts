@@ -90,21 +90,12 @@ export class ReferenceEngine {
     return -1;
   }
 
-  private ruleAt(index: number): Rule {
-    let i = index;
-    for (const rs of this.policy.rulesets) {
-      if (i < rs.rules.length) return rs.rules[i];
-      i -= rs.rules.length;
-    }
-    throw new RangeError(`no rule ${index}`);
-  }
-
   private stage(rsIndex: number, h: PacketHeader, m: PacketMeta): { rule: number; verdict: "permit" | "deny" } {
     const rule = this.firstMatch(rsIndex, h, m);
     if (rule >= 0) {
       this.counters[rule].packets++;
       this.counters[rule].bytes += h.length;
-      return { rule, verdict: this.ruleAt(rule).action };
+      return { rule, verdict: this.policy.rulesets[rsIndex].rules[rule - this.firstIndex[rsIndex]].action };
     }
     const d = this.policy.rulesets[rsIndex].defaults;
     return { rule, verdict: m.dir === L.DIR_INBOUND ? d.inbound : m.dir === L.DIR_OUTBOUND ? d.outbound : d.other };

@@ -93,10 +93,6 @@ export class Firewall {
     });
   }
 
-  private rule(index: number): Rule | null {
-    return ruleAt(this.policy, index)?.rule ?? null;
-  }
-
   private follow(o: Outcome, tsNs: bigint): void {
     const seen = new Set<number>();
     for (const idx of [o.inputRule, o.outputRule, o.monitorRule]) {
@@ -158,10 +154,6 @@ export class Firewall {
 
   defaultCounters() {
     return this.engine.defaultCounters();
-  }
-
-  ruleOf(index: number): Rule | null {
-    return this.rule(index);
   }
 
   /**
