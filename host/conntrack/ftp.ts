@@ -161,11 +161,10 @@ export class FtpHelper {
       const pasv = /^227[ -].*?(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3})/.exec(line);
       const epsv = /^229[ -].*\(([!-~])\1\1(\d{1,5})\1\)/.exec(line);
       if (pasv) {
-        const n = pasv.slice(1).map(Number);
-        if (n.some((x) => x > 255)) return null;
+        const hp = sixNumbers(pasv);
+        if (!hp) return null;
         verb = "227";
-        address = n.slice(0, 4).join(".");
-        port = n[4] * 256 + n[5];
+        ({ address, port } = hp);
       } else if (epsv) {
         verb = "229";
         address = src;
@@ -177,11 +176,10 @@ export class FtpHelper {
       const portCmd = /^PORT\s+(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3})\s*$/i.exec(line);
       const eprt = /^EPRT\s+([!-~])([12])\1([0-9A-Fa-f.:]+)\1(\d{1,5})\1\s*$/i.exec(line);
       if (portCmd) {
-        const n = portCmd.slice(1).map(Number);
-        if (n.some((x) => x > 255)) return null;
+        const hp = sixNumbers(portCmd);
+        if (!hp) return null;
         verb = "PORT";
-        address = n.slice(0, 4).join(".");
-        port = n[4] * 256 + n[5];
+        ({ address, port } = hp);
       } else if (eprt) {
         verb = "EPRT";
         address = eprt[3];
@@ -229,6 +227,13 @@ function wordsText(family: 4 | 6, words: number[]): string {
 // A cheap look at a raw frame: TCP to or from the control port, with data?
 // (IPv6 extension headers are not walked: such a segment is still inspected,
 // only without a batch cut after it.)
+/** The "h1,h2,h3,h4,p1,p2" of a 227 reply or a PORT command: an IPv4 address and port, or null if a number is over 255. */
+function sixNumbers(m: RegExpExecArray): { address: string; port: number } | null {
+  const n = m.slice(1, 7).map(Number);
+  if (n.some((x) => x > 255)) return null;
+  return { address: n.slice(0, 4).join("."), port: n[4] * 256 + n[5] };
+}
+
 export function controlSegment(f: FrameInput, port: number): boolean {
   const b = f.data;
   let off = 0;
