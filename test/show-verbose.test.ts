@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../host/cli/main.ts";
 import { bufferIO } from "../host/cli/io.ts";
-import { writeCaptureFile } from "../host/pcap/pcap.ts";
+import { writeCaptureFile, PcapWriter } from "../host/pcap/pcap.ts";
+import { writeFileSync } from "node:fs";
 import { tcpPacket } from "../host/packet/build.ts";
 
 const CFG = "examples/portmaster/office.cfg";
@@ -21,6 +22,23 @@ describe("show -v", () => {
     expect(io.stdout).toMatch(/ruleset 1 outbound: 8 rules; .*output of ether1; /);
     expect(io.stdout).toMatch(/# counters \(replay of examples\/portmaster\/office\.pcap, 21 packets\)/);
     expect(io.stdout).toMatch(/office\.cfg:24\s+filter outbound rule 40\s+packets=6 bytes=348/);
+  });
+});
+
+describe("show -v with a capture it cannot read", () => {
+  it("a missing file or an unsupported link type: exit 1 with the reason, as replay does", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-showv-"));
+    const missing = bufferIO();
+    expect(await main(["show", CFG, "--appliance", APPLIANCE, "-v", "--pcap", join(dir, "nope.pcap")], missing)).toBe(1);
+    expect(missing.stderr).toMatch(/portcullis show: cannot read .*nope\.pcap: ENOENT/);
+    const wifi = join(dir, "wifi.pcap");
+    writeFileSync(wifi, new PcapWriter(105).add(1n, new Uint8Array(40)).toBuffer());
+    for (const cmd of ["show", "replay"]) {
+      const io = bufferIO();
+      const args = cmd === "show" ? ["show", CFG, "--appliance", APPLIANCE, "-v", "--pcap", wifi] : ["replay", CFG, "--appliance", APPLIANCE, "--pcap", wifi];
+      expect(await main(args, io), cmd).toBe(1);
+      expect(io.stderr, cmd).toMatch(/link type 105 is not supported \(Ethernet or raw IP\)/);
+    }
   });
 });
 

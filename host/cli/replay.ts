@@ -6,8 +6,9 @@ import type { IO } from "./io.ts";
 import { parse, UsageError } from "./args.ts";
 import { loadAll, printDiagnostics } from "./common.ts";
 import * as L from "../../assembly/layout.ts";
-import { readCapture, PcapWriter, isRawIpLinktype, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6 } from "../pcap/pcap.ts";
-import { Firewall, type Frame, type Outcome } from "../runtime/firewall.ts";
+import { readCapture, PcapWriter, LINKTYPE_ETHERNET } from "../pcap/pcap.ts";
+import { captureFrames, counterLines, UNSUPPORTED_LINK } from "../runtime/capture.ts";
+import { Firewall, type Outcome } from "../runtime/firewall.ts";
 import { describeReason, isMalformed } from "../engine/reasons.ts";
 import { ruleAt, allRules } from "../model/rule.ts";
 import { formatAddress } from "../model/addr.ts";
@@ -82,12 +83,12 @@ export async function replayCommand(argv: string[], io: IO): Promise<number> {
     return 1;
   }
   const cap = readCapture(buf);
-  const linkOf = (lt: number) => (lt === LINKTYPE_ETHERNET ? L.LINK_ETHERNET : isRawIpLinktype(lt) || lt === LINKTYPE_IPV4 || lt === LINKTYPE_IPV6 ? L.LINK_RAW_IP : -1);
-  const unsupported = cap.packets.find((p) => linkOf(p.linktype) < 0);
-  if (unsupported) {
-    io.err(`portcullis replay: ${values.pcap}: link type ${unsupported.linktype} is not supported (Ethernet or raw IP)\n`);
+  const read = captureFrames(cap.packets);
+  if ("unsupported" in read) {
+    io.err(`portcullis replay: ${values.pcap}: ${UNSUPPORTED_LINK(read.unsupported)}\n`);
     return 1;
   }
+  const allFrames = read.frames;
 
   const sender = loghost ? new SyslogSender({ host: loghost.host, port: loghost.port, format, clock: () => 0 }) : null;
   const notifier = values["send-notify"] ? new SyslogNotifier({ format }) : null;
@@ -115,8 +116,7 @@ export async function replayCommand(argv: string[], io: IO): Promise<number> {
   const showProgress = io.isTTY && cap.packets.length > 20000 && !values.json;
   for (let i = 0; i < cap.packets.length; i += BATCH) {
     const chunk = cap.packets.slice(i, i + BATCH);
-    const frames: Frame[] = chunk.map((p) => ({ data: p.data, tsNs: p.tsNs, linkType: linkOf(p.linktype) }));
-    const outcomes = fw.process(frames);
+    const outcomes = fw.process(allFrames.slice(i, i + BATCH));
     outcomes.forEach((o, k) => {
       const n = i + k + 1;
       verdicts.push(o.verdict);
@@ -162,9 +162,7 @@ export async function replayCommand(argv: string[], io: IO): Promise<number> {
     if (lines.length) io.out(lines.join("\n") + "\n");
     if (logLines.length) io.out(logLines.join("\n") + "\n");
     io.out(`summary: ${summary.packets} packets, ${permitted} permitted, ${summary.denied} denied (${malformed} malformed), ${byState} by tracked state, ${logLines.length} log messages, ${unreachables} ICMP unreachables due (reported here, not sent)${fw.unreachablesSuppressed ? ` (${fw.unreachablesSuppressed} suppressed by the rate limit)` : ""}\n`);
-    io.out("rules:\n");
-    for (const r of rules) io.out(`  ${`${r.file}:${r.line}`.padEnd(36)} ${(r.label ?? `rule ${r.index}`).padEnd(28)} packets=${r.packets} bytes=${r.bytes}\n`);
-    for (const d of defaults) io.out(`  ${"(default)".padEnd(36)} ${d.ruleset.padEnd(28)} packets=${d.packets} bytes=${d.bytes}\n`);
+    io.out("rules:\n" + counterLines(policy, rules, defaults).join("\n") + "\n");
   }
   if (cap.error) {
     io.err(`portcullis replay: ${values.pcap}: ${cap.error.message} (byte offset ${cap.error.offset}); the ${cap.packets.length} packets before it were processed\n`);

@@ -1,11 +1,13 @@
 // `show -v`: what the engine made of the rules (per ruleset: size, defaults,
 // how it is matched) and, given `--pcap`, the per-rule counters of a replay.
 import { readFileSync } from "node:fs";
-import * as L from "../../assembly/layout.ts";
 import type { Loaded } from "./common.ts";
-import { allRules } from "../model/rule.ts";
-import { readCapture, isRawIpLinktype, LINKTYPE_ETHERNET } from "../pcap/pcap.ts";
+import { readCapture } from "../pcap/pcap.ts";
+import { captureFrames, counterLines, UNSUPPORTED_LINK } from "../runtime/capture.ts";
 import { Firewall } from "../runtime/firewall.ts";
+
+/** A capture `show -v` cannot read: the command says so and exits 1. */
+export class ReportError extends Error {}
 
 export async function verboseReport(l: Loaded, pcap?: string): Promise<string> {
   const policy = l.config.policy!;
@@ -23,15 +25,18 @@ export async function verboseReport(l: Loaded, pcap?: string): Promise<string> {
   });
   out.push(`program: ${l.program!.length} bytes`);
   if (pcap) {
-    const cap = readCapture(new Uint8Array(readFileSync(pcap)));
-    const frames = cap.packets.map((p) => ({ data: p.data, tsNs: p.tsNs, linkType: p.linktype === LINKTYPE_ETHERNET ? L.LINK_ETHERNET : isRawIpLinktype(p.linktype) ? L.LINK_RAW_IP : L.LINK_ETHERNET }));
-    for (let i = 0; i < frames.length; i += 256) fw.process(frames.slice(i, i + 256));
-    const c = fw.counters();
-    out.push("", `# counters (replay of ${pcap}, ${frames.length} packets${cap.error ? `; stopped at byte ${cap.error.offset}: ${cap.error.message}` : ""})`);
-    allRules(policy).forEach((r, i) => {
-      out.push(`${`${r.origin.file}:${r.origin.line}`.padEnd(28)} ${(r.origin.label ?? `rule ${i}`).padEnd(28)} packets=${c[i].packets} bytes=${c[i].bytes}`);
-    });
-    fw.defaultCounters().forEach((d, k) => out.push(`${"(default)".padEnd(28)} ${policy.rulesets[k].name.padEnd(28)} packets=${d.packets} bytes=${d.bytes}`));
+    let buf: Uint8Array;
+    try {
+      buf = new Uint8Array(readFileSync(pcap));
+    } catch (e) {
+      throw new ReportError(`cannot read ${pcap}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const cap = readCapture(buf);
+    const read = captureFrames(cap.packets);
+    if ("unsupported" in read) throw new ReportError(`${pcap}: ${UNSUPPORTED_LINK(read.unsupported)}`);
+    for (let i = 0; i < read.frames.length; i += 256) fw.process(read.frames.slice(i, i + 256));
+    out.push("", `# counters (replay of ${pcap}, ${read.frames.length} packets${cap.error ? `; stopped at byte ${cap.error.offset}: ${cap.error.message}` : ""})`);
+    out.push(...counterLines(policy, fw.counters(), fw.defaultCounters()));
   }
   return out.join("\n") + "\n";
 }

@@ -10,8 +10,14 @@ export async function showCommand(argv: string[], io: IO): Promise<number> {
   if (!l.ok || !l.program) return 1;
   io.out(l.config.dialect!.show(l.config, l.opts));
   if (values.verbose) {
-    const { verboseReport } = await import("./show-verbose.ts");
-    io.out(await verboseReport(l, values.pcap));
+    const { verboseReport, ReportError } = await import("./show-verbose.ts");
+    try {
+      io.out(await verboseReport(l, values.pcap));
+    } catch (e) {
+      if (!(e instanceof ReportError)) throw e;
+      io.err(`portcullis show: ${e.message}\n`);
+      return 1;
+    }
   }
   return 0;
 }
