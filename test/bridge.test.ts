@@ -47,11 +47,10 @@ describe("MacTable", () => {
     expect(t.lookup(a, 1601)).toBe(-1); // aged out
     t.learn(a, 0, 2000);
     t.learn(b, 0, 2000);
-    t.learn(c, 0, 2000); // full: not learnt
-    expect(t.dropped).toBe(1);
-    expect(t.lookup(c, 2000)).toBe(-1);
-    t.learn(c, 1, 3500); // the others expired: room again
-    expect(t.lookup(c, 3500)).toBe(1);
+    t.learn(c, 0, 2000); // full: the least recently seen (a) goes
+    expect(t.evicted).toBe(1);
+    expect(t.lookup(c, 2000)).toBe(0);
+    expect(t.lookup(a, 2000)).toBe(-1);
   });
 });
 

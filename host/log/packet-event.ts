@@ -14,6 +14,8 @@
  * In SD, addresses and ports are separate params (no brackets).
  */
 
+import { cleanLine } from "./sanitize.ts";
+
 export type PacketEvent = {
   kind: "log" | "notify";
   /** filter (ruleset) name */
@@ -63,10 +65,8 @@ export function hostPort(addr: string, port?: number): string {
   return addr.includes(":") ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
-/** Replace control characters so one event is always one line. */
-function oneLine(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f]/g, "?");
-}
+/** Replace control and bidi characters (sanitize.ts) so one event is always one line. */
+const oneLine = cleanLine;
 
 /**
  * A key=value value: bare when it is a non-empty run of "safe" characters,

@@ -19,6 +19,7 @@ import net from "node:net";
 import os from "node:os";
 import { TokenBucket } from "./token-bucket.ts";
 import { PORTCULLIS_SD_ID, type StructuredData } from "./packet-event.ts";
+import { cleanLine } from "./sanitize.ts";
 
 export { TokenBucket } from "./token-bucket.ts";
 export {
@@ -87,9 +88,14 @@ function sdName(name: string): string {
   return name.replace(/[^\x21-\x7e]|[=\]"]/g, "_").slice(0, 32);
 }
 
-/** PARAM-VALUE escaping of RFC 5424 section 6.3.3: `"`, `\` and `]` get a backslash. */
+/**
+ * PARAM-VALUE escaping of RFC 5424 section 6.3.3: `"`, `\` and `]` get a
+ * backslash. Control and bidi characters (a file name with a newline) are
+ * first replaced by visible escapes (sanitize.ts), so a value never breaks
+ * the one-line framing; their backslash is then escaped like any other.
+ */
 export function escapeSdValue(value: string): string {
-  return value.replace(/[\\"\]]/g, (c) => `\\${c}`);
+  return cleanLine(value).replace(/[\\"\]]/g, (c) => `\\${c}`);
 }
 
 /** STRUCTURED-DATA string, `-` when there is none. */
@@ -110,8 +116,9 @@ export function formatStructuredData(sd: StructuredData | undefined): string {
   return out === "" ? "-" : out;
 }
 
+/** CR and LF become spaces (one message, one line); other control and bidi characters visible escapes. */
 function singleLine(text: string): string {
-  return text.replace(/\r\n|[\r\n]/g, " ");
+  return cleanLine(text.replace(/\r\n|[\r\n]/g, " "));
 }
 
 /** RFC 5424 TIMESTAMP: ISO 8601 UTC with milliseconds, `-` if not representable. */

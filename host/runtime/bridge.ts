@@ -36,9 +36,11 @@ export function isGroupMac(b: Uint8Array, off: number): boolean {
 }
 
 export class MacTable {
+  // A Map iterates in insertion order; an entry is re-inserted whenever it is
+  // seen at a later millisecond, so the first entry is the least recently seen.
   private table = new Map<number, MacEntry>();
   moves = 0; // a known address seen on another port (a host moved, or a loop)
-  dropped = 0; // not learnt because the table was full
+  evicted = 0; // learnt over a full table, pushing out the least recently seen address
 
   constructor(readonly ageingMs = DEFAULT_AGEING_MS, readonly limit = DEFAULT_MAC_LIMIT) {}
 
@@ -47,15 +49,19 @@ export class MacTable {
     if (e) {
       if (e.port !== port) this.moves++;
       e.port = port;
-      e.seenMs = nowMs;
+      if (e.seenMs !== nowMs) {
+        e.seenMs = nowMs;
+        this.table.delete(mac);
+        this.table.set(mac, e);
+      }
       return;
     }
+    // Full (docs/lab.md): the oldest address goes, expired or not, so a flood
+    // of forged sources cannot keep real hosts from being learnt.
     if (this.table.size >= this.limit) {
-      this.expire(nowMs);
-      if (this.table.size >= this.limit) {
-        this.dropped++;
-        return;
-      }
+      const oldest = this.table.keys().next().value as number;
+      this.table.delete(oldest);
+      this.evicted++;
     }
     this.table.set(mac, { port, seenMs: nowMs });
   }

@@ -285,7 +285,7 @@ export class LiveAppliance {
       ports: this.ports.map((p) => ({
         name: p.spec.name, listen: `${p.spec.listen.host}:${p.spec.listen.port}`, peer: `${p.spec.peer.host}:${p.spec.peer.port}`, ...p.counters,
       })),
-      bridge: { ...this.bridge.counters, macs: this.bridge.macs.size, macMoves: this.bridge.macs.moves, macTableFull: this.bridge.macs.dropped },
+      bridge: { ...this.bridge.counters, macs: this.bridge.macs.size, macMoves: this.bridge.macs.moves, macEvictions: this.bridge.macs.evicted },
       unreachables: { sent: this.unreachablesSent, suppressed: this.fw.unreachablesSuppressed },
       ftp: this.fw.ftp ? { announcements: this.ftpAnnouncements } : null,
       syslog: this.sender ? { ...this.sender.stats } : null,

@@ -24,7 +24,7 @@ export function formatStatus(s: Status): string {
     lines.push(`  ${p.name.padEnd(8)} ${p.listen} <-> ${p.peer}  rx=${p.rxPackets} (${p.rxBytes} bytes) tx=${p.txPackets} (${p.txBytes} bytes)${p.txErrors ? ` tx_errors=${p.txErrors}` : ""}${p.rxForeign ? ` foreign=${p.rxForeign}` : ""}`);
   }
   const b = s.bridge;
-  lines.push(`bridge: frames=${b.rxFrames} permitted=${b.permitted} denied=${b.denied} arp/nd=${b.l2Passed} flooded=${b.flooded} same-port=${b.filteredLocal} other-ethertype=${b.droppedOther} runts=${b.droppedRunt} macs=${b.macs}`);
+  lines.push(`bridge: frames=${b.rxFrames} permitted=${b.permitted} denied=${b.denied} arp/nd=${b.l2Passed} flooded=${b.flooded} same-port=${b.filteredLocal} other-ethertype=${b.droppedOther} runts=${b.droppedRunt} macs=${b.macs} mac-evictions=${b.macEvictions ?? 0}`);
   lines.push(`unreachables: sent=${s.unreachables.sent} suppressed=${s.unreachables.suppressed}`);
   if (s.syslog) lines.push(`syslog: sent=${s.syslog.sent} suppressed=${s.syslog.suppressed} errors=${s.syslog.errors}`);
   const mb = (n: number) => (n / 1048576).toFixed(1);
