@@ -155,7 +155,7 @@ describe("live appliance over UDP", () => {
     const path = cfg("e.cfg", "permit tcp dport 25\n");
     const t = await startLive(path, { lines });
     writeFileSync(path, "#mini\npermit tcp dport 80\nallow everything\n");
-    const r = live!.reload("test");
+    const r = await live!.reload("test");
     expect(r.ok).toBe(false);
     expect(lines.join("\n")).toContain(`${path}:3:1: error[MINI001]: expected permit or deny, got "allow"`);
     expect(lines.join("\n")).toMatch(/reload \(test\) refused: 1 errors in the configuration; the running rules \(generation 1\) stay/);

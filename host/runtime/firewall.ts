@@ -48,13 +48,14 @@ const ICMP_ERROR_TYPES4 = new Set([3, 4, 5, 11, 12]);
 export class Firewall {
   private unreachables: TokenBucket;
   unreachablesSuppressed = 0;
-  readonly ftp: FtpHelper | null;
+  ftp: FtpHelper | null;
 
   private constructor(
-    readonly engine: WasmEngine,
+    public engine: WasmEngine,
     public policy: Policy,
     readonly appliance: Appliance,
     readonly opts: FirewallOptions,
+    private program: Uint8Array,
   ) {
     this.ftp = opts.ftpHelper === false ? null : new FtpHelper(engine);
     const rate = opts.unreachableRate ?? 10;
@@ -64,7 +65,27 @@ export class Firewall {
   static async create(policy: Policy, program: Uint8Array, appliance: Appliance, opts: FirewallOptions = {}): Promise<Firewall> {
     const engine = await WasmEngine.create();
     engine.load(program);
-    return new Firewall(engine, policy, appliance, opts);
+    return new Firewall(engine, policy, appliance, opts, program);
+  }
+
+  /**
+   * A fresh WebAssembly instance running the same program, after the old one
+   * trapped (its memory may be inconsistent). Rule and default counters carry
+   * over where the old memory still reads; the connection table and the FTP
+   * helper's pinholes do not: traffic that relied on them is judged by the
+   * rules again (fail closed).
+   */
+  async recreateEngine(): Promise<void> {
+    const engine = await WasmEngine.create();
+    engine.load(this.program);
+    try {
+      this.engine.counters().forEach((c, i) => engine.setCounter(i, c.packets, c.bytes));
+      this.engine.defaultCounters().forEach((c, k) => engine.setDefaultCounter(k, c.packets, c.bytes));
+    } catch {
+      engine.resetCounters();
+    }
+    this.engine = engine;
+    this.ftp = this.opts.ftpHelper === false ? null : new FtpHelper(engine);
   }
 
   /** Classify a batch of frames in order (state, when it exists, sees them in this order). */
@@ -171,6 +192,7 @@ export class Firewall {
     const oldDefaults = this.engine.defaultCounters();
     this.engine.load(program); // throws, with the running program intact, on a bad program
     this.policy = policy;
+    this.program = program;
     this.engine.resetCounters();
     const pending = new Map<string, number[]>();
     allRules(old).forEach((r, i) => {

@@ -1,10 +1,9 @@
 // The running appliance: ports, bridge, firewall, logging, hot reload and the
 // control socket, wired together. `portcullis run` (run.ts) adds the command
 // line and the signals; tests start one in-process.
-import { createHash } from "node:crypto";
-import { readFileSync, watchFile, unwatchFile } from "node:fs";
+import { watchFile, unwatchFile } from "node:fs";
 import { loadAll, type Loaded } from "../cli/common.ts";
-import { formatDiagnostic } from "../model/diagnostic.ts";
+import { formatDiagnostic, type Diagnostic } from "../model/diagnostic.ts";
 import type { Appliance } from "../model/appliance.ts";
 import { allRules, ruleAt, type Policy } from "../model/rule.ts";
 import { Firewall } from "./firewall.ts";
@@ -15,8 +14,25 @@ import { ControlServer } from "./control.ts";
 import { formatPacketEvent, type PacketEvent } from "../log/packet-event.ts";
 import { SyslogSender, SyslogNotifier, Severity, type SyslogFormat } from "../log/syslog.ts";
 import { TokenBucket } from "../log/token-bucket.ts";
+import { cleanLine, excerpt } from "../log/sanitize.ts";
+import { fingerprintFiles } from "./fingerprint.ts";
+import { checkInWorker, type CheckAnswer, type CheckJob } from "./check-in-worker.ts";
 
 export const BATCH_MAX = 256;
+/** A watched file is loaded only once two reads this far apart agree (it is not being written). */
+export const SETTLE_MS = 250;
+/** Reads before giving up on a file that keeps changing (the next change starts over). */
+const SETTLE_TRIES = 40;
+/** Rules per `status` answer (the client pages through the rest). */
+export const STATUS_PAGE_MAX = 1000;
+/** Longest rule text, file name or label in a `status` answer; longer ones are cut with a marker. */
+export const STATUS_TEXT_MAX = 400;
+/** Diagnostics of one reload sent to syslog (the loghost is another machine: a config that is really /etc/passwd must not be copied there), and their length. */
+const SYSLOG_DIAGNOSTICS_MAX = 5;
+const SYSLOG_DIAGNOSTIC_CHARS = 160;
+/** Diagnostics of one reload written to stderr, and their length. */
+const STDERR_DIAGNOSTICS_MAX = 50;
+const STDERR_DIAGNOSTIC_CHARS = 1000;
 
 export interface LiveOptions {
   configs: string[];
@@ -36,6 +52,8 @@ export interface LiveOptions {
   watchMs?: number;
   /** Where operator messages go besides syslog (stderr for the CLI). */
   stderr?: (line: string) => void;
+  /** A reload's check is stopped after this long (default 120 s). */
+  reloadTimeoutMs?: number;
 }
 
 export interface ReloadResult {
@@ -50,10 +68,11 @@ export class LiveAppliance {
   readonly startedMs = Date.now();
   generation = 1;
   lastReload: { atMs: number; ok: boolean; message: string } | null = null;
-  loaded: Loaded;
+  dialectName: string | null;
   private queue: Arrival[] = [];
   private flushScheduled = false;
-  private fingerprint: string;
+  /** The file contents last checked (loaded or refused): the watcher reloads only when they differ. */
+  private fingerprint = "";
   private sender: SyslogSender | null = null;
   private notifier: SyslogNotifier | null = null;
   private stderrBucket = new TokenBucket(50, 100);
@@ -61,12 +80,16 @@ export class LiveAppliance {
   private stopped = false;
   unreachablesSent = 0;
   ftpAnnouncements = 0;
+  /** Batches whose classification threw (a trap): dropped, never forwarded. */
+  faults = { batchesDropped: 0, framesDropped: 0, engineRestarts: 0 };
+  private recovering: Promise<void> | null = null;
+  private reloadChain: Promise<unknown> = Promise.resolve();
+  private reloadJob: CheckJob | null = null;
   control: ControlServer | null = null;
   ports: UdpPort[] = [];
 
   private constructor(readonly opts: LiveOptions, loaded: Loaded, readonly appliance: Appliance, readonly fw: Firewall, readonly bridge: Bridge) {
-    this.loaded = loaded;
-    this.fingerprint = this.fingerprintFiles();
+    this.dialectName = loaded.config.dialect?.name ?? null;
   }
 
   /** Load, check, bind the ports and the control socket. Throws (with diagnostics logged) if the configuration has errors. */
@@ -93,6 +116,7 @@ export class LiveAppliance {
       onEvent: (ev, tsNs) => live?.packetEvent(ev, tsNs),
     });
     live = new LiveAppliance(opts, loaded, appliance, fw, bridge);
+    live.fingerprint = await fingerprintFiles(opts.configs);
     await live.open(portIndices);
     return live;
   }
@@ -113,7 +137,7 @@ export class LiveAppliance {
     }
     if (this.opts.watchMs) for (const f of this.opts.configs) watchFile(f, { interval: this.opts.watchMs }, () => this.fileChanged());
     const rules = allRules(this.fw.policy).length;
-    this.log(Severity.notice, `running: ${rules} rules (${this.loaded.config.dialect?.name}) from ${this.opts.configs.join(", ")}; ports ${this.ports.map((p) => `${p.spec.name}=${p.spec.listen.host}:${p.spec.listen.port}/${p.spec.peer.host}:${p.spec.peer.port}`).join(" ")}${this.control ? `; control socket ${this.control.path}` : ""}`);
+    this.log(Severity.notice, `running: ${rules} rules (${this.dialectName}) from ${this.opts.configs.join(", ")}; ports ${this.ports.map((p) => `${p.spec.name}=${p.spec.listen.host}:${p.spec.listen.port}/${p.spec.peer.host}:${p.spec.peer.port}`).join(" ")}${this.control ? `; control socket ${this.control.path}` : ""}`);
   }
 
   // ---------------------------------------------------------------- frames
@@ -141,8 +165,21 @@ export class LiveAppliance {
 
   /** Run a batch through the bridge and send what it forwards (exposed for tests and the benchmark). */
   processBatch(batch: Arrival[]): void {
+    if (this.recovering) {
+      // The engine is being re-created: nothing is classified, so nothing passes.
+      this.faults.batchesDropped++;
+      this.faults.framesDropped += batch.length;
+      return;
+    }
     const now = Date.now();
-    const { sends, outcomes } = this.bridge.handle(batch, this.fw, now, BigInt(now) * 1_000_000n);
+    let handled: ReturnType<Bridge["handle"]>;
+    try {
+      handled = this.bridge.handle(batch, this.fw, now, BigInt(now) * 1_000_000n);
+    } catch (e) {
+      this.classifyFailed(e, batch.length);
+      return;
+    }
+    const { sends, outcomes } = handled;
     const byIndex = new Map(this.ports.map((p) => [p.index, p]));
     // The helper keeps what it announced; take it, so a long run does not accumulate it.
     for (const ev of this.fw.ftp?.events.splice(0) ?? []) {
@@ -163,6 +200,27 @@ export class LiveAppliance {
     }
   }
 
+  /**
+   * A batch's classification threw (a WebAssembly trap, or a bug in the
+   * host's pipeline): fail closed and stay up. The batch is dropped and
+   * counted (none of it was sent: sends happen only after classification),
+   * and the engine is re-created from the running program before the next
+   * batch is classified; batches arriving meanwhile are dropped too.
+   */
+  private classifyFailed(e: unknown, frames: number): void {
+    this.faults.batchesDropped++;
+    this.faults.framesDropped += frames;
+    const why = excerpt(e instanceof Error ? e.message : String(e), 200);
+    this.log(Severity.err, `classification failed (${why}): a batch of ${frames} frames dropped; re-creating the WebAssembly engine from the running program (the connection table starts empty)`);
+    this.recovering = this.fw.recreateEngine().then(
+      () => {
+        this.faults.engineRestarts++;
+        this.log(Severity.notice, `engine re-created (generation ${this.generation}); forwarding resumes`);
+      },
+      (err) => this.log(Severity.err, `could not re-create the engine (${excerpt(String(err?.message ?? err), 200)}); the next batch tries again`),
+    ).finally(() => { this.recovering = null; });
+  }
+
   // ---------------------------------------------------------------- logging
 
   log(severity: number, text: string): void {
@@ -181,7 +239,7 @@ export class LiveAppliance {
       out(`portcullis: ${this.stderrSuppressed} messages suppressed`);
       this.stderrSuppressed = 0;
     }
-    out(line);
+    out(cleanLine(line)); // config text and packet data reach the terminal only escaped (sanitize.ts)
   }
 
   private packetEvent(ev: PacketEvent, tsNs: bigint): void {
@@ -198,94 +256,173 @@ export class LiveAppliance {
 
   // ---------------------------------------------------------------- reload
 
-  private fingerprintFiles(): string {
-    const h = createHash("sha256");
-    for (const f of this.opts.configs) {
-      try { h.update(readFileSync(f)); } catch { h.update(`missing ${f}`); }
-      h.update("\0");
-    }
-    return h.digest("hex");
-  }
-
   private reloadTimer: NodeJS.Timeout | null = null;
+  private settling = false;
 
+  /**
+   * The watcher saw a change. Editors and copies write in several steps, and
+   * the watcher may fire in the middle: wait for a quiet moment, then read
+   * the files until two reads SETTLE_MS apart agree, and reload only then.
+   * The check itself makes sure it read those same contents, and the swap
+   * happens only if the files still hold them (reload()).
+   */
   private fileChanged(): void {
-    // Editors write in several steps: wait for the file to settle.
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     this.reloadTimer = setTimeout(() => {
       this.reloadTimer = null;
-      if (this.fingerprintFiles() !== this.fingerprint) this.reload("a config file changed");
-    }, 200);
+      void this.settleAndReload();
+    }, SETTLE_MS);
+  }
+
+  private async settleAndReload(): Promise<void> {
+    if (this.settling || this.stopped) return;
+    this.settling = true;
+    try {
+      let a = await fingerprintFiles(this.opts.configs);
+      for (let tries = 0; ; tries++) {
+        await new Promise((r) => setTimeout(r, SETTLE_MS));
+        if (this.stopped) return;
+        const b = await fingerprintFiles(this.opts.configs);
+        if (a === b) break;
+        if (tries >= SETTLE_TRIES) {
+          this.log(Severity.warning, `a config file keeps changing; not reloading until it settles`);
+          return;
+        }
+        a = b;
+      }
+      if (a !== this.fingerprint) await this.reload("a config file changed");
+    } finally {
+      this.settling = false;
+    }
   }
 
   /**
    * Check the config files again and, only if they load without errors, swap
-   * the new rules in between two batches. The connection table stays; counters
-   * of unchanged rules carry over. On any error the running rules stay.
+   * the new rules in between two batches. The check and the compilation run
+   * in a worker thread (check-worker.ts), so forwarding goes on meanwhile;
+   * only the finished program is swapped in, and only if the files still hold
+   * what was checked. The connection table stays; counters of unchanged rules
+   * carry over. On any error the running rules stay. Reloads run one at a time.
    */
-  reload(why: string): ReloadResult {
-    this.fingerprint = this.fingerprintFiles();
-    const fail = (message: string, diagnostics: string[] = []): ReloadResult => {
-      for (const d of diagnostics) this.log(Severity.err, d);
+  reload(why: string): Promise<ReloadResult> {
+    const run = this.reloadChain.then(() => this.reloadNow(why));
+    this.reloadChain = run.catch(() => {});
+    return run;
+  }
+
+  private async reloadNow(why: string): Promise<ReloadResult> {
+    const fail = (message: string, diagnostics: Diagnostic[] = []): ReloadResult => {
+      this.logDiagnostics(diagnostics);
       this.log(Severity.err, `reload (${why}) refused: ${message}; the running rules (generation ${this.generation}) stay`);
       this.lastReload = { atMs: Date.now(), ok: false, message };
-      return { ok: false, message, diagnostics };
+      return { ok: false, message, diagnostics: diagnostics.map(formatDiagnostic) };
     };
-    let l: Loaded;
-    try {
-      l = loadAll(this.opts.configs, this.opts.values);
-    } catch (e) {
-      return fail((e as Error).message);
+    if (this.stopped) return { ok: false, message: "the appliance is stopping" };
+    let a: CheckAnswer | null = null;
+    // Files being written while checked are checked again, a few times.
+    for (let tries = 0; tries < 3; tries++) {
+      try {
+        this.reloadJob = checkInWorker(
+          { configs: this.opts.configs, values: { ...this.opts.values }, imports: [] },
+          this.opts.reloadTimeoutMs ?? 120_000,
+        );
+        a = await this.reloadJob.answer;
+      } catch (e) {
+        if (this.stopped) return { ok: false, message: "the appliance is stopping" };
+        return fail(excerpt((e as Error).message, 500));
+      } finally {
+        this.reloadJob = null;
+      }
+      if (this.stopped) return { ok: false, message: "the appliance is stopping" };
+      if (!a.unstable && (await fingerprintFiles(this.opts.configs)) === a.fingerprint) break;
+      a = null;
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
     }
-    const diags = l.diagnostics.map(formatDiagnostic);
-    if (!l.ok || !l.program || !l.config.policy) {
-      return fail(`${l.diagnostics.filter((d) => d.severity === "error").length} errors in the configuration`, diags);
+    if (!a) return fail("the config files kept changing while they were checked");
+    this.fingerprint = a.fingerprint;
+    if (a.error !== null) return fail(excerpt(a.error, 500));
+    if (!a.ok || !a.program || !a.policy || !a.appliance) {
+      return fail(`${a.diagnostics.filter((d) => d.severity === "error").length} errors in the configuration`, a.diagnostics);
     }
-    const names = (a: Appliance) => a.interfaces.map((i) => `${i.name}/${i.role}`).join(",");
-    if (names(l.appliance) !== names(this.appliance)) return fail("the appliance's interfaces changed; that needs a restart");
+    const names = (x: Appliance) => x.interfaces.map((i) => `${i.name}/${i.role}`).join(",");
+    if (names(a.appliance) !== names(this.appliance)) return fail("the appliance's interfaces changed; that needs a restart");
     let carried: { carried: number; reset: number };
     try {
-      carried = this.fw.reload(l.config.policy, l.program);
+      carried = this.fw.reload(a.policy, a.program);
     } catch (e) {
-      return fail((e as Error).message, diags);
+      return fail((e as Error).message, a.diagnostics);
     }
-    for (const d of diags) this.log(Severity.warning, d);
-    this.loaded = l;
+    this.logDiagnostics(a.diagnostics);
+    this.dialectName = a.dialect;
     this.generation++;
-    const message = `reloaded (${why}): generation ${this.generation}, ${allRules(l.config.policy).length} rules, counters carried over for ${carried.carried}, new ${carried.reset}`;
+    const message = `reloaded (${why}): generation ${this.generation}, ${allRules(a.policy).length} rules, counters carried over for ${carried.carried}, new ${carried.reset}`;
     this.log(Severity.notice, message);
     this.lastReload = { atMs: Date.now(), ok: true, message };
-    return { ok: true, message, diagnostics: diags };
+    return { ok: true, message, diagnostics: a.diagnostics.map(formatDiagnostic) };
+  }
+
+  /**
+   * A reload's diagnostics, each at its own severity (a warning is not an
+   * error). What goes to the loghost is bounded: a few diagnostics, each cut
+   * short, since a diagnostic quotes the file and the file may hold anything
+   * (a symlink to /etc/passwd). stderr gets more, still bounded.
+   */
+  private logDiagnostics(ds: Diagnostic[]): void {
+    ds.forEach((d, k) => {
+      const text = formatDiagnostic(d);
+      const severity = d.severity === "error" ? Severity.err : Severity.warning;
+      if (k < SYSLOG_DIAGNOSTICS_MAX) this.sender?.send(severity, excerpt(text, SYSLOG_DIAGNOSTIC_CHARS));
+      if (k < STDERR_DIAGNOSTICS_MAX) this.say(`portcullis: ${SEVERITY_NAME[severity]}: ${excerpt(text, STDERR_DIAGNOSTIC_CHARS)}`);
+    });
+    if (ds.length > SYSLOG_DIAGNOSTICS_MAX) this.sender?.send(Severity.notice, `${ds.length - SYSLOG_DIAGNOSTICS_MAX} more diagnostics not sent to syslog (portcullis check shows them all)`);
+    if (ds.length > STDERR_DIAGNOSTICS_MAX) this.say(`portcullis: ${ds.length - STDERR_DIAGNOSTICS_MAX} more diagnostics (portcullis check shows them all)`);
   }
 
   // ---------------------------------------------------------------- status
 
-  status(): Record<string, unknown> {
+  /**
+   * The appliance's figures and one page of its rules (`offset`, at most
+   * `limit` rules; `nextOffset` is null after the last). Texts are cut to
+   * STATUS_TEXT_MAX characters with a marker: one rule's text can be a whole
+   * 55 KB line, and ten thousand rules can share it.
+   */
+  status(page: { offset?: number; limit?: number } = {}): Record<string, unknown> {
     const policy: Policy = this.fw.policy;
     const counters = this.fw.counters();
     const defaults = this.fw.defaultCounters();
-    const rules = allRules(policy).map((r, i) => {
-      const at = ruleAt(policy, i)!;
-      return {
-        index: i, ruleset: at.ruleset.name, label: r.origin.label ?? null, file: r.origin.file, line: r.origin.line,
-        text: r.origin.text, action: r.action, packets: Number(counters[i]?.packets ?? 0n), bytes: Number(counters[i]?.bytes ?? 0n),
-      };
-    });
+    const all = allRules(policy);
+    const offset = Math.min(page.offset ?? 0, all.length);
+    const end = Math.min(all.length, offset + Math.min(page.limit ?? STATUS_PAGE_MAX, STATUS_PAGE_MAX));
+    const cut = (t: string) => excerpt(t, STATUS_TEXT_MAX);
+    const rules = [];
+    let rs = 0, before = 0;
+    for (let i = offset; i < end; i++) {
+      while (i >= before + policy.rulesets[rs].rules.length) before += policy.rulesets[rs++].rules.length;
+      const r = all[i];
+      rules.push({
+        index: i, ruleset: cut(policy.rulesets[rs].name), label: r.origin.label === undefined ? null : cut(r.origin.label), file: cut(r.origin.file), line: r.origin.line,
+        text: cut(r.origin.text), action: r.action, packets: Number(counters[i]?.packets ?? 0n), bytes: Number(counters[i]?.bytes ?? 0n),
+      });
+    }
     const mem = process.memoryUsage();
     return {
       pid: process.pid,
       uptimeS: Math.round((Date.now() - this.startedMs) / 1000),
-      dialect: this.loaded.config.dialect?.name ?? null,
-      configs: this.opts.configs,
+      dialect: this.dialectName,
+      configs: this.opts.configs.map(cut),
       generation: this.generation,
-      lastReload: this.lastReload,
+      lastReload: this.lastReload && { ...this.lastReload, message: excerpt(this.lastReload.message, 2000) },
+      ruleCount: all.length,
+      rulesOffset: offset,
+      nextOffset: end < all.length ? end : null,
       rules,
-      defaults: policy.rulesets.map((rs, k) => ({ ruleset: rs.name, packets: Number(defaults[k]?.packets ?? 0n), bytes: Number(defaults[k]?.bytes ?? 0n) })),
+      defaults: policy.rulesets.map((rs, k) => ({ ruleset: cut(rs.name), packets: Number(defaults[k]?.packets ?? 0n), bytes: Number(defaults[k]?.bytes ?? 0n) })),
       connections: connectionFigures(this.fw),
       ports: this.ports.map((p) => ({
         name: p.spec.name, listen: `${p.spec.listen.host}:${p.spec.listen.port}`, peer: `${p.spec.peer.host}:${p.spec.peer.port}`, ...p.counters,
       })),
       bridge: { ...this.bridge.counters, macs: this.bridge.macs.size, macMoves: this.bridge.macs.moves, macEvictions: this.bridge.macs.evicted },
+      faults: { ...this.faults },
       unreachables: { sent: this.unreachablesSent, suppressed: this.fw.unreachablesSuppressed },
       ftp: this.fw.ftp ? { announcements: this.ftpAnnouncements } : null,
       syslog: this.sender ? { ...this.sender.stats } : null,
@@ -293,16 +430,21 @@ export class LiveAppliance {
     };
   }
 
-  private command(req: Record<string, unknown>): Record<string, unknown> {
+  private async command(req: Record<string, unknown>): Promise<Record<string, unknown>> {
     switch (req.cmd) {
-      case "status": return this.status();
+      case "status": return this.status({ offset: count(req, "offset", 0, 2 ** 31), limit: count(req, "limit", 1, STATUS_PAGE_MAX) });
       case "macs": return { macs: this.bridge.macs.entries() };
       case "reload": {
-        const r = this.reload("control socket");
-        if (!r.ok) throw new Error(`${r.message}${r.diagnostics?.length ? "\n" + r.diagnostics.join("\n") : ""}`);
+        const r = await this.reload("control socket");
+        if (!r.ok) {
+          const ds = r.diagnostics ?? [];
+          const shown = ds.slice(0, 20).map((d) => excerpt(d, 500));
+          if (ds.length > shown.length) shown.push(`(${ds.length - shown.length} more; portcullis check shows them all)`);
+          throw new Error([r.message, ...shown].join("\n"));
+        }
         return { message: r.message };
       }
-      default: throw new Error(`unknown command ${JSON.stringify(req.cmd)} (status, macs, reload)`);
+      default: throw new Error(`unknown command ${excerpt(cleanLine(JSON.stringify(req.cmd)), 80)} (status, macs, reload)`);
     }
   }
 
@@ -313,6 +455,7 @@ export class LiveAppliance {
     this.stopped = true;
     for (const f of this.opts.configs) unwatchFile(f);
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.reloadJob?.cancel();
     this.log(Severity.notice, `${why}: shutting down`);
     await Promise.all(this.ports.map((p) => p.close()));
     await this.control?.close();
@@ -322,6 +465,14 @@ export class LiveAppliance {
 }
 
 export class StartError extends Error {}
+
+/** An optional whole-number field of a request, within [min, max]. */
+function count(req: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+  const v = req[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw new Error(`"${key}" must be a whole number from ${min} to ${max}`);
+  return v;
+}
 
 /**
  * The connection table's figures, when the engine tracks connections. The

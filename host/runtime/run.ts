@@ -59,7 +59,7 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
     throw e;
   }
   return await new Promise<number>((resolve) => {
-    const onHup = () => live.reload("SIGHUP");
+    const onHup = () => void live.reload("SIGHUP");
     const onStop = (sig: string) => {
       process.off("SIGHUP", onHup);
       process.off("SIGTERM", onTerm);

@@ -1,21 +1,35 @@
 // `portcullis status [--socket PATH] [--json]`: ask a running appliance over
 // its control socket; print its rules with provenance and counters, the
-// connection table's figures and the ports' packet counts.
+// connection table's figures and the ports' packet counts. The rules come a
+// page at a time and are printed as they come, so no list is ever one string
+// of unbounded size, in the appliance or here.
 import type { IO } from "../cli/io.ts";
 import { parse } from "../cli/args.ts";
 import { defaultSocketPath, request } from "./control.ts";
 
 type Status = Record<string, any>;
 
-export function formatStatus(s: Status): string {
-  const lines: string[] = [];
+/** Rules asked for per request (the appliance caps it too). */
+const PAGE = 500;
+/** A reload's check runs in a worker and may take long for a large file. */
+const RELOAD_TIMEOUT_MS = 180_000;
+
+export function formatHead(s: Status): string {
   const last = s.lastReload ? `; last reload ${new Date(s.lastReload.atMs).toISOString()} ${s.lastReload.ok ? "ok" : `REFUSED: ${s.lastReload.message}`}` : "";
-  lines.push(`portcullis: running, pid ${s.pid}, up ${s.uptimeS} s; ${s.dialect} rules from ${s.configs.join(", ")}, generation ${s.generation}${last}`);
-  lines.push("rules:");
-  for (const r of s.rules) {
-    lines.push(`  ${`${r.file}:${r.line}`.padEnd(28)} ${(r.label ?? `${r.ruleset} #${r.index}`).padEnd(30)} ${r.action.padEnd(6)} packets=${r.packets} bytes=${r.bytes}`);
-    lines.push(`      ${r.text.trim().split("\n")[0]}`);
+  return `portcullis: running, pid ${s.pid}, up ${s.uptimeS} s; ${s.dialect} rules from ${s.configs.join(", ")}, generation ${s.generation}${last}\nrules:\n`;
+}
+
+export function formatRules(rules: Status[]): string {
+  let out = "";
+  for (const r of rules) {
+    out += `  ${`${r.file}:${r.line}`.padEnd(28)} ${(r.label ?? `${r.ruleset} #${r.index}`).padEnd(30)} ${r.action.padEnd(6)} packets=${r.packets} bytes=${r.bytes}\n`;
+    out += `      ${r.text.trim().split("\n")[0]}\n`;
   }
+  return out;
+}
+
+export function formatTail(s: Status): string {
+  const lines: string[] = [];
   for (const d of s.defaults) lines.push(`  ${"(default)".padEnd(28)} ${d.ruleset.padEnd(30)} ${"".padEnd(6)} packets=${d.packets} bytes=${d.bytes}`);
   const c = s.connections;
   lines.push(c ? `connections: ${Object.entries(c).map(([k, v]) => `${k}=${v}`).join(" ")}` : "connections: not tracked by this engine");
@@ -25,6 +39,8 @@ export function formatStatus(s: Status): string {
   }
   const b = s.bridge;
   lines.push(`bridge: frames=${b.rxFrames} permitted=${b.permitted} denied=${b.denied} arp/nd=${b.l2Passed} flooded=${b.flooded} same-port=${b.filteredLocal} other-ethertype=${b.droppedOther} runts=${b.droppedRunt} macs=${b.macs} mac-evictions=${b.macEvictions ?? 0}`);
+  const f = s.faults;
+  if (f && (f.batchesDropped || f.engineRestarts)) lines.push(`faults: batches-dropped=${f.batchesDropped} frames-dropped=${f.framesDropped} engine-restarts=${f.engineRestarts}`);
   lines.push(`unreachables: sent=${s.unreachables.sent} suppressed=${s.unreachables.suppressed}`);
   if (s.syslog) lines.push(`syslog: sent=${s.syslog.sent} suppressed=${s.syslog.suppressed} errors=${s.syslog.errors}`);
   const mb = (n: number) => (n / 1048576).toFixed(1);
@@ -32,21 +48,48 @@ export function formatStatus(s: Status): string {
   return lines.join("\n") + "\n";
 }
 
+/** One complete answer (all its rules in `rules`) as text. */
+export function formatStatus(s: Status): string {
+  return formatHead(s) + formatRules(s.rules) + formatTail(s);
+}
+
 export async function statusCommand(argv: string[], io: IO): Promise<number> {
   const { values } = parse(argv, { socket: { type: "string" }, reload: { type: "boolean", default: false } });
   const path = values.socket ?? defaultSocketPath();
-  let answer: Record<string, any>;
+  const fail = (message: string) => {
+    io.err(`portcullis status: ${message}\n`);
+    return 1;
+  };
   try {
-    answer = await request(path, { cmd: values.reload ? "reload" : "status" });
+    if (values.reload) {
+      const answer = await request(path, { cmd: "reload" }, RELOAD_TIMEOUT_MS);
+      if (!answer.ok) return fail(String(answer.error));
+      io.out(`${answer.message}\n`);
+      return 0;
+    }
+    let offset = 0;
+    let first: Status | null = null;
+    for (;;) {
+      const page = await request(path, { cmd: "status", offset, limit: PAGE });
+      if (!page.ok) return fail(String(page.error));
+      if (!Array.isArray(page.rules) || typeof page.generation !== "number") return fail("unexpected answer (is this an appliance's control socket?)");
+      if (first && page.generation !== first.generation) return fail(`the appliance reloaded (generation ${first.generation} -> ${page.generation}) while its rules were listed; run status again`);
+      const { rules, nextOffset, rulesOffset: _o, ok: _ok, ...rest } = page;
+      if (values.json) {
+        if (!first) io.out('{"ok":true,"rules":[');
+        if (rules.length) io.out((first && offset > 0 ? "," : "") + rules.map((r: Status) => JSON.stringify(r)).join(","));
+      } else {
+        if (!first) io.out(formatHead(page));
+        io.out(formatRules(rules));
+      }
+      first ??= page;
+      if (typeof nextOffset !== "number" || nextOffset <= offset) {
+        io.out(values.json ? `],${JSON.stringify(rest).slice(1)}\n` : formatTail(page));
+        return 0;
+      }
+      offset = nextOffset;
+    }
   } catch (e) {
-    io.err(`portcullis status: ${(e as Error).message}\n`);
-    return 1;
+    return fail((e as Error).message);
   }
-  if (!answer.ok) {
-    io.err(`portcullis status: ${answer.error}\n`);
-    return 1;
-  }
-  if (values.reload) io.out(`${answer.message}\n`);
-  else io.out(values.json ? JSON.stringify(answer) + "\n" : formatStatus(answer));
-  return 0;
 }

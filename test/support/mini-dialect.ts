@@ -9,6 +9,7 @@ import { registerDialect } from "../../host/dialects/registry.ts";
 import { anyRule, type Policy, type Rule } from "../../host/model/rule.ts";
 import { parsePrefix } from "../../host/model/addr.ts";
 import type { Diagnostic } from "../../host/model/diagnostic.ts";
+import { registerWorkerImport } from "../../host/runtime/check-in-worker.ts";
 
 const PROTOS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1 };
 
@@ -49,6 +50,8 @@ export const mini: Dialect = {
   show: () => "",
 };
 
+/** Register the dialect here and in the live appliance's reload worker. */
 export function registerMini(): void {
   registerDialect(mini);
+  registerWorkerImport(new URL("./register-mini.ts", import.meta.url).href);
 }
