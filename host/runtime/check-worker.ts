@@ -7,6 +7,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { loadAll } from "../cli/common.ts";
 import { fingerprintFiles } from "./fingerprint.ts";
+import { compactPolicyTexts } from "./compact-texts.ts";
 
 export interface CheckRequest {
   configs: string[];
@@ -43,7 +44,7 @@ async function check(req: CheckRequest): Promise<CheckAnswer> {
   if (after !== before) return { ...base, ok: false, unstable: true, fingerprint: after };
   return {
     ...base, ok: l.ok && l.program !== null && l.config.policy !== null, diagnostics: l.diagnostics,
-    program: l.program, policy: l.config.policy, appliance: l.appliance, dialect: l.config.dialect?.name ?? null,
+    program: l.program, policy: l.config.policy && compactPolicyTexts(l.config.policy), appliance: l.appliance, dialect: l.config.dialect?.name ?? null,
   };
 }
 

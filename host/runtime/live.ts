@@ -16,6 +16,7 @@ import { SyslogSender, SyslogNotifier, Severity, type SyslogFormat } from "../lo
 import { TokenBucket } from "../log/token-bucket.ts";
 import { cleanLine, excerpt } from "../log/sanitize.ts";
 import { fingerprintFiles } from "./fingerprint.ts";
+import { compactPolicyTexts } from "./compact-texts.ts";
 import { checkInWorker, type CheckAnswer, type CheckJob } from "./check-in-worker.ts";
 
 export const BATCH_MAX = 256;
@@ -110,7 +111,8 @@ export class LiveAppliance {
     const portIndices = opts.ports.map((p) => index(p.name));
     const bridge = new Bridge(portIndices, opts.macAgeingMs ?? DEFAULT_AGEING_MS);
     let live: LiveAppliance | undefined;
-    const fw = await Firewall.create(loaded.config.policy!, loaded.program, appliance, {
+    // Bounded provenance texts, as every reload's (check-worker.ts) will be.
+    const fw = await Firewall.create(compactPolicyTexts(loaded.config.policy!), loaded.program, appliance, {
       unreachableRate: opts.unreachableRate ?? 10,
       ftpHelper: opts.ftpHelper ?? true,
       onEvent: (ev, tsNs) => live?.packetEvent(ev, tsNs),

@@ -1,6 +1,6 @@
 // A deliberately tiny rule format for runtime tests, so they depend on no
 // real dialect: one rule per line,
-//   permit|deny [tcp|udp|icmp] [dport N] [src A.B.C.D/L] [log] [keep]
+//   permit|deny [tcp|udp|icmp] [dport N] [src A.B.C.D/L] [log] [keep] [warn]
 // in one ruleset "main", bound as the input filter of every interface; the
 // ruleset denies what no rule permits. `# comment` lines are skipped; the
 // first line must be `#mini` (detection).
@@ -32,6 +32,7 @@ export const mini: Dialect = {
           if (PROTOS[w]) r.proto = PROTOS[w];
           else if (w === "log") r.log = true;
           else if (w === "keep") r.keepState = true;
+          else if (w === "warn") diagnostics.push({ file: f.path, line: i + 1, column: raw.indexOf(w) + 1, severity: "warning", code: "MINI002", message: `a warning for "${text}"` });
           else if (w === "dport" && /^\d+$/.test(words[k + 1] ?? "")) r.dport = { op: "eq", port: Number(words[++k]) };
           else if (w === "src" && parsePrefix(words[k + 1] ?? "")) r.src = { prefix: parsePrefix(words[++k])!, negate: false };
           else { err(w, `unknown word "${w}"`); return; }
