@@ -16,6 +16,7 @@
 import net from "node:net";
 import { existsSync, unlinkSync, chmodSync, lstatSync, mkdirSync, mkdtempSync, renameSync, rmdirSync, type Stats } from "node:fs";
 import { join, dirname } from "node:path";
+import { tmpdir } from "node:os";
 import { cleanLine, cleanText, excerpt } from "../log/sanitize.ts";
 
 /** A request line longer than this is refused and the connection closed. */
@@ -33,18 +34,20 @@ const uid = (): number | undefined => process.getuid?.();
 /**
  * Where the control socket is when --socket is not given: root's in /run,
  * else in $XDG_RUNTIME_DIR (private to the user by definition), else in a
- * directory /tmp/portcullis-UID that the appliance creates with mode 0700 and
- * refuses to use when someone else owns it or may write to it.
+ * directory portcullis-UID under the temporary directory, which the appliance
+ * creates with mode 0700 and refuses to use when someone else owns it or may
+ * enter it (a squatter can then only make `run` refuse to start, never
+ * receive its requests or answer `status`).
  */
-export function defaultSocketPath(): string {
-  if (process.env.PORTCULLIS_SOCKET) return process.env.PORTCULLIS_SOCKET;
-  if (uid() === 0 && existsSync("/run")) return "/run/portcullis.sock";
-  if (process.env.XDG_RUNTIME_DIR) return join(process.env.XDG_RUNTIME_DIR, "portcullis.sock");
-  return join(privateDirPath(), "portcullis.sock");
+export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env, me: number | undefined = uid()): string {
+  if (env.PORTCULLIS_SOCKET) return env.PORTCULLIS_SOCKET;
+  if (me === 0 && existsSync("/run")) return "/run/portcullis.sock";
+  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, "portcullis.sock");
+  return join(privateDirPath(me), "portcullis.sock");
 }
 
-export function privateDirPath(): string {
-  return join("/tmp", `portcullis-${uid() ?? "user"}`);
+export function privateDirPath(me: number | undefined = uid()): string {
+  return join(tmpdir(), `portcullis-${me ?? "user"}`);
 }
 
 export class SocketPlaceError extends Error {}
