@@ -1,6 +1,6 @@
 // A deliberately tiny rule format for runtime tests, so they depend on no
 // real dialect: one rule per line,
-//   permit|deny [tcp|udp|icmp] [dport N] [src A.B.C.D/L] [log] [keep] [warn]
+//   permit|deny [tcp|udp|icmp] [dport N] [src A.B.C.D/L] [log] [keep] [warn] [# comment]
 // in one ruleset "main", bound as the input filter of every interface; the
 // ruleset denies what no rule permits. `# comment` lines are skipped; the
 // first line must be `#mini` (detection).
@@ -29,6 +29,7 @@ export const mini: Dialect = {
         const r = anyRule(words[0], { dialect: "mini", file: f.path, line: i + 1, column: 1, text });
         for (let k = 1; k < words.length; k++) {
           const w = words[k];
+          if (w.startsWith("#")) break; // a trailing comment (kept in the rule's text)
           if (PROTOS[w]) r.proto = PROTOS[w];
           else if (w === "log") r.log = true;
           else if (w === "keep") r.keepState = true;
