@@ -163,7 +163,8 @@ export class ControlServer {
       if (alive) throw new Error(`${path}: another appliance is running on this control socket (use --socket)`);
       unlinkSync(path);
     }
-    const server = net.createServer((conn) => serveConnection(conn, handler));
+    // Half-open: a client may send its requests and shut its side (nc -U does), and still get every answer.
+    const server = net.createServer({ allowHalfOpen: true }, (conn) => serveConnection(conn, handler));
     server.maxConnections = MAX_CONNECTIONS;
     // Bind inside a fresh directory only this user can enter, set the mode,
     // then move the socket into place: it is never reachable with a wider mode.
@@ -202,6 +203,7 @@ function serveConnection(conn: net.Socket, handler: Handler): void {
   const queue: string[] = [];
   let busy = false;
   let refused = false;
+  let ended = false; // the client sent all it will send
   conn.setEncoding("utf8");
   // Idle while an answer is being worked out (a reload) is not the client's fault: wait again.
   conn.setTimeout(IDLE_MS, () => (busy ? conn.setTimeout(IDLE_MS) : conn.destroy()));
@@ -233,14 +235,24 @@ function serveConnection(conn: net.Socket, handler: Handler): void {
       conn.destroy();
     } finally {
       busy = false;
+      if (ended && queue.length === 0 && !conn.destroyed) conn.end();
     }
   };
+  conn.on("end", () => {
+    ended = true;
+    // A last request without its newline still counts.
+    if (!refused && buf.trim() !== "") queue.push(buf.replace(/\r$/, ""));
+    buf = "";
+    if (queue.length) void pump();
+    else if (!busy && !conn.destroyed) conn.end();
+  });
   conn.on("data", (chunk: string) => {
     if (refused) return;
     try {
       buf += chunk;
       let nl: number;
       while ((nl = buf.indexOf("\n")) >= 0) {
+        if (nl > MAX_REQUEST_CHARS) break; // refused below, however it arrived
         const line = buf.slice(0, nl).replace(/\r$/, "");
         buf = buf.slice(nl + 1);
         if (line.trim() !== "") queue.push(line);
