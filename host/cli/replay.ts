@@ -198,7 +198,7 @@ async function replayStream(
     reasons.drain(io.out);
     io.out(`],"logs":[`);
     logLines.drain(io.out);
-    const s = JSON.stringify({ ...summary, rules, defaults, error: reader.error ?? (stream.unsupported !== null ? { offset: reader.offset, message: UNSUPPORTED_LINK(stream.unsupported) } : null) });
+    const s = JSON.stringify({ ...summary, rules, defaults, error: reader.error ?? (stream.unsupported !== null ? { offset: reader.packetOffset, message: UNSUPPORTED_LINK(stream.unsupported) } : null) });
     io.out(`],${s.slice(1)}\n`);
   } else {
     logLines.drain(io.out);

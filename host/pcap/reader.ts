@@ -108,6 +108,8 @@ export class CaptureReader {
   /** The file's link type (pcapng: the first interface's; 0 until one is described). */
   linktype = 0;
   error: CaptureError | null = null;
+  /** Where the record or block of the packet `next()` last returned starts. */
+  packetOffset = 0;
   private off = 0;
   private done = false;
   // classic pcap
@@ -196,6 +198,7 @@ export class CaptureReader {
     const got = s.load(off, recHdr + incl);
     if (got < recHdr + incl) return this.fail(off, `truncated packet record at byte ${off}: header says ${incl} bytes, ${got - recHdr} remain`);
     this.off = off + recHdr + incl;
+    this.packetOffset = off;
     // sec < 2^32 and frac < 1 s: always below MAX_TS_NS
     return {
       tsNs: BigInt(sec) * 1_000_000_000n + BigInt(frac) * (this.nanos ? 1n : 1000n),
@@ -241,7 +244,10 @@ export class CaptureReader {
       const r = this.block(type, off, len);
       if (this.done) return null;
       this.off = off + len;
-      if (r) return r;
+      if (r) {
+        this.packetOffset = off;
+        return r;
+      }
     }
   }
 

@@ -50,7 +50,7 @@ export class FrameStream {
   /** Why the stream stopped early (an unreadable record or link type), with the byte offset; null at a clean end. */
   stopReason(): string | null {
     if (this.reader.error) return `${this.reader.error.message} (byte offset ${this.reader.error.offset})`;
-    if (this.unsupported !== null) return UNSUPPORTED_LINK(this.unsupported);
+    if (this.unsupported !== null) return `${UNSUPPORTED_LINK(this.unsupported)} (the packet at byte offset ${this.reader.packetOffset})`;
     return null;
   }
 }
