@@ -10,7 +10,7 @@ import {
   TUPLE_SIZE, T_DIR, T_IF_IN, T_IF_OUT, T_REASON, T_MINUTE, T_DOW, T_DAY, T_MONTH, T_LENGTH,
   RESULT_SIZE, RES_RULE, RES_MONITOR_RULE, HDR_MONITOR_RULESET, RES_VERDICT, RES_REASON, RES_STAGE, RES_MARKS, RES_INPUT_RULE, RES_OUTPUT_RULE,
   VERDICT_PERMIT, VERDICT_DENY, STAGE_INPUT, STAGE_OUTPUT, STAGE_NONE, DIR_OTHER,
-  REASON_MATCHED, REASON_DEFAULT, REASON_NO_FILTER, REASON_NO_PROGRAM, REASON_OK,
+  REASON_MATCHED, REASON_DEFAULT, REASON_EXPECTED, REASON_NO_FILTER, REASON_NO_PROGRAM, REASON_OK,
   LOAD_OK, LOAD_TOO_LARGE,
   RULE_SIZE as L_RULE_SIZE, TUPLE_SIZE as L_TUPLE_SIZE, DESC_SIZE as L_DESC_SIZE,
   RESULT_SIZE as L_RESULT_SIZE, RULESET_SIZE as L_RULESET_SIZE, PROGRAM_MAGIC, PROGRAM_VERSION,
@@ -222,6 +222,30 @@ export function classifyTupleRange(first: u32, count: u32): u32 {
   store<u8>(res, 0, RES_CT_FLAGS);
 }
 
+// The counter slots runStage bumped for the packet being decided (at most
+// one per stage). A packet let in by a pinhole over a deny (a rule or a
+// default) counts once, against the tracked state (REASON_EXPECTED), not also
+// against what it overrode: uncount takes those counts back.
+let countedSlot0: usize = 0;
+let countedSlot1: usize = 0;
+let countedSlots: u32 = 0;
+
+// @ts-ignore: decorator
+@inline function noteCounted(c: usize): void {
+  if (countedSlots == 0) countedSlot0 = c;
+  else countedSlot1 = c;
+  countedSlots++;
+}
+
+function uncount(len: u64): void {
+  for (let i: u32 = 0; i < countedSlots && i < 2; i++) {
+    let c = i == 0 ? countedSlot0 : countedSlot1;
+    store<u64>(c, load<u64>(c) - 1);
+    store<u64>(c, load<u64>(c, 8) - len, 8);
+  }
+  countedSlots = 0;
+}
+
 // Stage outcome, packed: bit 0 = deny, bits 1.. = rule index + 1 (0 = default).
 // @ts-ignore: decorator
 @inline function runStage(p: usize, rsIndex: u32, t: usize): i64 {
@@ -233,6 +257,7 @@ export function classifyTupleRange(first: u32, count: u32): u32 {
     let c = counters.ptr + <usize>idx * 16;
     store<u64>(c, load<u64>(c) + 1);
     store<u64>(c, load<u64>(c, 8) + len, 8);
+    noteCounted(c);
     // Action and marks from the hot prefilter's copy of the record's first
     // word (same offsets): the matcher may not have touched the record.
     let deny = <i64>load<u8>(hot.ptr + <usize>idx * HOT_SIZE, R_ACTION);
@@ -241,6 +266,7 @@ export function classifyTupleRange(first: u32, count: u32): u32 {
   let c = defaultCounters.ptr + <usize>rsIndex * 16;
   store<u64>(c, load<u64>(c) + 1);
   store<u64>(c, load<u64>(c, 8) + len, 8);
+  noteCounted(c);
   let dir = <u32>load<u8>(t, T_DIR);
   if (dir > <u32>DIR_OTHER) dir = <u32>DIR_OTHER;
   return <i64>load<u8>(rs + RS_DEFAULT_INBOUND + dir);
@@ -256,8 +282,11 @@ function classifyOne(p: usize, t: usize, res: usize): void {
   // about one, pass without the rules; a permit may then create a flow.
   let ct = ctClassify(t, res);
   if (ct == CT_MISS || ct == CT_EXPECTED) {
+    countedSlots = 0;
     decide(p, t, res);
+    let ruledDeny = <u32>load<u8>(res, RES_VERDICT) == VERDICT_DENY;
     ctAfterDecide(p, t, res, ct);
+    if (ruledDeny && <u32>load<u8>(res, RES_REASON) == REASON_EXPECTED) uncount(<u64>load<u32>(t, T_LENGTH));
   }
   let mon = <u32>load<u16>(p, HDR_MONITOR_RULESET);
   if (mon != NO_RULESET) {

@@ -46,18 +46,27 @@ export function parsePacket(pkt: usize, len: u32, linkType: u32, t: usize): u32 
   return reason;
 }
 
+// The Ethernet/VLAN walker, twin of host/packet/ethernet.ts (one rule, tested
+// against it by test/ethernet-walkers.test.ts): at most one 802.1Q tag is
+// unwrapped; an 802.1ad tag, QinQ or a deeper stack leaves a tag's EtherType,
+// so the frame is not IP. Returns (EtherType << 8) | layer-3 offset, or -1
+// for a frame shorter than its header or its tag.
+export function ethernetWalk(pkt: usize, len: u32): i32 {
+  if (len < 14) return -1;
+  let ethertype = be16(pkt + 12);
+  if (ethertype != 0x8100) return <i32>((ethertype << 8) | 14);
+  if (len < 18) return -1;
+  return <i32>((be16(pkt + 16) << 8) | 18);
+}
+
 function parseFrame(pkt: usize, len: u32, linkType: u32, t: usize): u32 {
   let off: u32 = 0;
   let version: u32 = 0; // 0: take it from the packet (raw IP)
   if (linkType != LINK_RAW_IP) {
-    if (len < 14) return REASON_TRUNCATED_ETHERNET;
-    let ethertype = be16(pkt + 12);
-    off = 14;
-    if (ethertype == 0x8100) {
-      if (len < 18) return REASON_TRUNCATED_ETHERNET;
-      ethertype = be16(pkt + 16);
-      off = 18;
-    }
+    let w = ethernetWalk(pkt, len);
+    if (w < 0) return REASON_TRUNCATED_ETHERNET;
+    let ethertype = <u32>w >> 8;
+    off = <u32>w & 0xff;
     if (ethertype == 0x0800) version = 4;
     else if (ethertype == 0x86dd) version = 6;
     else return REASON_NOT_IP;

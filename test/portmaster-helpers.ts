@@ -1,13 +1,13 @@
 // Shared by the PortMaster tests: load config text in-process, and run the
 // CLI on config files written to a temporary directory.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadPortmaster } from "../host/dialects/portmaster/index.ts";
 import { parseAppliance, BUILTIN_APPLIANCE_JSON, type Appliance } from "../host/model/appliance.ts";
 import { formatDiagnostic, type Diagnostic } from "../host/model/diagnostic.ts";
 import { main } from "../host/cli/main.ts";
 import { bufferIO } from "../host/cli/io.ts";
+import { tempDir } from "./support/tmp.ts";
 
 export const builtin: Appliance = parseAppliance(BUILTIN_APPLIANCE_JSON, "built-in");
 
@@ -35,7 +35,7 @@ export function lines(ds: Diagnostic[]): string[] {
 
 /** Write files into a fresh temporary directory; returns their paths. */
 export function writeTemp(files: Record<string, string>): Record<string, string> {
-  const dir = mkdtempSync(join(tmpdir(), "pm-test-"));
+  const dir = tempDir("pm-test-");
   const out: Record<string, string> = {};
   for (const [name, text] of Object.entries(files)) {
     out[name] = join(dir, name);

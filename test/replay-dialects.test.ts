@@ -1,15 +1,15 @@
 // `replay` works on every dialect, detected from the content: the seeds'
 // configurations against small generated captures.
 import { describe, it, expect } from "vitest";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+
 import { join } from "node:path";
 import { main } from "../host/cli/main.ts";
 import { bufferIO } from "../host/cli/io.ts";
 import { writeCaptureFile } from "../host/pcap/pcap.ts";
 import { tcpPacket, udpPacket } from "../host/packet/build.ts";
+import { tempDir } from "./support/tmp.ts";
 
-const tmp = mkdtempSync(join(tmpdir(), "portcullis-dialects-"));
+const tmp = tempDir("portcullis-dialects-");
 const T0 = BigInt(Date.UTC(2026, 10, 23, 12, 0, 0)) * 1000000n;
 
 function capture(name: string, frames: Uint8Array[]): string {

@@ -53,4 +53,22 @@ describe("replay with the FTP helper", () => {
     for (const l of ["wrong-port", "wrong-addr", "second", "third-party", "late"]) expect(by[l], l).toEqual(["deny"]);
     expect(new Set(by.data)).toEqual(new Set(["permit"]));
   });
+
+  // Issue 12 item 18: the pinhole's packet was counted against the deny rule
+  // (passive: the catch-all Deny Rule) or the default (active: WAN's) it overrode.
+  for (const [name, overridden] of [["ftp-passive", "the Deny Rule"], ["ftp-active", "the WAN default"]] as const) {
+    it(`${name}: a packet let in by a pinhole counts once, against the tracked state, not against ${overridden}`, async () => {
+      const j = await replay(`test/captures/${name}.pcap`);
+      const byRules = j.reasons.filter((r: string) => r === "matched rule" || r === "default").length;
+      const counted = j.rules.reduce((n: number, r: { packets: number }) => n + r.packets, 0) +
+        j.defaults.reduce((n: number, d: { packets: number }) => n + d.packets, 0);
+      expect(j.reasons.filter((r: string) => r === "expected connection")).toHaveLength(2);
+      expect(counted).toBe(byRules);
+      expect(j.rules[1].packets).toBe(0);
+      expect(j.defaults.map((d: { packets: number }) => d.packets)).toEqual([0, 0]);
+      // without the helper the same packets are denied, and counted, by the rules
+      const off = await replay(`test/captures/${name}.pcap`, ["--no-ftp-helper"]);
+      expect(off.rules[1].packets + off.defaults[1].packets).toBeGreaterThanOrEqual(2);
+    });
+  }
 });

@@ -3,8 +3,7 @@
 // drop captures reading back identically, bad input, and the log messages at
 // a real syslog receiver on loopback with the rate limit.
 import { describe, it, expect, afterEach } from "vitest";
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createSocket, type Socket } from "node:dgram";
 import { main } from "../host/cli/main.ts";
@@ -12,6 +11,7 @@ import { bufferIO } from "../host/cli/io.ts";
 import { readCapture, writeCaptureFile } from "../host/pcap/pcap.ts";
 import { tcpPacket } from "../host/packet/build.ts";
 import { officePackets } from "../examples/make-captures.ts";
+import { tempDir } from "./support/tmp.ts";
 
 const CFG = "examples/portmaster/office.cfg";
 const APPLIANCE = "examples/portmaster/office.appliance.json";
@@ -23,7 +23,7 @@ async function run(args: string[]) {
   return { code, out: io.stdout, err: io.stderr };
 }
 
-const tmp = mkdtempSync(join(tmpdir(), "portcullis-replay-"));
+const tmp = tempDir("portcullis-replay-");
 const sockets: Socket[] = [];
 afterEach(() => {
   for (const s of sockets.splice(0)) s.close();

@@ -2,15 +2,14 @@
 // InstaGate, Windows Firewall), through `replay` with the capture's clock,
 // and idle flows expire.
 import { describe, it, expect } from "vitest";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../host/cli/main.ts";
 import { bufferIO } from "../host/cli/io.ts";
 import { writeCaptureFile } from "../host/pcap/pcap.ts";
 import { tcpPacket, udpPacket } from "../host/packet/build.ts";
+import { tempDir } from "./support/tmp.ts";
 
-const tmp = mkdtempSync(join(tmpdir(), "portcullis-state-"));
+const tmp = tempDir("portcullis-state-");
 const T0 = BigInt(Date.UTC(2026, 10, 23, 12, 0, 0)) * 1000000n;
 const SEC = 1_000_000_000n;
 

@@ -1,16 +1,16 @@
 // `portcullis replay`: run a capture through the firewall in capture order
 // with the capture's timestamps; summary, per-rule counters, log lines;
 // optional pcap files of what passed and what was dropped.
-import { readFileSync, writeFileSync } from "node:fs";
 import type { IO } from "./io.ts";
 import { parse, UsageError } from "./args.ts";
 import { loadAll, printDiagnostics } from "./common.ts";
 import * as L from "../../assembly/layout.ts";
-import { readCapture, PcapWriter, LINKTYPE_ETHERNET } from "../pcap/pcap.ts";
-import { captureFrames, counterLines, UNSUPPORTED_LINK } from "../runtime/capture.ts";
+import { openCaptureFile, PcapFileWriter, LINKTYPE_ETHERNET, type CaptureReader } from "../pcap/pcap.ts";
+import { FrameStream, counterLines, UNSUPPORTED_LINK } from "../runtime/capture.ts";
+import { Spool } from "./spool.ts";
 import { Firewall, type Outcome } from "../runtime/firewall.ts";
 import { describeReason, isMalformed } from "../engine/reasons.ts";
-import { ruleAt, allRules } from "../model/rule.ts";
+import { ruleAt, allRules, type Policy } from "../model/rule.ts";
 import { formatAddress } from "../model/addr.ts";
 import { parseHostPort } from "../model/appliance.ts";
 import { formatPacketEvent, type PacketEvent } from "../log/packet-event.ts";
@@ -75,57 +75,90 @@ export async function replayCommand(argv: string[], io: IO): Promise<number> {
     if (!loghost) throw new UsageError(`bad --loghost "${values.loghost}" (HOST:PORT)`);
   }
 
-  let buf: Uint8Array;
+  let reader: CaptureReader;
   try {
-    buf = new Uint8Array(readFileSync(values.pcap));
+    reader = openCaptureFile(values.pcap);
   } catch (e) {
     io.err(`portcullis replay: cannot read ${values.pcap}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 1;
   }
-  const cap = readCapture(buf);
-  const read = captureFrames(cap.packets);
-  if ("unsupported" in read) {
-    io.err(`portcullis replay: ${values.pcap}: ${UNSUPPORTED_LINK(read.unsupported)}\n`);
+  // Reasons and log lines are printed after the per-packet stream: they wait
+  // in spools (bounded memory, spilling to a temporary file) until then.
+  const reasons = new Spool();
+  const logLines = new Spool();
+  const writers: PcapFileWriter[] = [];
+  try {
+    return await replayStream(values, l, policy, force, loghost, format, notifyPort, reader, reasons, logLines, writers, io);
+  } catch (e) {
+    // --pass/--drop files that cannot be created or written (ENOSPC, EACCES, ...)
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!code || !("syscall" in (e as object))) throw e;
+    io.err(`portcullis replay: cannot write ${(e as NodeJS.ErrnoException).path ?? "the --pass/--drop file"}: ${code}\n`);
     return 1;
+  } finally {
+    for (const w of writers) {
+      try { w.close(); } catch { /* already reported */ }
+    }
+    reader.close();
+    reasons.dispose();
+    logLines.dispose();
   }
-  const allFrames = read.frames;
+}
 
+type Values = Record<string, any>;
+
+// The packets are read, classified, printed and written a batch at a time:
+// memory is one batch, the connection table and the spools' bounded part,
+// whatever the capture's length.
+async function replayStream(
+  values: Values, l: ReturnType<typeof loadAll>, policy: Policy, force: { in?: number; out?: number },
+  loghost: { host: string; port: number } | null | undefined, format: "rfc5424" | "rfc3164", notifyPort: number,
+  reader: CaptureReader, reasons: Spool, logLines: Spool, writers: PcapFileWriter[], io: IO,
+): Promise<number> {
+  const json = Boolean(values.json);
   const sender = loghost ? new SyslogSender({ host: loghost.host, port: loghost.port, format, clock: () => 0 }) : null;
   const notifier = values["send-notify"] ? new SyslogNotifier({ format }) : null;
-  const logLines: string[] = [];
+  const logSep = () => (json && logLines.count ? "," : "");
   const onEvent = (ev: PacketEvent, tsNs: bigint) => {
     const { text, sd } = formatPacketEvent(ev);
     const nowMs = Number(tsNs / 1000000n);
-    if (ev.kind === "log") {
-      logLines.push(`log: ${text}`);
-      sender?.send(Severity.notice, text, sd, nowMs);
-    } else {
-      logLines.push(`notify ${ev.src}: ${text}`);
-      notifier?.sendTo(ev.src, notifyPort, Severity.notice, text, sd, nowMs);
-    }
+    const line = ev.kind === "log" ? `log: ${text}` : `notify ${ev.src}: ${text}`;
+    logLines.push(json ? logSep() + JSON.stringify(line) : line + "\n");
+    if (ev.kind === "log") sender?.send(Severity.notice, text, sd, nowMs);
+    else notifier?.sendTo(ev.src, notifyPort, Severity.notice, text, sd, nowMs);
   };
-  const fw = await Firewall.create(policy, l.program, l.appliance, { force, onEvent, unreachableRate: 10, ftpHelper: !values["no-ftp-helper"] });
+  const fw = await Firewall.create(policy, l.program!, l.appliance, { force, onEvent, unreachableRate: 10, ftpHelper: !values["no-ftp-helper"] });
 
-  const passW = values.pass ? new PcapWriter(cap.linktype || LINKTYPE_ETHERNET, { nanos: true }) : null;
-  const dropW = values.drop ? new PcapWriter(cap.linktype || LINKTYPE_ETHERNET, { nanos: true }) : null;
-  const verdicts: ("permit" | "deny")[] = [];
-  const lines: string[] = [];
-  let malformed = 0, unreachables = 0, byState = 0;
-  const reasons: string[] = [];
-  const t0 = cap.packets.length ? cap.packets[0].tsNs : 0n;
-  const showProgress = io.isTTY && cap.packets.length > 20000 && !values.json;
-  for (let i = 0; i < cap.packets.length; i += BATCH) {
-    const chunk = cap.packets.slice(i, i + BATCH);
-    const outcomes = fw.process(allFrames.slice(i, i + BATCH));
+  const stream = new FrameStream(reader, BATCH);
+  let batch = stream.next();
+  // The output files take the capture's link type, known once its first packet is read.
+  const linktype = reader.linktype || LINKTYPE_ETHERNET;
+  const passW = values.pass ? new PcapFileWriter(values.pass, linktype, { nanos: true }) : null;
+  if (passW) writers.push(passW);
+  const dropW = values.drop ? new PcapFileWriter(values.drop, linktype, { nanos: true }) : null;
+  if (dropW) writers.push(dropW);
+
+  let packets = 0, permitted = 0, malformed = 0, unreachables = 0, byState = 0;
+  const t0 = batch.packets.length ? batch.packets[0].tsNs : 0n;
+  const size = reader.size();
+  let progress = false;
+  if (json) io.out(`{"verdicts":[`);
+  else io.out(`replay ${values.pcap}: ${reader.format}\n`);
+  for (; batch.frames.length; batch = stream.next()) {
+    const chunk = batch.packets;
+    const outcomes = fw.process(batch.frames);
+    const lines: string[] = [];
     outcomes.forEach((o, k) => {
-      const n = i + k + 1;
-      verdicts.push(o.verdict);
-      reasons.push(describeReason(o.reason));
+      const n = packets + k + 1;
+      if (o.verdict === "permit") permitted++;
+      reasons.push((n > 1 && json ? "," : "") + JSON.stringify(describeReason(o.reason)));
       if (isMalformed(o.reason)) malformed++;
       if (o.reason === L.REASON_STATE || o.reason === L.REASON_EXPECTED || o.reason === L.REASON_RELATED) byState++;
       if (o.unreachable) unreachables++;
       (o.verdict === "permit" ? passW : dropW)?.add(chunk[k].tsNs, chunk[k].data, chunk[k].origLen);
-      if (!values.json && !values.quiet) {
+      if (json) {
+        lines.push(`"${o.verdict}"`);
+      } else if (!values.quiet) {
         const at = ruleAt(policy, o.rule);
         const who = isMalformed(o.reason) ? "the parser" : at ? `${at.rule.origin.label ?? `rule ${o.rule}`} (${at.rule.origin.file}:${at.rule.origin.line})` : describeReason(o.reason) + (o.reason === L.REASON_DEFAULT && o.stage !== "none" ? ` of ${policy.rulesets[(o.stage === "input" ? policy.input[o.path.ifIn] : policy.output[o.path.ifOut]) ?? 0]?.name ?? "?"}` : "");
         const secs = Number(chunk[k].tsNs - t0) / 1e9;
@@ -133,13 +166,20 @@ export async function replayCommand(argv: string[], io: IO): Promise<number> {
         lines.push(`${String(n).padStart(5)} ${secs.toFixed(6).padStart(12)}  ${o.verdict.padEnd(6)} ${describePacket(o)}  ${ifs}  by ${who}${o.unreachable ? "  (icmp unreachable)" : ""}`);
       }
     });
-    if (showProgress) io.err(`\rreplay: ${Math.min(i + BATCH, cap.packets.length)}/${cap.packets.length} packets`);
+    if (lines.length) io.out(json ? (packets > 0 ? "," : "") + lines.join(",") : lines.join("\n") + "\n");
+    packets += outcomes.length;
+    fw.ftp?.events.splice(0); // replay reports pinholes through the verdicts; keep the helper's log from growing
+    if (io.isTTY && !json && packets > 20000) {
+      progress = true;
+      io.err(`\rreplay: ${packets} packets${size ? ` (${Math.floor((reader.offset / size) * 100)}%)` : ""}`);
+    }
+    // Let the syslog datagrams of this batch leave before the next one.
+    if (sender || notifier) await new Promise((r) => setImmediate(r));
   }
-  if (showProgress) io.err("\n");
+  if (progress) io.err("\n");
   await sender?.close();
   await notifier?.close();
-  passW && writeFileSync(values.pass, passW.toBuffer());
-  dropW && writeFileSync(values.drop, dropW.toBuffer());
+  for (const w of writers.splice(0)) w.close();
 
   const counters = fw.counters();
   const rules = allRules(policy).map((r, index) => ({
@@ -147,25 +187,26 @@ export async function replayCommand(argv: string[], io: IO): Promise<number> {
     packets: Number(counters[index].packets), bytes: Number(counters[index].bytes),
   }));
   const defaults = fw.defaultCounters().map((c, k) => ({ ruleset: policy.rulesets[k].name, packets: Number(c.packets), bytes: Number(c.bytes) }));
-  const permitted = verdicts.filter((v) => v === "permit").length;
   const summary = {
-    packets: verdicts.length, permitted, denied: verdicts.length - permitted, malformed,
-    by_state: byState, log_messages: logLines.length, unreachables, unreachables_suppressed: fw.unreachablesSuppressed,
+    packets, permitted, denied: packets - permitted, malformed,
+    by_state: byState, log_messages: logLines.count, unreachables, unreachables_suppressed: fw.unreachablesSuppressed,
   };
-  if (values.json) {
-    io.out(JSON.stringify({
-      ...summary, rules, defaults, verdicts, reasons, logs: logLines,
-      error: cap.error,
-    }) + "\n");
+  const stop = stream.stopReason();
+  if (json) {
+    // One JSON object, streamed: the arrays first, then the summary (key order carries no meaning).
+    io.out(`],"reasons":[`);
+    reasons.drain(io.out);
+    io.out(`],"logs":[`);
+    logLines.drain(io.out);
+    const s = JSON.stringify({ ...summary, rules, defaults, error: reader.error ?? (stream.unsupported !== null ? { offset: reader.packetOffset, message: UNSUPPORTED_LINK(stream.unsupported) } : null) });
+    io.out(`],${s.slice(1)}\n`);
   } else {
-    io.out(`replay ${values.pcap}: ${cap.format}, ${cap.packets.length} packets\n`);
-    if (lines.length) io.out(lines.join("\n") + "\n");
-    if (logLines.length) io.out(logLines.join("\n") + "\n");
-    io.out(`summary: ${summary.packets} packets, ${permitted} permitted, ${summary.denied} denied (${malformed} malformed), ${byState} by tracked state, ${logLines.length} log messages, ${unreachables} ICMP unreachables due (reported here, not sent)${fw.unreachablesSuppressed ? ` (${fw.unreachablesSuppressed} suppressed by the rate limit)` : ""}\n`);
+    logLines.drain(io.out);
+    io.out(`summary: ${summary.packets} packets, ${permitted} permitted, ${summary.denied} denied (${malformed} malformed), ${byState} by tracked state, ${logLines.count} log messages, ${unreachables} ICMP unreachables due (reported here, not sent)${fw.unreachablesSuppressed ? ` (${fw.unreachablesSuppressed} suppressed by the rate limit)` : ""}\n`);
     io.out("rules:\n" + counterLines(policy, rules, defaults).join("\n") + "\n");
   }
-  if (cap.error) {
-    io.err(`portcullis replay: ${values.pcap}: ${cap.error.message} (byte offset ${cap.error.offset}); the ${cap.packets.length} packets before it were processed\n`);
+  if (stop) {
+    io.err(`portcullis replay: ${values.pcap}: ${stop}; the ${packets} packets before it were processed\n`);
     return 1;
   }
   return 0;

@@ -1,9 +1,8 @@
 // `show -v`: what the engine made of the rules (per ruleset: size, defaults,
 // how it is matched) and, given `--pcap`, the per-rule counters of a replay.
-import { readFileSync } from "node:fs";
 import type { Loaded } from "./common.ts";
-import { readCapture } from "../pcap/pcap.ts";
-import { captureFrames, counterLines, UNSUPPORTED_LINK } from "../runtime/capture.ts";
+import { openCaptureFile, type CaptureReader } from "../pcap/pcap.ts";
+import { FrameStream, counterLines, UNSUPPORTED_LINK } from "../runtime/capture.ts";
 import { Firewall } from "../runtime/firewall.ts";
 
 /** A capture `show -v` cannot read: the command says so and exits 1. */
@@ -25,17 +24,21 @@ export async function verboseReport(l: Loaded, pcap?: string): Promise<string> {
   });
   out.push(`program: ${l.program!.length} bytes`);
   if (pcap) {
-    let buf: Uint8Array;
+    let reader: CaptureReader;
     try {
-      buf = new Uint8Array(readFileSync(pcap));
+      reader = openCaptureFile(pcap);
     } catch (e) {
       throw new ReportError(`cannot read ${pcap}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    const cap = readCapture(buf);
-    const read = captureFrames(cap.packets);
-    if ("unsupported" in read) throw new ReportError(`${pcap}: ${UNSUPPORTED_LINK(read.unsupported)}`);
-    for (let i = 0; i < read.frames.length; i += 256) fw.process(read.frames.slice(i, i + 256));
-    out.push("", `# counters (replay of ${pcap}, ${read.frames.length} packets${cap.error ? `; stopped at byte ${cap.error.offset}: ${cap.error.message}` : ""})`);
+    try {
+      const stream = new FrameStream(reader);
+      for (let b = stream.next(); b.frames.length; b = stream.next()) fw.process(b.frames);
+      if (stream.unsupported !== null) throw new ReportError(`${pcap}: ${UNSUPPORTED_LINK(stream.unsupported)}`);
+      const err = reader.error;
+      out.push("", `# counters (replay of ${pcap}, ${stream.count} packets${err ? `; stopped at byte ${err.offset}: ${err.message}` : ""})`);
+    } finally {
+      reader.close();
+    }
     out.push(...counterLines(policy, fw.counters(), fw.defaultCounters()));
   }
   return out.join("\n") + "\n";

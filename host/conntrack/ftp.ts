@@ -24,6 +24,7 @@ import * as L from "../../assembly/layout.ts";
 import * as C from "../../assembly/conntrack-layout.ts";
 import type { WasmEngine, WasmResult, FutureConnectResult, FlowHandle, FrameInput } from "../engine/wasm.ts";
 import type { PacketHeader } from "../engine/header.ts";
+import { walkEthernet, ipVersionOf } from "../packet/ethernet.ts";
 import { type Address, parseAddress } from "../model/addr.ts";
 
 export interface FtpHelperOptions {
@@ -239,14 +240,10 @@ export function controlSegment(f: FrameInput, port: number): boolean {
   let off = 0;
   let version: number;
   if ((f.linkType ?? L.LINK_ETHERNET) === L.LINK_ETHERNET) {
-    if (b.length < 14) return false;
-    let et = (b[12] << 8) | b[13];
-    off = 14;
-    if (et === 0x8100 && b.length >= 18) {
-      et = (b[16] << 8) | b[17];
-      off = 18;
-    }
-    version = et === 0x0800 ? 4 : et === 0x86dd ? 6 : 0;
+    const w = walkEthernet(b); // the one walker's rule: at most one 802.1Q tag
+    if (w.truncated) return false;
+    off = w.l3;
+    version = ipVersionOf(w);
   } else {
     version = b.length > 0 ? b[0] >> 4 : 0;
   }

@@ -3,6 +3,7 @@
 // and on random bytes; they must produce the same header and reason.
 import * as L from "../../assembly/layout.ts";
 import { type PacketHeader, type ConnFields, emptyHeader, emptyConn } from "./header.ts";
+import { walkEthernet, ipVersionOf } from "../packet/ethernet.ts";
 
 const IPV6_EXTENSIONS = new Set([0, 43, 44, 60, 51]);
 
@@ -18,17 +19,13 @@ function parseFrame(dv: DataView, linkType: number, h: PacketHeader): number {
   let off = 0;
   let version: number;
   if (linkType !== L.LINK_RAW_IP) {
-    if (len < 14) return L.REASON_TRUNCATED_ETHERNET;
-    let ethertype = dv.getUint16(12);
-    off = 14;
-    if (ethertype === 0x8100) {
-      if (len < 18) return L.REASON_TRUNCATED_ETHERNET;
-      ethertype = dv.getUint16(16);
-      off = 18;
-    }
-    if (ethertype === 0x0800) version = 4;
-    else if (ethertype === 0x86dd) version = 6;
-    else return L.REASON_NOT_IP;
+    // The one Ethernet/VLAN walker's rule: at most one 802.1Q tag.
+    const w = walkEthernet(new Uint8Array(dv.buffer, dv.byteOffset, len));
+    if (w.truncated) return L.REASON_TRUNCATED_ETHERNET;
+    off = w.l3;
+    const v = ipVersionOf(w);
+    if (v === 0) return L.REASON_NOT_IP;
+    version = v;
   } else {
     if (len < 1) return L.REASON_TRUNCATED_IPV4;
     version = dv.getUint8(0) >> 4;

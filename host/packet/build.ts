@@ -11,6 +11,7 @@
 // is actually emitted.
 
 import { parseIpv4, parseIpv6, formatAddress } from "../model/addr.ts";
+import { walkEthernet } from "./ethernet.ts";
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_IPV6 = 0x86dd;
@@ -188,15 +189,14 @@ export function ethernet(payload: Uint8Array, opts: EthernetOptions = {}): Uint8
   return concat(hdr, payload);
 }
 
-/** Offset of the L3 header in an Ethernet frame (skips 802.1Q/802.1ad tags). */
+/**
+ * Offset of the L3 header in an Ethernet frame and the EtherType there, by
+ * the one walker's rule (host/packet/ethernet.ts: at most one 802.1Q tag);
+ * a truncated frame has ethertype -1 and offset = its length.
+ */
 export function l3Offset(frame: Uint8Array): { offset: number; ethertype: number } {
-  let off = 12;
-  let et = get16(frame, off);
-  while ((et === 0x8100 || et === 0x88a8) && off + 6 <= frame.length) {
-    off += 4;
-    et = get16(frame, off);
-  }
-  return { offset: off + 2, ethertype: et };
+  const w = walkEthernet(frame);
+  return w.truncated ? { offset: frame.length, ethertype: -1 } : { offset: w.l3, ethertype: w.ethertype };
 }
 
 /** Strip the Ethernet header (and VLAN tags), returning the raw IP packet. */

@@ -5,11 +5,11 @@
 // egress port, with that port as the packet's output interface.
 import * as L from "../../assembly/layout.ts";
 import type { Frame, Outcome } from "./firewall.ts";
+import { walkEthernet } from "../packet/ethernet.ts";
 
 export const ETH_IPV4 = 0x0800;
 export const ETH_ARP = 0x0806;
 export const ETH_IPV6 = 0x86dd;
-const VLAN_TAGS = new Set([0x8100, 0x88a8]);
 
 /** MAC table entries not refreshed for this long are forgotten (IEEE 802.1D's default, 300 s). */
 export const DEFAULT_AGEING_MS = 300_000;
@@ -107,15 +107,12 @@ export type FrameKind = "ip" | "l2" | "other" | "runt";
  * cannot inspect a protocol must not carry it.
  */
 export function classifyFrame(b: Uint8Array): FrameKind {
-  if (b.length < 14) return "runt";
-  let off = 12;
-  let type = (b[off] << 8) | b[off + 1];
-  while (VLAN_TAGS.has(type)) {
-    off += 4;
-    if (b.length < off + 2) return "runt";
-    type = (b[off] << 8) | b[off + 1];
-  }
-  const l3 = off + 2;
+  // The one Ethernet/VLAN walker (at most one 802.1Q tag): an 802.1ad or
+  // QinQ frame is "other" here, as it is not-ip to the parser.
+  const w = walkEthernet(b);
+  if (w.truncated) return "runt";
+  const type = w.ethertype;
+  const l3 = w.l3;
   if (type === ETH_ARP) return "l2";
   if (type === ETH_IPV4) return "ip";
   if (type === ETH_IPV6) {

@@ -1,7 +1,7 @@
 // What `replay` and `show -v --pcap` share: a capture's packets as firewall
 // frames, and the per-rule counter listing.
 import * as L from "../../assembly/layout.ts";
-import { LINKTYPE_ETHERNET, isRawIpLinktype, type CapturedPacket } from "../pcap/pcap.ts";
+import { LINKTYPE_ETHERNET, isRawIpLinktype, type CapturedPacket, type CaptureReader } from "../pcap/pcap.ts";
 import { allRules, type Policy } from "../model/rule.ts";
 import type { Frame } from "./firewall.ts";
 
@@ -11,15 +11,48 @@ export function engineLinkType(linktype: number): number | null {
   return isRawIpLinktype(linktype) ? L.LINK_RAW_IP : null;
 }
 
-/** The frames of a capture, or the first link type that is neither Ethernet nor raw IP. */
-export function captureFrames(packets: CapturedPacket[]): { frames: Frame[] } | { unsupported: number } {
-  const frames: Frame[] = [];
-  for (const p of packets) {
-    const linkType = engineLinkType(p.linktype);
-    if (linkType === null) return { unsupported: p.linktype };
-    frames.push({ data: p.data, tsNs: p.tsNs, linkType });
+export interface FrameBatch {
+  packets: CapturedPacket[];
+  frames: Frame[];
+}
+
+/**
+ * A capture's packets as firewall frames, a batch at a time, so a capture of
+ * any length is processed in the memory of one batch. It stops at the end,
+ * at the reader's first error (`reader.error`), or at the first packet whose
+ * link type is neither Ethernet nor raw IP (`unsupported`).
+ */
+export class FrameStream {
+  unsupported: number | null = null;
+  count = 0; // packets handed out so far
+
+  constructor(readonly reader: CaptureReader, readonly size = 256) {}
+
+  /** Up to `size` packets; an empty batch at the end. */
+  next(): FrameBatch {
+    const packets: CapturedPacket[] = [];
+    const frames: Frame[] = [];
+    while (packets.length < this.size && this.unsupported === null) {
+      const p = this.reader.next();
+      if (!p) break;
+      const linkType = engineLinkType(p.linktype);
+      if (linkType === null) {
+        this.unsupported = p.linktype;
+        break;
+      }
+      packets.push(p);
+      frames.push({ data: p.data, tsNs: p.tsNs, linkType });
+    }
+    this.count += packets.length;
+    return { packets, frames };
   }
-  return { frames };
+
+  /** Why the stream stopped early (an unreadable record or link type), with the byte offset; null at a clean end. */
+  stopReason(): string | null {
+    if (this.reader.error) return `${this.reader.error.message} (byte offset ${this.reader.error.offset})`;
+    if (this.unsupported !== null) return `${UNSUPPORTED_LINK(this.unsupported)} (the packet at byte offset ${this.reader.packetOffset})`;
+    return null;
+  }
 }
 
 export const UNSUPPORTED_LINK = (linktype: number) => `link type ${linktype} is not supported (Ethernet or raw IP)`;

@@ -3,7 +3,8 @@
 // (ICMP 3/13, RFC 1812; ICMPv6 1/1, RFC 4443), sent back by the port the
 // packet came from, to the MAC it came from. A TCP client gets a prompt
 // "no route to host" instead of waiting out its SYN retries.
-import { ethernet, ipv4, ipv6, icmp, icmp6, l3Offset, formatIp, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from "../packet/build.ts";
+import { ethernet, ipv4, ipv6, icmp, icmp6, formatIp, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from "../packet/build.ts";
+import { walkEthernet } from "../packet/ethernet.ts";
 import type { Appliance } from "../model/appliance.ts";
 import { formatAddress } from "../model/addr.ts";
 
@@ -25,15 +26,13 @@ function errorSource(a: Appliance, ifIn: number, family: 4 | 6, origDst: string)
   return own ? formatAddress(own.address) : origDst;
 }
 
-function vlanOf(frame: Uint8Array): number | undefined {
-  return ((frame[12] << 8) | frame[13]) === 0x8100 ? ((frame[14] << 8) | frame[15]) & 0x0fff : undefined;
-}
-
 /** The Ethernet frame carrying the ICMP error for `frame`, or null if none is due (not IP, too short). */
 export function buildUnreachable(frame: Uint8Array, appliance: Appliance, ifIn: number): Uint8Array | null {
-  const { offset, ethertype } = l3Offset(frame);
+  const w = walkEthernet(frame);
+  if (w.truncated) return null;
+  const { l3: offset, ethertype } = w;
   const ip = frame.subarray(offset);
-  const eth = { src: macText(frame, 0), dst: macText(frame, 6), vlan: vlanOf(frame) };
+  const eth = { src: macText(frame, 0), dst: macText(frame, 6), vlan: w.vlan ?? undefined };
   if (ethertype === ETHERTYPE_IPV4 && ip.length >= 20 && ip[0] >> 4 === 4) {
     const ihl = (ip[0] & 15) * 4;
     const total = Math.min(ip.length, (ip[2] << 8) | ip[3]);

@@ -1,13 +1,13 @@
 // Shared by the InstaGate tests: write a table to a temporary file and run
 // the real CLI commands on it (explain runs both engines and fails loudly if
 // they disagree).
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { main } from "../../host/cli/main.ts";
 import { bufferIO } from "../../host/cli/io.ts";
+import { tempDir } from "../support/tmp.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "instagate-test-"));
+const dir = tempDir("instagate-test-");
 let n = 0;
 
 export function writeTemp(text: string, ext = "txt"): string {
