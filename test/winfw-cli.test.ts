@@ -90,6 +90,7 @@ describe("commands", () => {
     const p = file("odd.cfg", "just text\n");
     const c = await run("check", p, "--dialect", "winfw");
     expect(c.code).toBe(1);
-    expect(c.out).toContain(`${p}:1:1: error[WF001]`);
+    // Text that is not winfw at all is refused as such (issue 12), not read as a list of bad entries.
+    expect(c.out).toContain(`${p}:1:1: error[CFG006]`);
   });
 });
