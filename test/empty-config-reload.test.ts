@@ -88,7 +88,7 @@ describe("reloading an empty configuration", () => {
       writeFileSync(t.path, text);
       const r = live!.reload("test");
       expect(r.ok).toBe(false);
-      expect(r.diagnostics.join("\n")).toContain(`${t.path}:1:1: error[CFG005]`);
+      expect((r.diagnostics ?? []).join("\n")).toContain(`${t.path}:1:1: error[CFG005]`);
       expect(lines.join("\n")).toMatch(/reload \(test\) refused/);
       expect(live!.generation).toBe(1);
       expect(await forwarded(t, [22, 23, 80])).toEqual([80]);
