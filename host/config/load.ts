@@ -5,6 +5,7 @@ import type { Dialect, LoadOptions, LoadResult, SourceFile } from "../dialects/d
 import { detectDialect, dialectNamed, knownDialects } from "../dialects/registry.ts";
 import { registerAllDialects } from "../dialects/all.ts";
 import type { Diagnostic } from "../model/diagnostic.ts";
+import { boundDiagnostic, boundProvenance } from "../model/excerpt.ts";
 import { emptyFileErrors, holdsNoStatement, notDialectErrors } from "./empty.ts";
 
 export interface LoadedConfig extends LoadResult {
@@ -61,5 +62,7 @@ export function loadConfig(paths: string[], opts: LoadOptions, forced?: string, 
     if (diagnostics.length || !dialect) return { policy: null, diagnostics, dialect: null, files };
   }
   const res = dialect.load(files, opts);
-  return { ...res, dialect, files };
+  // Bounded echoes of user text, whatever the dialect (host/model/excerpt.ts).
+  if (res.policy) boundProvenance(res.policy);
+  return { ...res, diagnostics: res.diagnostics.map(boundDiagnostic), dialect, files };
 }
