@@ -71,7 +71,7 @@ describe("InstaGate mail server (Destination Match - Exclude, LANIP)", () => {
       "tcp 192.168.0.25:40000 > 203.0.113.5:25",
       "tcp 192.168.0.77:40000 > 192.168.0.50:25 out=lan",
       "tcp 192.168.0.77:40000 > 10.0.0.1:25",
-      "tcp [fd00::7]:40000 > [2001:db8::25]:25",
+      "tcp [fd00::7]:40000 > [2001:db8::25]:25 in=lan", // no appliance subnet holds fd00::7: say where it came from
     ]) {
       const v = await verdict(INSTAGATE, p);
       expect(v, p).toMatchObject({ verdict: "deny", label: 'LAN rule 1 "Deny Rule"' });

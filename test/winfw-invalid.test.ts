@@ -1,7 +1,11 @@
 // Every invalid definition string: its diagnostic (line, column, code,
-// message), and that the list with it is never loaded.
+// message). As on Windows, an invalid string opens nothing and the rest of
+// the list keeps working: a warning saying so, an error with --strict.
 import { describe, it, expect } from "vitest";
-import { load, list, diags } from "./winfw-helpers.ts";
+import { load, list, diags, decider } from "./winfw-helpers.ts";
+
+const OPENS_NOTHING = "; this entry is invalid and opens nothing";
+const lax = (d: string) => d.replace(" error[", " warning[");
 import { parseDefinition } from "../host/dialects/winfw/definition.ts";
 
 describe("invalid definition strings", () => {
@@ -35,20 +39,41 @@ describe("invalid definition strings", () => {
     ["80:TCP:10.0.0.1,2001:db8::/32:enabled:x", '1:17 error[WF006] IPv6 address "2001:db8::/32" in the scope: Windows Firewall accepts IPv6 sources only as * or localsubnet'],
     ["80:TCP:::1:disabled:x", '1:8 error[WF006] IPv6 address "::1" in the scope: Windows Firewall accepts IPv6 sources only as * or localsubnet'],
   ])("%j", (text, expected) => {
+    const strict = load(list(text), { strict: true });
+    expect(diags(strict)).toEqual([expected + OPENS_NOTHING]);
+    expect(strict.policy).toBeNull();
     const r = load(list(text));
-    expect(diags(r)).toEqual([expected]);
-    expect(r.policy).toBeNull();
+    expect(diags(r)).toEqual([lax(expected) + OPENS_NOTHING]);
+    expect(r.policy).not.toBeNull();
+    expect(r.policy!.rulesets.flatMap((rs) => rs.rules)).toEqual([]); // it opens nothing
   });
 
   it("reports every flaw of one string, at its column, on its line", () => {
-    const r = load(list("# header", "80:TCP:*:enabled:ok", "   0:SCTP:10.0.0.300:on:bad"));
+    const r = load(list("# header", "80:TCP:*:enabled:ok", "   0:SCTP:10.0.0.300:on:bad"), { strict: true });
     expect(diags(r)).toEqual([
-      '3:4 error[WF003] port 0 is out of range (1 to 65535)',
+      '3:4 error[WF003] port 0 is out of range (1 to 65535)' + OPENS_NOTHING,
       '3:6 error[WF004] unknown transport "SCTP" (TCP or UDP)',
       '3:11 error[WF005] bad scope item "10.0.0.300" (an IPv4 address, ADDRESS/BITS, ADDRESS/MASK, localsubnet or *)',
       '3:22 error[WF008] unknown status "on" (enabled or disabled)',
     ]);
     expect(r.policy).toBeNull();
+    expect(diags(load(list("# header", "80:TCP:*:enabled:ok", "   0:SCTP:10.0.0.300:on:bad")))[0]).toBe(
+      '3:4 warning[WF003] port 0 is out of range (1 to 65535)' + OPENS_NOTHING);
+  });
+
+  it("a list with an invalid line still loads and gives the verdicts of its valid lines", async () => {
+    const r = load(list("80:TCP:*:enabled:web", "443:TCP:10.0.0.1,nonsense:enabled:bad", "25:TCP:10.0.0.0/8:enabled:mail", "22:TCPX:*:enabled:typo"));
+    expect(diags(r)).toEqual([
+      '2:18 warning[WF005] bad scope item "nonsense" (an IPv4 address, ADDRESS/BITS, ADDRESS/MASK, localsubnet or *)' + OPENS_NOTHING,
+      '4:4 warning[WF004] unknown transport "TCPX" (TCP or UDP)' + OPENS_NOTHING,
+    ]);
+    expect(r.policy).not.toBeNull();
+    const v = await decider(r.policy!);
+    expect(v("tcp 198.51.100.1:4000 > 192.168.0.10:80 in=wan out=lan")).toBe("permit");
+    expect(v("tcp 10.1.2.3:4000 > 192.168.0.10:25 in=wan out=lan")).toBe("permit");
+    expect(v("tcp 198.51.100.1:4000 > 192.168.0.10:25 in=wan out=lan")).toBe("deny");
+    expect(v("tcp 10.0.0.1:4000 > 192.168.0.10:443 in=wan out=lan")).toBe("deny"); // the invalid entry opens nothing
+    expect(v("tcp 198.51.100.1:4000 > 192.168.0.10:22 in=wan out=lan")).toBe("deny");
   });
 
   it("an invalid string opens nothing, even when the rest of the list is valid", () => {

@@ -6,6 +6,10 @@ import fc from "fast-check";
 import { load, decider } from "./winfw-helpers.ts";
 import { parseDefinition } from "../host/dialects/winfw/definition.ts";
 
+// Seeded, and the seed is in the test names: a failure is replayed with
+// WINFW_SEED=N (fast-check also prints the seed and the shrunk case).
+const SEED = Number(process.env.WINFW_SEED ?? 20261129);
+
 const SCOPES: Record<string, (a: number[]) => boolean> = {
   "*": () => true,
   "10.0.0.1": (a) => a.join(".") === "10.0.0.1",
@@ -25,7 +29,7 @@ const entry = fc.record({
 });
 
 describe("random lists", () => {
-  it("open iff not disabled and some enabled scope holds the source", async () => {
+  it(`open iff not disabled and some enabled scope holds the source (seed ${SEED})`, async () => {
     await fc.assert(fc.asyncProperty(fc.array(entry, { minLength: 1, maxLength: 6 }), async (entries) => {
       const lines = entries.map((e, i) => `${e.port}:${e.transport}:${e.star ? "*" : e.scope.join(",")}:${e.enabled ? "enabled" : "disabled"}:entry ${i}`);
       const r = load({ "l.txt": lines.join("\n") });
@@ -43,15 +47,15 @@ describe("random lists", () => {
           }
         }
       }
-    }), { numRuns: 150 });
+    }), { seed: SEED, numRuns: 150 });
   });
 
-  it("the definition parser never throws, and reports every problem inside the string", () => {
+  it(`the definition parser never throws, and reports every problem inside the string (seed ${SEED + 1})`, () => {
     fc.assert(fc.property(fc.string({ maxLength: 60, unit: fc.constantFrom(..."0123456789:.,/*TCPUDtcpudenabldisx: ".split("")) }), (s) => {
       const { definition, problems } = parseDefinition(s);
       for (const p of problems) expect(p.offset >= 0 && p.offset <= s.length).toBe(true);
       if (definition) expect(definition.port >= 1 && definition.port <= 65535).toBe(true);
       expect(definition === null).toBe(problems.some((p) => p.severity === "error"));
-    }), { numRuns: 2000 });
+    }), { seed: SEED + 1, numRuns: 2000 });
   });
 });

@@ -93,8 +93,8 @@ describe("profiles", () => {
 describe("what an export may hold", () => {
   it("points at the bad item inside a registry string, escapes included", () => {
     const r = load({ "a.reg": reg(`[${LOC}\\StandardProfile\\GloballyOpenPorts\\List]`, '"80:TCP"="80:TCP:10.0.0.1,bogus:enabled:Say \\"hi\\""') });
-    expect(diags(r)).toEqual(['a.reg:4:27 error[WF005] bad scope item "bogus" (an IPv4 address, ADDRESS/BITS, ADDRESS/MASK, localsubnet or *)']);
-    expect(r.policy).toBeNull();
+    expect(diags(r)).toEqual(['a.reg:4:27 warning[WF005] bad scope item "bogus" (an IPv4 address, ADDRESS/BITS, ADDRESS/MASK, localsubnet or *); this entry is invalid and opens nothing']);
+    expect(r.policy!.rulesets[0].rules).toEqual([]);
   });
   it("a list value must be a string; the settings must be dword 0 or 1", () => {
     const r = load({ "a.reg": reg(`[${POL}\\StandardProfile\\GloballyOpenPorts]`, '"Enabled"=dword:00000002', '"AllowUserPrefMerge"="1"', `[${POL}\\StandardProfile\\GloballyOpenPorts\\List]`, '"80:TCP"=dword:00000050') });

@@ -10,6 +10,7 @@ export const COMMON_OPTIONS: Options = {
   appliance: { type: "string" },
   dialect: { type: "string" },
   strict: { type: "boolean", default: false },
+  "allow-empty": { type: "boolean", default: false }, // accept config files that hold no statement (CFG005)
   json: { type: "boolean", default: false },
   profile: { type: "string" },
   set: { type: "string", multiple: true },

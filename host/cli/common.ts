@@ -31,7 +31,7 @@ export function loadAll(paths: string[], values: Record<string, any>): Loaded {
   if (paths.length === 0) throw new UsageError("no configuration files given");
   const appliance = applianceFrom(values);
   const opts: LoadOptions = { appliance, strict: Boolean(values.strict), options: dialectOptions(values) };
-  const config = loadConfig(paths, opts, values.dialect);
+  const config = loadConfig(paths, opts, values.dialect, Boolean(values["allow-empty"]));
   const diagnostics = [...config.diagnostics];
   let program: Uint8Array | null = null;
   if (config.policy && !hasErrors(diagnostics)) {

@@ -18,7 +18,7 @@ export const USAGE = `usage: portcullis COMMAND ...
   run      CONFIG... --port NAME=LISTEN_HOST:PORT/PEER_HOST:PORT ... [--socket PATH] [--loghost H:P]
   status   [--socket PATH] [--json] [--reload]               a running appliance's rules, counters, connections, ports
 
-common options: --appliance FILE  --dialect portmaster|wince|winfw|instagate  --profile NAME  --set KEY=VALUE
+common options: --appliance FILE  --dialect portmaster|wince|winfw|instagate  --profile NAME  --set KEY=VALUE  --allow-empty
 packet SPEC: PROTO SRC[:PORT] > DST[:PORT] [in=IF] [out=IF] [flags=SA] [type=8] [code=0] [frag=none|first|later] [time=...]
 `;
 

@@ -1,9 +1,9 @@
 // The packet syntax of `explain --packet` (cli.md):
 //   PROTO SRC[:PORT] > DST[:PORT] [in=IFACE] [out=IFACE] [flags=SA] [type=8] [code=0]
 //   [frag=none|first|later] [time=2026-11-22T10:00:00]
-import * as L from "../../assembly/layout.ts";
 import { parseAddress, type Address } from "../model/addr.ts";
-import { type Appliance, interfaceIndex, firstWithRole, direction } from "../model/appliance.ts";
+import { type Appliance, interfaceIndex } from "../model/appliance.ts";
+import { pathOf } from "../runtime/direction.ts";
 import { type PacketHeader, type PacketMeta, emptyHeader, type FragState } from "../engine/header.ts";
 import { TCP_FLAG_BITS } from "../model/rule.ts";
 import { localTime } from "../model/localtime.ts";
@@ -44,7 +44,19 @@ function parseEndpoint(text: string, withPort: boolean): { addr: Address; port: 
 export function parseSpecTime(text: string, timeZone: string): bigint {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?$/.exec(text);
   if (!m) throw new SpecError(`bad time "${text}" (use 2026-11-22T10:00:00, local to the appliance, or with Z or an offset)`);
-  const utc = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0));
+  // Date.UTC rolls an impossible field over (month 13 is next January,
+  // 34:00 is tomorrow): every field is range-checked first (issue 12).
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number);
+  const bad = (what: string) => new SpecError(`bad time "${text}": ${what}`);
+  if (year < 1970) throw bad("the year must be 1970 or later");
+  if (month < 1 || month > 12) throw bad(`there is no month ${m[2]}`);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > daysInMonth) throw bad(`${year}-${m[2]} has no day ${m[3]}`);
+  if (hour > 23) throw bad(`the hour ${m[4]} is not 00..23`);
+  if (minute > 59) throw bad(`the minute ${m[5]} is not 00..59`);
+  if (second > 59) throw bad(`the second ${m[6]} is not 00..59`);
+  if (m[7] && m[7] !== "Z" && (Number(m[7].slice(1, 3)) > 23 || Number(m[7].slice(4, 6)) > 59)) throw bad(`the offset ${m[7]} is not -23:59..+23:59`);
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second);
   if (m[7]) {
     const off = m[7] === "Z" ? 0 : (m[7][0] === "-" ? -1 : 1) * (Number(m[7].slice(1, 3)) * 60 + Number(m[7].slice(4, 6)));
     return BigInt(utc - off * 60000) * 1000000n;
@@ -79,12 +91,13 @@ export function parsePacketSpec(text: string, appliance: Appliance, nowMs = Date
     if (!["in", "out", "flags", "type", "code", "frag", "time", "len"].includes(key)) throw new SpecError(`unknown key "${key}"`);
     opts[key] = w.slice(eq + 1);
   }
-  const ifInName = opts.in ?? firstWithRole(appliance, "private")?.name ?? appliance.interfaces[0].name;
-  const ifOutName = opts.out ?? firstWithRole(appliance, "public")?.name ?? appliance.interfaces[appliance.interfaces.length - 1].name;
-  const ifIn = interfaceIndex(appliance, ifInName);
-  const ifOut = interfaceIndex(appliance, ifOutName);
-  if (ifIn < 0) throw new SpecError(`no interface "${ifInName}" (have ${appliance.interfaces.map((i) => i.name).join(", ")})`);
-  if (ifOut < 0) throw new SpecError(`no interface "${ifOutName}" (have ${appliance.interfaces.map((i) => i.name).join(", ")})`);
+  const given = (name: string | undefined): number | undefined => {
+    if (name === undefined) return undefined;
+    const i = interfaceIndex(appliance, name);
+    if (i < 0) throw new SpecError(`no interface "${name}" (have ${appliance.interfaces.map((x) => x.name).join(", ")})`);
+    return i;
+  };
+  const forced = { in: given(opts.in), out: given(opts.out) };
   const frag = (opts.frag ?? "none") as FragState;
   if (!["none", "first", "later"].includes(frag)) throw new SpecError(`frag must be none, first or later`);
 
@@ -115,11 +128,16 @@ export function parsePacketSpec(text: string, appliance: Appliance, nowMs = Date
       h.icmpCode = code;
     }
   }
+  // A missing in=/out= is inferred from the addresses exactly as replay
+  // infers a captured packet's path (one function, cli.md); given ones win.
+  const path = pathOf(appliance, h, forced);
+  const { ifIn, ifOut } = path;
+  const ifInName = appliance.interfaces[ifIn].name;
+  const ifOutName = appliance.interfaces[ifOut].name;
   const timeNs = opts.time ? parseSpecTime(opts.time, appliance.timezone) : BigInt(nowMs) * 1000000n;
   const lt = localTime(Number(timeNs / 1000000n), appliance.timezone);
-  const dir = direction(appliance, ifIn, ifOut);
   const meta: PacketMeta = {
-    ifIn, ifOut, dir: dir === "inbound" ? L.DIR_INBOUND : dir === "outbound" ? L.DIR_OUTBOUND : L.DIR_OTHER,
+    ifIn, ifOut, dir: path.dir,
     minuteOfDay: lt.minuteOfDay, dayOfWeek: lt.dayOfWeek, day: lt.day, month: lt.month, timeNs,
   };
   return { header: h, meta, ifInName, ifOutName, src: src.addr, dst: dst.addr };

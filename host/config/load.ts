@@ -5,6 +5,8 @@ import type { Dialect, LoadOptions, LoadResult, SourceFile } from "../dialects/d
 import { detectDialect, dialectNamed, knownDialects } from "../dialects/registry.ts";
 import { registerAllDialects } from "../dialects/all.ts";
 import type { Diagnostic } from "../model/diagnostic.ts";
+import { boundDiagnostic, boundProvenance } from "../model/excerpt.ts";
+import { emptyFileErrors, holdsNoStatement, notDialectErrors } from "./empty.ts";
 
 export interface LoadedConfig extends LoadResult {
   dialect: Dialect | null;
@@ -23,7 +25,8 @@ function fileError(path: string, code: string, message: string): Diagnostic {
   return { file: path, line: 1, column: 1, severity: "error", code, message };
 }
 
-export function loadConfig(paths: string[], opts: LoadOptions, forced?: string): LoadedConfig {
+/** allowEmpty (--allow-empty): accept files that hold no statement (refused by default, CFG005). */
+export function loadConfig(paths: string[], opts: LoadOptions, forced?: string, allowEmpty = false): LoadedConfig {
   registerAllDialects();
   const files: SourceFile[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -34,6 +37,7 @@ export function loadConfig(paths: string[], opts: LoadOptions, forced?: string):
       diagnostics.push(fileError(path, "CFG001", `cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
     }
   }
+  diagnostics.push(...emptyFileErrors(files, allowEmpty));
   if (diagnostics.length) return { policy: null, diagnostics, dialect: null, files };
   let dialect: Dialect | undefined;
   if (forced) {
@@ -41,8 +45,11 @@ export function loadConfig(paths: string[], opts: LoadOptions, forced?: string):
     if (!dialect) {
       return { policy: null, diagnostics: [fileError(paths[0] ?? "-", "CFG002", `unknown dialect "${forced}" (known: ${knownDialects().join(", ")})`)], dialect: null, files };
     }
+    diagnostics.push(...notDialectErrors(files, dialect));
+    if (diagnostics.length) return { policy: null, diagnostics, dialect, files };
   } else {
     for (const f of files) {
+      if (holdsNoStatement(f.text) && files.some((g) => !holdsNoStatement(g.text))) continue; // allowed empty: no dialect to tell
       const d = detectDialect(f.text);
       if (!d) {
         diagnostics.push(fileError(f.path, "CFG003", `cannot tell the dialect of this file; use --dialect ${knownDialects().join("|")}`));
@@ -55,5 +62,7 @@ export function loadConfig(paths: string[], opts: LoadOptions, forced?: string):
     if (diagnostics.length || !dialect) return { policy: null, diagnostics, dialect: null, files };
   }
   const res = dialect.load(files, opts);
-  return { ...res, dialect, files };
+  // Bounded echoes of user text, whatever the dialect (host/model/excerpt.ts).
+  if (res.policy) boundProvenance(res.policy);
+  return { ...res, diagnostics: res.diagnostics.map(boundDiagnostic), dialect, files };
 }

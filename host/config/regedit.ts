@@ -6,6 +6,7 @@
 // problem comes back with its line, column and a stable number (REG), and
 // the dialect that uses the reader turns that number into its own code.
 // Every dialect that reads .reg files (winfw, wince) uses this one reader.
+import { excerpt } from "../model/excerpt.ts";
 
 export type RegValue =
   | { type: "string"; data: string; columns: number[] } // columns[i]: 1-based column of data[i] in the line
@@ -85,14 +86,22 @@ function readQuoted(text: string, i: number, col0: number): { data: string; colu
   return null;
 }
 
-/** The `]` that closes a key line: the first one followed only by blanks or a comment (a key name may hold `]` or `;`). */
+/**
+ * The `]` that closes a key line: the first one followed only by blanks or a
+ * comment (a key name may hold `]` or `;`). One pass from the right, so a line
+ * of many `]` costs its length, not its length squared.
+ */
 function keyClose(trimmed: string): number {
-  for (let i = trimmed.indexOf("]"); i >= 0; i = trimmed.indexOf("]", i + 1)) {
-    const rest = trimmed.slice(i + 1).trim();
-    if (rest === "" || rest.startsWith(";")) return i;
+  let next = trimmed.length; // the first non-blank character right of i
+  let best = -1;
+  for (let i = trimmed.length - 1; i >= 0; i--) {
+    const c = trimmed[i];
+    if (c === "]" && (next === trimmed.length || trimmed[next] === ";")) best = i;
+    if (!BLANK.test(c)) next = i;
   }
-  return -1;
+  return best;
 }
+const BLANK = /^\s$/;
 
 export function parseRegedit(text: string): RegFile {
   const lines = text.split(/\r\n|\n|\r/);
@@ -125,7 +134,7 @@ export function parseRegedit(text: string): RegFile {
       const close = keyClose(trimmed);
       if (close < 0) {
         const last = trimmed.lastIndexOf("]");
-        problem(lineNo, indent + 1, REG.BAD_KEY, last < 0 ? "key line has no closing ]" : `unexpected text after the key: "${trimmed.slice(last + 1).trim()}"`);
+        problem(lineNo, indent + 1, REG.BAD_KEY, last < 0 ? "key line has no closing ]" : `unexpected text after the key: "${excerpt(trimmed.slice(last + 1).trim())}"`);
         current = orphan(lineNo, indent + 1);
         continue;
       }
@@ -147,17 +156,26 @@ export function parseRegedit(text: string): RegFile {
     }
     // Join hex continuation lines (a trailing backslash) before reading the
     // value; only hex data continues (a string may end in a backslash).
-    let body = raw;
+    // Only the newest piece is tested for a trailing backslash, and the
+    // pieces are joined once: 50,000 continuation lines cost their length.
     let lastLine = n;
     let cut: RegProblem | null = null;
-    while (/\\\s*$/.test(body) && /=\s*hex(\([0-9a-fA-F]+\))?:/i.test(body)) {
-      if (lastLine + 1 >= lines.length) {
-        cut = problem(lineNo, body.search(/\\\s*$/) + 1, REG.CONTINUATION_AT_END, "the value continues past the end of the file");
-        break;
+    const pieces = [raw];
+    let tail = raw;
+    if (/=\s*hex(\([0-9a-fA-F]+\))?:/i.test(raw)) {
+      while (/\\\s*$/.test(tail)) {
+        if (lastLine + 1 >= lines.length) {
+          const before = pieces.slice(0, -1).reduce((sum, p) => sum + p.length, 0);
+          cut = problem(lineNo, before + tail.search(/\\\s*$/) + 1, REG.CONTINUATION_AT_END, "the value continues past the end of the file");
+          break;
+        }
+        lastLine++;
+        pieces[pieces.length - 1] = tail.replace(/\\\s*$/, "");
+        tail = lines[lastLine].trim();
+        pieces.push(tail);
       }
-      lastLine++;
-      body = body.replace(/\\\s*$/, "") + lines[lastLine].trim();
     }
+    const body = pieces.length === 1 ? raw : pieces.join("");
     n = lastLine;
     if (!current) {
       if (!cut) problem(lineNo, indent + 1, REG.VALUE_OUTSIDE_KEY, "a value before any [KEY] line");
@@ -195,7 +213,7 @@ export function parseRegedit(text: string): RegFile {
     const trailing = (end: number): boolean => {
       const rest = body.slice(end).trim();
       if (rest === "" || rest.startsWith(";")) return false;
-      invalid(body.indexOf(rest, end) + 1, REG.TRAILING_TEXT, `unexpected text after the value: "${rest}"`);
+      invalid(body.indexOf(rest, end) + 1, REG.TRAILING_TEXT, `unexpected text after the value: "${excerpt(rest)}"`);
       return true;
     };
     const data = body.slice(i);
@@ -215,7 +233,7 @@ export function parseRegedit(text: string): RegFile {
       // A trailing comma (as left by a continuation with nothing after it) ends the list.
       const parts = list === "" ? [] : list.replace(/,\s*$/, "").split(",").map((s) => s.trim());
       const bad = parts.findIndex((p) => !/^[0-9a-fA-F]{1,2}$/.test(p));
-      if (bad >= 0) invalid(dataColumn + m[0].length, REG.BAD_HEX, `bad hex byte "${parts[bad]}" (byte ${bad + 1})`);
+      if (bad >= 0) invalid(dataColumn + m[0].length, REG.BAD_HEX, `bad hex byte "${excerpt(parts[bad])}" (byte ${bad + 1})`);
       else add({ type: "hex", kind: m[1] === undefined ? null : parseInt(m[1], 16), bytes: parts.map((p) => parseInt(p, 16)) });
     } else {
       invalid(dataColumn, REG.UNKNOWN_TYPE, `unknown value type: "${data.length > 20 ? data.slice(0, 20) + "..." : data}" (a "string", dword:, hex: or -)`);
@@ -239,16 +257,48 @@ export interface RegViewKey {
  */
 export function registryView(file: RegFile, normalize: (path: string) => string = (p) => p.toLowerCase()): Map<string, RegViewKey> {
   const view = new Map<string, RegViewKey>();
+  // The keys in the view as a tree of path components, so that `[-KEY]`
+  // visits only the subtree it removes (not every key of the file).
+  interface Node { children: Map<string, Node>; path: string | null }
+  const root: Node = { children: new Map(), path: null };
+  const nodeOf = (path: string, create: boolean): { node: Node; parent: Node; name: string } | null => {
+    const parts = path.split("\\");
+    let node = root;
+    let parent = root;
+    for (const part of parts) {
+      let child = node.children.get(part);
+      if (!child) {
+        if (!create) return null;
+        node.children.set(part, (child = { children: new Map(), path: null }));
+      }
+      parent = node;
+      node = child;
+    }
+    return { node, parent, name: parts[parts.length - 1] };
+  };
+  const dropSubtree = (n: Node) => {
+    const stack = [n];
+    while (stack.length) {
+      const x = stack.pop()!;
+      if (x.path !== null) view.delete(x.path);
+      for (const c of x.children.values()) stack.push(c);
+    }
+  };
   for (const k of file.keys) {
     const lower = normalize(k.path);
     if (k.delete) {
-      for (const p of [...view.keys()]) if (p === lower || p.startsWith(lower + "\\")) view.delete(p);
+      const at = nodeOf(lower, false);
+      if (at) {
+        dropSubtree(at.node);
+        at.parent.children.delete(at.name);
+      }
       continue;
     }
     let v = view.get(lower);
     if (!v) {
       v = { path: k.path, line: k.line, values: new Map() };
       view.set(lower, v);
+      nodeOf(lower, true)!.node.path = lower;
     }
     for (const e of k.values) {
       // regedit refuses an unreadable line and keeps what was there.

@@ -96,14 +96,27 @@ export interface OrderFinding {
  * earlier), "shadowed" otherwise. Quadratic; callers skip very large rulesets.
  */
 export function findCoveredRules(rules: Rule[]): OrderFinding[] {
+  return findCoveredRulesWithin(rules, Infinity).findings;
+}
+
+/**
+ * findCoveredRules with a work budget: at most `budget` rule comparisons.
+ * When it runs out, `checkedUpTo` is the number of rules fully checked (the
+ * rules from there on were not compared), so a caller can say so; a
+ * configuration's lint then costs at most its budget, linear in the input.
+ */
+export function findCoveredRulesWithin(rules: Rule[], budget: number): { findings: OrderFinding[]; checkedUpTo: number; used: number } {
   const out: OrderFinding[] = [];
+  let used = 0;
   for (let j = 1; j < rules.length; j++) {
+    if (used + j > budget) return { findings: out, checkedUpTo: j, used };
     for (let i = 0; i < j; i++) {
+      used++;
       if (!covers(rules[i], rules[j])) continue;
       const redundant = rules[i].action === rules[j].action && sameMatch(rules[i], rules[j]);
       out.push({ index: j, by: i, kind: redundant ? "redundant" : "shadowed" });
       break;
     }
   }
-  return out;
+  return { findings: out, checkedUpTo: rules.length, used };
 }

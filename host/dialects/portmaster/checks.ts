@@ -2,13 +2,21 @@
 // to filters that do not exist, filters nobody uses, size limits, and the
 // rule-order lint (shadowed and redundant rules).
 import type { Diagnostic, Severity } from "../../model/diagnostic.ts";
-import { findCoveredRules } from "../../model/lint.ts";
+import { findCoveredRulesWithin } from "../../model/lint.ts";
 import { PM } from "./codes.ts";
 import { type Loc, type PmConfig, MAX_RULES_PER_FILTER, sortedRules, targetText } from "./model.ts";
 import { lowerRule } from "./lower.ts";
+import { excerpt } from "../../model/excerpt.ts";
 
-/** Above this many rules in one filter the quadratic order lint is skipped. */
-const LINT_LIMIT = 4096;
+/**
+ * The order lint compares rule pairs, quadratic in a filter's size. Its work
+ * is budgeted so that a configuration's check stays linear in its length
+ * (issue 12): a fixed allowance plus a share per rule. Filters of the sizes
+ * a PortMaster holds (256 rules) are always linted in full; a filter past
+ * the budget is linted up to where it ran out, and PM027 says where.
+ */
+const LINT_BASE_BUDGET = 2_000_000;
+const LINT_BUDGET_PER_RULE = 64;
 
 function diag(loc: Loc, column: number, severity: Severity, code: string, message: string): Diagnostic {
   return { file: loc.file, line: loc.line, column, severity, code, message };
@@ -20,6 +28,9 @@ function at(loc: Loc, from: Loc): string {
 
 export function checkConfig(cfg: PmConfig): Diagnostic[] {
   const out: Diagnostic[] = [];
+  let totalRules = 0;
+  for (const f of cfg.filters.values()) totalRules += f.rules.size;
+  let budget = LINT_BASE_BUDGET + LINT_BUDGET_PER_RULE * totalRules;
   const used = new Set<string>();
   for (const a of cfg.attachments) {
     used.add(a.filter);
@@ -27,12 +38,12 @@ export function checkConfig(cfg: PmConfig): Diagnostic[] {
     if (!cfg.filters.has(a.filter)) {
       const del = cfg.deleted.get(a.filter);
       out.push(diag(a.loc, filterCol, "error", PM.UNDEFINED_FILTER, del
-        ? `filter "${a.filter}" is used as ${a.dir} of ${targetText(a.target)} but was deleted at ${at(del, a.loc)}`
-        : `filter "${a.filter}" is used as ${a.dir} of ${targetText(a.target)} but never defined (no "add filter ${a.filter}")`));
+        ? `filter "${a.filter}" is used as ${a.dir} of ${excerpt(targetText(a.target))} but was deleted at ${at(del, a.loc)}`
+        : `filter "${a.filter}" is used as ${a.dir} of ${excerpt(targetText(a.target))} but never defined (no "add filter ${a.filter}")`));
     }
     if (a.target.kind !== "interface") {
       out.push(diag(a.loc, a.loc.column, "warning", PM.NOT_EMULATED,
-        `${a.dir} of ${targetText(a.target)} applies only to that ${a.target.kind}'s live dial-in session, which this appliance does not emulate; it is not bound to any interface`));
+        `${a.dir} of ${excerpt(targetText(a.target))} applies only to that ${a.target.kind}'s live dial-in session, which this appliance does not emulate; it is not bound to any interface`));
     }
   }
   for (const f of cfg.filters.values()) {
@@ -44,8 +55,14 @@ export function checkConfig(cfg: PmConfig): Diagnostic[] {
       out.push(diag(f.loc, f.loc.column, "warning", PM.TOO_MANY_RULES,
         `filter "${f.name}" has ${rules.length} rules; a PortMaster 3/IRX holds at most ${MAX_RULES_PER_FILTER} (older models 100)`));
     }
-    if (rules.length > LINT_LIMIT) continue;
-    for (const c of findCoveredRules(rules.map(lowerRule))) {
+    const lint = findCoveredRulesWithin(rules.map(lowerRule), budget);
+    budget -= lint.used;
+    if (lint.checkedUpTo < rules.length) {
+      const from = rules[lint.checkedUpTo];
+      out.push(diag(from.loc, from.numberColumn, "warning", PM.LINT_STOPPED,
+        `filter "${f.name}" is too large to check its rule order in full: rules from ${from.number} on (${rules.length - lint.checkedUpTo} of ${rules.length}) were not checked for shadowed or redundant rules`));
+    }
+    for (const c of lint.findings) {
       const r = rules[c.index];
       const by = rules[c.by];
       out.push(c.kind === "redundant"

@@ -12,7 +12,7 @@ import type { PmConfig } from "./model.ts";
 const models = policyModels<PmConfig>();
 
 export function detectPortmaster(text: string): number {
-  if (/^[ \t]*(add|set)[ \t]+filter[ \t]+\S+/im.test(text)) return 0.9;
+  if (/^[ \t]*(add|set|delete)[ \t]+filter[ \t]+\S+/im.test(text)) return 0.9;
   if (/^[ \t]*set[ \t]+\S+([ \t]+\S+)?[ \t]+[io]filter\b/im.test(text)) return 0.6;
   return 0;
 }

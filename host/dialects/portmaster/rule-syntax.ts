@@ -9,6 +9,7 @@ import type { PortTest } from "../../model/rule.ts";
 import type { Token } from "./lex.ts";
 import { PM } from "./codes.ts";
 import { type PmRule, type ProtoName, PROTO_NUMBERS } from "./model.ts";
+import { excerpt } from "../../model/excerpt.ts";
 
 const PROTO_WORDS = new Set(["ip", "protocol", "tcp", "udp", "icmp", "esp", "ah", "ipip"]);
 const PORT_WORDS = new Set(["src", "dst", "established"]);
@@ -22,25 +23,25 @@ export function parsePmPrefix(tok: Token, d: DiagnosticSink, line: number): Pref
   const addrText = slash < 0 ? tok.text : tok.text.slice(0, slash);
   const v4 = parseIpv4(addrText);
   if (v4 === null) {
-    if (parseIpv6(addrText) !== null) return bad(`"${tok.text}": PortMaster filters are IPv4 only`);
-    return bad(`"${addrText}" is not an IPv4 address`);
+    if (parseIpv6(addrText) !== null) return bad(`"${excerpt(tok.text)}": PortMaster filters are IPv4 only`);
+    return bad(`"${excerpt(addrText)}" is not an IPv4 address`);
   }
-  if (slash < 0) return bad(`"${tok.text}": a prefix is ADDRESS/BITS (${tok.text}/32 for one host, 0.0.0.0/0 for any)`);
+  if (slash < 0) return bad(`"${excerpt(tok.text)}": a prefix is ADDRESS/BITS (${excerpt(tok.text)}/32 for one host, 0.0.0.0/0 for any)`);
   const maskText = tok.text.slice(slash + 1);
   let len: number | null;
   if (/^\d{1,3}$/.test(maskText)) {
     len = Number(maskText);
-    if (len > 32) return bad(`"${tok.text}": the prefix length /${maskText} is above 32`);
+    if (len > 32) return bad(`"${excerpt(tok.text)}": the prefix length /${excerpt(maskText)} is above 32`);
   } else if (/^\d+\.\d+\.\d+\.\d+$/.test(maskText)) {
     len = netmaskLength(maskText);
-    if (len === null) return bad(`"${tok.text}": ${maskText} is not a contiguous netmask`);
+    if (len === null) return bad(`"${excerpt(tok.text)}": ${excerpt(maskText)} is not a contiguous netmask`);
   } else {
-    return bad(`"${tok.text}": the mask must be BITS (0..32) or a dotted netmask`);
+    return bad(`"${excerpt(tok.text)}": the mask must be BITS (0..32) or a dotted netmask`);
   }
   const addr = { family: 4 as const, words: [v4] };
   const p = makePrefix(addr, len);
   if (!isNetworkAddress(addr, len)) {
-    d.warning(line, tok.column, PM.HOST_BITS, `"${tok.text}" has host bits set under the mask; the mask applies: ${formatPrefix(p)}`);
+    d.warning(line, tok.column, PM.HOST_BITS, `"${excerpt(tok.text)}" has host bits set under the mask; the mask applies: ${formatPrefix(p)}`);
   }
   return p;
 }
@@ -64,8 +65,8 @@ export function parseRuleBody(tokens: Token[], base: Pick<PmRule, "filter" | "nu
   try {
     const act = next();
     if (act.lower !== "permit" && act.lower !== "deny") {
-      if (act.lower === "delete") err(act, PM.UNKNOWN_KEYWORD, `unknown keyword "${act.text}": to remove rule ${base.number} write "set filter ${base.filter} ${base.number}" with nothing after it`);
-      err(act, PM.UNKNOWN_KEYWORD, `unknown keyword "${act.text}": expected permit or deny`);
+      if (act.lower === "delete") err(act, PM.UNKNOWN_KEYWORD, `unknown keyword "${excerpt(act.text)}": to remove rule ${base.number} write "set filter ${base.filter} ${base.number}" with nothing after it`);
+      err(act, PM.UNKNOWN_KEYWORD, `unknown keyword "${excerpt(act.text)}": expected permit or deny`);
     }
     i++;
     const rule: PmRule = {
@@ -78,7 +79,7 @@ export function parseRuleBody(tokens: Token[], base: Pick<PmRule, "filter" | "nu
       const src = parsePmPrefix(s, d, line);
       if (!src) throw new Stop();
       if (!next() || !looksLikePrefix(next().text)) {
-        err(next() ?? undefined, PM.ONE_PREFIX, `source prefix ${s.text} without a destination prefix: write SRC/BITS DST/BITS (0.0.0.0/0 for any)`);
+        err(next() ?? undefined, PM.ONE_PREFIX, `source prefix ${excerpt(s.text)} without a destination prefix: write SRC/BITS DST/BITS (0.0.0.0/0 for any)`);
       }
       const dst = parsePmPrefix(next(), d, line);
       i++;
@@ -90,15 +91,15 @@ export function parseRuleBody(tokens: Token[], base: Pick<PmRule, "filter" | "nu
     let sawProto = false;
     const number = (tok: Token | undefined, what: string, max: number, code: string): number => {
       if (!tok) return err(undefined, PM.MISSING_VALUE, `${what} is missing`);
-      if (!/^\d+$/.test(tok.text) || Number(tok.text) > max) return err(tok, code, `${what} "${tok.text}" must be a decimal number 0..${max}`);
+      if (!/^\d+$/.test(tok.text) || Number(tok.text) > max) return err(tok, code, `${what} "${excerpt(tok.text)}" must be a decimal number 0..${max}`);
       i++;
       return Number(tok.text);
     };
     while (next()) {
       const t = next();
       if (PROTO_WORDS.has(t.lower)) {
-        if (sawProto) err(t, PM.REPEATED_PART, `"${t.text}": a rule has one protocol part (already ${rule.proto})`);
-        if (rule.log || rule.notify) err(t, PM.UNKNOWN_KEYWORD, `"${t.text}": the protocol comes before log and notify`);
+        if (sawProto) err(t, PM.REPEATED_PART, `"${excerpt(t.text)}": a rule has one protocol part (already ${rule.proto})`);
+        if (rule.log || rule.notify) err(t, PM.UNKNOWN_KEYWORD, `"${excerpt(t.text)}": the protocol comes before log and notify`);
         sawProto = true;
         i++;
         rule.proto = t.lower as ProtoName;
@@ -115,18 +116,18 @@ export function parseRuleBody(tokens: Token[], base: Pick<PmRule, "filter" | "nu
         continue;
       }
       if (t.lower === "log" || t.lower === "notify") {
-        if (rule[t.lower]) err(t, PM.REPEATED_PART, `"${t.text}" given twice`);
+        if (rule[t.lower]) err(t, PM.REPEATED_PART, `"${excerpt(t.text)}" given twice`);
         rule[t.lower] = true;
         i++;
         continue;
       }
-      if (PORT_WORDS.has(t.lower)) err(t, PM.UNKNOWN_KEYWORD, `"${t.text}" belongs to a tcp or udp protocol part, right after tcp or udp`);
+      if (PORT_WORDS.has(t.lower)) err(t, PM.UNKNOWN_KEYWORD, `"${excerpt(t.text)}" belongs to a tcp or udp protocol part, right after tcp or udp`);
       if (t.lower === "type") {
         if (rule.icmpType !== null) err(t, PM.REPEATED_PART, `"type" given twice`);
         err(t, PM.UNKNOWN_KEYWORD, `"type" belongs right after icmp`);
       }
-      if (looksLikePrefix(t.text)) err(t, PM.UNKNOWN_KEYWORD, `"${t.text}": the two prefixes come right after ${rule.action}`);
-      err(t, PM.UNKNOWN_KEYWORD, `unknown keyword "${t.text}" (expected a protocol part: ip, protocol N, tcp, udp, icmp, esp, ah, ipip; or log, notify)`);
+      if (looksLikePrefix(t.text)) err(t, PM.UNKNOWN_KEYWORD, `"${excerpt(t.text)}": the two prefixes come right after ${rule.action}`);
+      err(t, PM.UNKNOWN_KEYWORD, `unknown keyword "${excerpt(t.text)}" (expected a protocol part: ip, protocol N, tcp, udp, icmp, esp, ah, ipip; or log, notify)`);
     }
     return rule;
 
@@ -148,13 +149,13 @@ export function parseRuleBody(tokens: Token[], base: Pick<PmRule, "filter" | "nu
         const op = next();
         if (!op) err(undefined, PM.MISSING_VALUE, `"${which}" needs eq, lt or gt and a port`);
         if (op.lower !== "eq" && op.lower !== "lt" && op.lower !== "gt") {
-          err(op, PM.UNKNOWN_KEYWORD, `unknown port operator "${op.text}" (eq, lt or gt)`);
+          err(op, PM.UNKNOWN_KEYWORD, `unknown port operator "${excerpt(op.text)}" (eq, lt or gt)`);
         }
         i++;
         const portTok = next();
         if (!portTok) err(undefined, PM.MISSING_VALUE, `"${which} ${op.lower}" needs a port number`);
         if (!/^\d+$/.test(portTok.text) || Number(portTok.text) > 65535) {
-          err(portTok, PM.BAD_PORT, `port "${portTok.text}" must be a decimal number 0..65535`);
+          err(portTok, PM.BAD_PORT, `port "${excerpt(portTok.text)}" must be a decimal number 0..65535`);
         }
         i++;
         const test: PortTest = { op: op.lower as "eq" | "lt" | "gt", port: Number(portTok.text) };

@@ -30,7 +30,7 @@ export function loadWinfw(files: SourceFile[], opts: LoadOptions): LoadResult {
     return { policy: null, diagnostics: [{ file: files[0]?.path ?? "-", line: 1, column: 1, severity: "error", code: "WF020", message: `unknown profile "${opts.options.profile}" (--profile standard or domain)` }] };
   }
   const profile = profileText as Profile;
-  const src = readSources(files, profile);
+  const src = readSources(files, profile, opts.strict);
   const merged = mergeEntries(src.entries, opts.strict);
   const diagnostics = [...src.diagnostics, ...merged.diagnostics];
   const wantsLocalsubnet = merged.exceptions.find((e) => e.open && e.localsubnet);

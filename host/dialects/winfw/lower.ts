@@ -43,8 +43,9 @@ function sources(ex: Exception, a: Appliance): Source[] {
   }
   const out: Source[] = ex.prefixes.map((p) => ({ src: p.prefix, family: 4, text: prefixText(p.prefix), from: p.from }));
   if (ex.localsubnet) {
+    const named = new Set(out.map((o) => o.text));
     for (const l of localSubnets(a)) {
-      if (out.some((o) => o.src && prefixText(o.src) === prefixText(l.prefix))) continue;
+      if (named.has(prefixText(l.prefix))) continue;
       out.push({ src: l.prefix, family: l.prefix.family, text: `${prefixText(l.prefix)} (localsubnet, ${l.iface})`, from: ex.localsubnet });
     }
   }

@@ -6,6 +6,7 @@ import { type Prefix, formatAddress, formatPrefix } from "../../model/addr.ts";
 import type { Diagnostic } from "../../model/diagnostic.ts";
 import type { ListEntry } from "./sources.ts";
 import type { ScopeItem } from "./definition.ts";
+import { excerpt } from "../../model/excerpt.ts";
 
 export interface Exception {
   port: number;
@@ -30,16 +31,27 @@ export function prefixText(p: Prefix): string {
   return p.len === (p.family === 4 ? 32 : 128) ? formatAddress(p) : formatPrefix(p);
 }
 
+// Computed once per entry: a scope of thousands of items is sorted once,
+// never once per comparison (issue 12: the merge must stay n log n).
+const scopeKeys = new WeakMap<ListEntry, string>();
 function scopeKey(e: ListEntry): string {
-  return [...new Set(e.def.scope.map(itemText))].sort().join(",");
+  let k = scopeKeys.get(e);
+  if (k === undefined) scopeKeys.set(e, (k = [...new Set(e.def.scope.map(itemText))].sort().join(",")));
+  return k;
 }
 
 function describeList(e: ListEntry): string {
   return e.list === "plain" ? "" : ` (${e.list} list)`;
 }
 
+/** Places named in one message, at most; the rest are counted. */
+const MAX_PLACES = 20;
+
 /** "line 7", "lines 2 and 5", "line 2 and local.reg:3": places relative to `file`. */
-export function placesText(entries: ListEntry[], file: string): string {
+export function placesText(all: ListEntry[], file: string): string {
+  const entries = all.length > MAX_PLACES ? all.slice(0, MAX_PLACES) : all;
+  const more = all.length - entries.length;
+  if (more > 0) return `${placesText(entries, file)} and ${more} more`;
   const here = entries.filter((e) => e.file === file);
   const parts: string[] = [];
   if (here.length === 1) parts.push(`line ${here[0].line}${describeList(here[0])}`);
@@ -80,18 +92,21 @@ export function mergeEntries(entries: ListEntry[], strict: boolean): { exception
     if (!ex.open) {
       if (enabled.length) conflict(disabled[0], "WF010", `${key}: disabled at ${placesText(disabled, disabled[0].file)} overrides enabled at ${placesText(enabled, disabled[0].file)}; the port is not opened`);
     } else {
+      const have = new Set<string>();
       for (const e of enabled) {
         for (const s of e.def.scope) {
           if (s.kind === "any") ex.any = true;
           else if (s.kind === "localsubnet") ex.localsubnet ??= e;
-          else if (!ex.prefixes.some((p) => formatPrefix(p.prefix) === formatPrefix(s.prefix))) ex.prefixes.push({ prefix: s.prefix, from: e });
+          else {
+            const k = formatPrefix(s.prefix);
+            if (!have.has(k)) { have.add(k); ex.prefixes.push({ prefix: s.prefix, from: e }); }
+          }
         }
       }
-      const distinct: ListEntry[] = [];
-      for (const e of enabled) if (!distinct.some((d) => scopeKey(d) === scopeKey(e))) distinct.push(e);
-      if (distinct.length > 1) {
-        const at = distinct[1];
-        conflict(at, "WF011", `${key}: the scopes of ${placesText(enabled, at.file)} are combined; the port is open to ${scopeSummary(ex)}`);
+      const keys = new Set(enabled.map(scopeKey));
+      if (keys.size > 1) {
+        const at = enabled.find((e) => scopeKey(e) !== scopeKey(enabled[0]))!;
+        conflict(at, "WF011", `${key}: the scopes of ${placesText(enabled, at.file)} are combined; the port is open to ${excerpt(scopeSummary(ex), 200)}`);
       }
     }
     exceptions.push(ex);

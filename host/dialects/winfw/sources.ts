@@ -53,22 +53,34 @@ function diag(file: string, line: number, column: number, severity: Severity, co
   return { file, line, column, severity, code, message };
 }
 
+/**
+ * Windows stores a definition string unchecked, and an invalid one simply
+ * opens nothing while the other entries keep working (issue 12): its flaws
+ * are warnings (errors with --strict), the first saying that the entry opens
+ * nothing, and the entry is left out.
+ */
 function addDefinition(
   out: Sources, bucket: ListEntry[], text: string, list: ListKind, file: string, line: number,
-  columnOf: (offset: number) => number,
+  columnOf: (offset: number) => number, strict: boolean,
 ): void {
   const { definition, problems } = parseDefinition(text);
-  for (const p of problems as DefinitionProblem[]) out.diagnostics.push(diag(file, line, columnOf(p.offset), p.severity, p.code, p.message));
+  let said = false;
+  for (const p of problems as DefinitionProblem[]) {
+    const invalid = p.severity === "error";
+    const message = invalid && !said ? `${p.message}; this entry is invalid and opens nothing` : p.message;
+    said ||= invalid;
+    out.diagnostics.push(diag(file, line, columnOf(p.offset), invalid && !strict ? "warning" : p.severity, p.code, message));
+  }
   if (definition) bucket.push({ def: definition, list, file, line, column: columnOf(0), text });
 }
 
-function readPlain(out: Sources, f: SourceFile): void {
+function readPlain(out: Sources, f: SourceFile, strict: boolean): void {
   const entries: ListEntry[] = [];
   f.text.split(/\r\n|\n|\r/).forEach((raw, i) => {
     const text = raw.trim();
     if (text === "" || text.startsWith("#")) return;
     const lead = raw.length - raw.trimStart().length;
-    addDefinition(out, entries, text, "plain", f.path, i + 1, (o) => lead + o + 1);
+    addDefinition(out, entries, text, "plain", f.path, i + 1, (o) => lead + o + 1, strict);
   });
   out.entries.push(...entries);
   out.uses.push({ list: "plain", file: f.path, line: 1, entries: entries.length, used: true, why: "a plain list is always in effect" });
@@ -87,7 +99,7 @@ function readSetting(out: Sources, file: string, key: RegViewKey, name: string):
   return { value: v.value.data, file, line: v.line };
 }
 
-function readList(out: Sources, file: string, key: RegViewKey, list: "policy" | "local"): RegList {
+function readList(out: Sources, file: string, key: RegViewKey, list: "policy" | "local", strict: boolean): RegList {
   const entries: ListEntry[] = [];
   for (const v of key.values.values() as IterableIterator<RegValueEntry>) {
     if (v.value.type !== "string") {
@@ -96,12 +108,12 @@ function readList(out: Sources, file: string, key: RegViewKey, list: "policy" | 
     }
     const cols = v.value.columns;
     const end = cols.length ? cols[cols.length - 1] + 1 : v.dataColumn + 1;
-    addDefinition(out, entries, v.value.data, list, file, v.line, (o) => (o < cols.length ? cols[o] : end));
+    addDefinition(out, entries, v.value.data, list, file, v.line, (o) => (o < cols.length ? cols[o] : end), strict);
   }
   return { file, line: key.line, entries };
 }
 
-export function readSources(files: SourceFile[], profile: Profile): Sources {
+export function readSources(files: SourceFile[], profile: Profile, strict = false): Sources {
   const out: Sources = { entries: [], uses: [], diagnostics: [] };
   const other: Profile = profile === "standard" ? "domain" : "standard";
   const paths = (p: Profile) => ({
@@ -120,7 +132,7 @@ export function readSources(files: SourceFile[], profile: Profile): Sources {
 
   for (const f of files) {
     if (!looksLikeRegedit(f.text)) {
-      readPlain(out, f);
+      readPlain(out, f, strict);
       continue;
     }
     regFiles.push(f.path);
@@ -133,9 +145,9 @@ export function readSources(files: SourceFile[], profile: Profile): Sources {
         const rest = [...key.values.values()].filter((v) => !["enabled", "allowuserprefmerge"].includes(v.name.toLowerCase()));
         if (rest.length) out.diagnostics.push(diag(f.path, rest[0].line, rest[0].column, "warning", "WF028", `value${rest.length > 1 ? "s" : ""} ${rest.map((v) => `"${v.name}"`).join(", ")} under GloballyOpenPorts not understood; ignored`));
       } else if (k === mine.policyList) {
-        policyLists.push(readList(out, f.path, key, "policy"));
+        policyLists.push(readList(out, f.path, key, "policy", strict));
       } else if (k === mine.localList) {
-        localLists.push(readList(out, f.path, key, "local"));
+        localLists.push(readList(out, f.path, key, "local", strict));
       } else if (k === theirs.policyBase || k === theirs.policyList || k === theirs.localList) {
         otherProfileSeen ??= `${f.path}:${key.line}`;
       } else if (key.values.size > 0) {
