@@ -14,7 +14,7 @@
 // port ranges (27000-27015) and names keep their own dashes.
 import type { DiagnosticSink } from "../../model/diagnostic.ts";
 import type { AddrField, AddrRef, NameRef, ObjectDef, Pos, RuleBlock, ServiceDef, ServiceProto, Table, ZoneName } from "./ast.ts";
-import { emptyTable } from "./ast.ts";
+import { emptyTable, MAX_RULE_NUMBER } from "./ast.ts";
 
 interface Part {
   text: string;
@@ -150,7 +150,13 @@ export function parseText(file: string, text: string, sink: DiagnosticSink, tabl
     const header = /^(\d+)\)\s*(.*)$/.exec(line);
     if (header) {
       close();
-      const number = Number(header[1]);
+      // Range-checked as written: 99999999999999999999999 is refused, not read as 1e+23.
+      const number = header[1].length <= 7 ? Number(header[1]) : Infinity;
+      if (number < 1 || number > MAX_RULE_NUMBER) {
+        sink.error(lineNo, col, "IG014", `rule number ${header[1].length > 20 ? header[1].slice(0, 20) + "..." : header[1]} is not in 1..${MAX_RULE_NUMBER}`);
+        block = { number: lastNumber + 1, title: header[2].trim(), pos: { file, line: lineNo, column: col }, lines: [line], fields: {}, bad: true };
+        return;
+      }
       if (number <= lastNumber) {
         sink.error(lineNo, col, "IG013", `rule ${number} comes after rule ${lastNumber}: number the rules in the order they are evaluated (top to bottom)`);
       }
