@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { writeTemp, cli, verdict, check } from "./helpers/instagate.ts";
 import { loadInstagate } from "../host/dialects/instagate/index.ts";
 import { parseAppliance, BUILTIN_APPLIANCE_JSON } from "../host/model/appliance.ts";
-import { parseJsonWithPositions, JsonSyntaxError } from "../host/dialects/instagate/jsonpos.ts";
+import { parseJson } from "../host/config/jsonpos.ts";
 
 const appliance = parseAppliance(BUILTIN_APPLIANCE_JSON, "built-in");
 const load = (path: string, text: string) => loadInstagate([{ path, text }], { appliance, strict: false, options: {} });
@@ -75,12 +75,12 @@ describe("JSON form", () => {
   });
   it("the positional JSON reader agrees with JSON.parse and places errors", () => {
     const text = '{\n  "a": [1, -2.5e3, "x\\u0041", true, false, null],\n  "b": {}\n}';
-    const v = parseJsonWithPositions(text);
+    const v = parseJson(text).value!;
     expect(v.type === "object" && v.entries[1].keyPos).toEqual({ line: 3, column: 3 });
     const plain = (j: any): unknown => j.type === "object" ? Object.fromEntries(j.entries.map((e: any) => [e.key, plain(e.value)])) : j.type === "array" ? j.items.map(plain) : j.type === "null" ? null : j.value;
     expect(plain(v)).toEqual(JSON.parse(text));
-    expect(() => parseJsonWithPositions('{"a": 1,\n}')).toThrow(JsonSyntaxError);
-    try { parseJsonWithPositions('{"a": 1}\nx'); } catch (e) { expect((e as JsonSyntaxError).pos).toEqual({ line: 2, column: 1 }); }
+    expect(parseJson('{"a": 1,\n}')).toMatchObject({ value: null, problems: [{ kind: "syntax", pos: { line: 2, column: 1 } }] });
+    expect(parseJson('{"a": 1}\nx').problems[0].pos).toEqual({ line: 2, column: 1 });
   });
 });
 

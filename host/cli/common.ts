@@ -2,7 +2,7 @@
 // diagnostics, and the compiled program.
 import type { IO } from "./io.ts";
 import { UsageError, dialectOptions } from "./args.ts";
-import { loadAppliance, ApplianceError, type Appliance } from "../model/appliance.ts";
+import { loadAppliance, readAppliance, type Appliance } from "../model/appliance.ts";
 import { loadConfig, type LoadedConfig } from "../config/load.ts";
 import { type Diagnostic, formatDiagnostic, hasErrors, sortDiagnostics } from "../model/diagnostic.ts";
 import { encodePolicy, EncodeError } from "../engine/encode.ts";
@@ -18,21 +18,25 @@ export interface Loaded {
 }
 
 export function applianceFrom(values: Record<string, any>): Appliance {
-  try {
-    return loadAppliance(values.appliance);
-  } catch (e) {
-    if (e instanceof ApplianceError) throw new UsageError(`bad appliance description: ${e.message}`);
-    throw e;
-  }
+  return loadAppliance(values.appliance); // throws ApplianceError, whose diagnostics loadAll reports
 }
 
 /** Load, check and compile the configuration named by the positionals. */
 export function loadAll(paths: string[], values: Record<string, any>): Loaded {
   if (paths.length === 0) throw new UsageError("no configuration files given");
-  const appliance = applianceFrom(values);
+  // The appliance description is checked like a config file: located
+  // diagnostics and exit 1 (not a usage error), and nothing loads on an error.
+  const app = readAppliance(values.appliance);
+  if (!app.appliance) {
+    const builtin = readAppliance(undefined).appliance!; // a placeholder: nothing runs when ok is false
+    const opts: LoadOptions = { appliance: builtin, strict: Boolean(values.strict), options: dialectOptions(values) };
+    const diagnostics = sortDiagnostics(app.diagnostics);
+    return { appliance: builtin, config: { policy: null, diagnostics, dialect: null, files: [] }, opts, program: null, diagnostics, ok: false };
+  }
+  const appliance = app.appliance;
   const opts: LoadOptions = { appliance, strict: Boolean(values.strict), options: dialectOptions(values) };
   const config = loadConfig(paths, opts, values.dialect, Boolean(values["allow-empty"]));
-  const diagnostics = [...config.diagnostics];
+  const diagnostics = [...app.diagnostics, ...config.diagnostics];
   let program: Uint8Array | null = null;
   if (config.policy && !hasErrors(diagnostics)) {
     try {

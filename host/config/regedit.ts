@@ -6,7 +6,6 @@
 // problem comes back with its line, column and a stable number (REG), and
 // the dialect that uses the reader turns that number into its own code.
 // Every dialect that reads .reg files (winfw, wince) uses this one reader.
-import { excerpt } from "../model/excerpt.ts";
 
 export type RegValue =
   | { type: "string"; data: string; columns: number[] } // columns[i]: 1-based column of data[i] in the line
@@ -65,6 +64,11 @@ export interface RegFile {
 
 const HEADERS = ["REGEDIT4", "Windows Registry Editor Version 5.00"] as const;
 
+/** A bounded excerpt of user text for a message: never a whole 10 MB token. */
+function excerpt(text: string, max = 40): string {
+  return `"${text.length > max ? text.slice(0, max) + "..." : text}"`;
+}
+
 /** Parse a quoted regedit string starting at text[i] === '"'. Escapes: \\ and \". */
 function readQuoted(text: string, i: number, col0: number): { data: string; columns: number[]; end: number } | null {
   let data = "";
@@ -88,20 +92,24 @@ function readQuoted(text: string, i: number, col0: number): { data: string; colu
 
 /**
  * The `]` that closes a key line: the first one followed only by blanks or a
- * comment (a key name may hold `]` or `;`). One pass from the right, so a line
- * of many `]` costs its length, not its length squared.
+ * comment (a key name may hold `]` or `;`). Each `]` looks only as far as the
+ * next non-blank character, so a line of many `]` costs one pass, not one per `]`.
  */
 function keyClose(trimmed: string): number {
-  let next = trimmed.length; // the first non-blank character right of i
-  let best = -1;
-  for (let i = trimmed.length - 1; i >= 0; i--) {
-    const c = trimmed[i];
-    if (c === "]" && (next === trimmed.length || trimmed[next] === ";")) best = i;
-    if (!BLANK.test(c)) next = i;
+  for (let i = trimmed.indexOf("]"); i >= 0; i = trimmed.indexOf("]", i + 1)) {
+    let j = i + 1;
+    while (j < trimmed.length && (trimmed[j] === " " || trimmed[j] === "\t")) j++;
+    if (j >= trimmed.length || trimmed[j] === ";") return i;
   }
-  return best;
+  return -1;
 }
-const BLANK = /^\s$/;
+
+/** Index of the trailing continuation backslash of a line (only blanks after it), or -1. */
+function continuationAt(line: string): number {
+  let j = line.length - 1;
+  while (j >= 0 && (line[j] === " " || line[j] === "\t")) j--;
+  return j >= 0 && line[j] === "\\" ? j : -1;
+}
 
 export function parseRegedit(text: string): RegFile {
   const lines = text.split(/\r\n|\n|\r/);
@@ -134,7 +142,7 @@ export function parseRegedit(text: string): RegFile {
       const close = keyClose(trimmed);
       if (close < 0) {
         const last = trimmed.lastIndexOf("]");
-        problem(lineNo, indent + 1, REG.BAD_KEY, last < 0 ? "key line has no closing ]" : `unexpected text after the key: "${excerpt(trimmed.slice(last + 1).trim())}"`);
+        problem(lineNo, indent + 1, REG.BAD_KEY, last < 0 ? "key line has no closing ]" : `unexpected text after the key: ${excerpt(trimmed.slice(last + 1).trim())}`);
         current = orphan(lineNo, indent + 1);
         continue;
       }
@@ -155,27 +163,30 @@ export function parseRegedit(text: string): RegFile {
       continue;
     }
     // Join hex continuation lines (a trailing backslash) before reading the
-    // value; only hex data continues (a string may end in a backslash).
-    // Only the newest piece is tested for a trailing backslash, and the
-    // pieces are joined once: 50,000 continuation lines cost their length.
+    // value; only hex data continues (a string may end in a backslash). The
+    // pieces are collected and joined once: re-scanning the growing value on
+    // each line made 50,000 continuation lines take 22 s.
+    let body = raw;
     let lastLine = n;
     let cut: RegProblem | null = null;
-    const pieces = [raw];
-    let tail = raw;
-    if (/=\s*hex(\([0-9a-fA-F]+\))?:/i.test(raw)) {
-      while (/\\\s*$/.test(tail)) {
+    let at = continuationAt(raw);
+    if (at >= 0 && /=\s*hex(\([0-9a-fA-F]+\))?:/i.test(raw)) {
+      const pieces: string[] = [];
+      let line = raw;
+      while (at >= 0) {
         if (lastLine + 1 >= lines.length) {
-          const before = pieces.slice(0, -1).reduce((sum, p) => sum + p.length, 0);
-          cut = problem(lineNo, before + tail.search(/\\\s*$/) + 1, REG.CONTINUATION_AT_END, "the value continues past the end of the file");
+          cut = problem(lineNo, (pieces.length ? pieces.join("").length : 0) + at + 1, REG.CONTINUATION_AT_END, "the value continues past the end of the file");
+          pieces.push(line);
           break;
         }
+        pieces.push(line.slice(0, at));
         lastLine++;
-        pieces[pieces.length - 1] = tail.replace(/\\\s*$/, "");
-        tail = lines[lastLine].trim();
-        pieces.push(tail);
+        line = lines[lastLine].trim();
+        at = continuationAt(line);
+        if (at < 0) pieces.push(line);
       }
+      body = pieces.join("");
     }
-    const body = pieces.length === 1 ? raw : pieces.join("");
     n = lastLine;
     if (!current) {
       if (!cut) problem(lineNo, indent + 1, REG.VALUE_OUTSIDE_KEY, "a value before any [KEY] line");
@@ -213,7 +224,7 @@ export function parseRegedit(text: string): RegFile {
     const trailing = (end: number): boolean => {
       const rest = body.slice(end).trim();
       if (rest === "" || rest.startsWith(";")) return false;
-      invalid(body.indexOf(rest, end) + 1, REG.TRAILING_TEXT, `unexpected text after the value: "${excerpt(rest)}"`);
+      invalid(body.indexOf(rest, end) + 1, REG.TRAILING_TEXT, `unexpected text after the value: ${excerpt(rest)}`);
       return true;
     };
     const data = body.slice(i);
@@ -233,7 +244,7 @@ export function parseRegedit(text: string): RegFile {
       // A trailing comma (as left by a continuation with nothing after it) ends the list.
       const parts = list === "" ? [] : list.replace(/,\s*$/, "").split(",").map((s) => s.trim());
       const bad = parts.findIndex((p) => !/^[0-9a-fA-F]{1,2}$/.test(p));
-      if (bad >= 0) invalid(dataColumn + m[0].length, REG.BAD_HEX, `bad hex byte "${excerpt(parts[bad])}" (byte ${bad + 1})`);
+      if (bad >= 0) invalid(dataColumn + m[0].length, REG.BAD_HEX, `bad hex byte ${excerpt(parts[bad], 20)} (byte ${bad + 1})`);
       else add({ type: "hex", kind: m[1] === undefined ? null : parseInt(m[1], 16), bytes: parts.map((p) => parseInt(p, 16)) });
     } else {
       invalid(dataColumn, REG.UNKNOWN_TYPE, `unknown value type: "${data.length > 20 ? data.slice(0, 20) + "..." : data}" (a "string", dword:, hex: or -)`);
@@ -254,58 +265,48 @@ export interface RegViewKey {
  * ones, `[-KEY]` removes the key and its subkeys written before it, and
  * `"Name"=-` removes the value. `normalize` maps a key path to its identity
  * (lower case by default; a caller may also fold aliases such as HKLM).
+ * Keys are kept in a tree by path component, so a deletion detaches its
+ * subtree at once (scanning every key per deletion was quadratic); the view
+ * lists the keys in the order they were first written.
  */
 export function registryView(file: RegFile, normalize: (path: string) => string = (p) => p.toLowerCase()): Map<string, RegViewKey> {
-  const view = new Map<string, RegViewKey>();
-  // The keys in the view as a tree of path components, so that `[-KEY]`
-  // visits only the subtree it removes (not every key of the file).
-  interface Node { children: Map<string, Node>; path: string | null }
-  const root: Node = { children: new Map(), path: null };
-  const nodeOf = (path: string, create: boolean): { node: Node; parent: Node; name: string } | null => {
-    const parts = path.split("\\");
-    let node = root;
-    let parent = root;
-    for (const part of parts) {
-      let child = node.children.get(part);
-      if (!child) {
-        if (!create) return null;
-        node.children.set(part, (child = { children: new Map(), path: null }));
-      }
-      parent = node;
-      node = child;
-    }
-    return { node, parent, name: parts[parts.length - 1] };
-  };
-  const dropSubtree = (n: Node) => {
-    const stack = [n];
-    while (stack.length) {
-      const x = stack.pop()!;
-      if (x.path !== null) view.delete(x.path);
-      for (const c of x.children.values()) stack.push(c);
-    }
-  };
+  interface Node { children: Map<string, Node>; key: RegViewKey | null; id: string; seq: number }
+  const root: Node = { children: new Map(), key: null, id: "", seq: 0 };
+  let seq = 0;
   for (const k of file.keys) {
-    const lower = normalize(k.path);
+    const id = normalize(k.path);
+    const parts = id.split("\\");
+    let n: Node | undefined = root;
+    let parent: Node = root;
+    for (let i = 0; i < parts.length && n; i++) {
+      parent = n;
+      let c: Node | undefined = n.children.get(parts[i]);
+      if (!c && !k.delete) n.children.set(parts[i], (c = { children: new Map(), key: null, id: parts.slice(0, i + 1).join("\\"), seq: 0 }));
+      n = c;
+    }
     if (k.delete) {
-      const at = nodeOf(lower, false);
-      if (at) {
-        dropSubtree(at.node);
-        at.parent.children.delete(at.name);
-      }
+      if (n) parent.children.delete(parts[parts.length - 1]);
       continue;
     }
-    let v = view.get(lower);
-    if (!v) {
-      v = { path: k.path, line: k.line, values: new Map() };
-      view.set(lower, v);
-      nodeOf(lower, true)!.node.path = lower;
+    const at = n!;
+    if (!at.key) {
+      at.key = { path: k.path, line: k.line, values: new Map() };
+      at.seq = ++seq;
     }
     for (const e of k.values) {
       // regedit refuses an unreadable line and keeps what was there.
       if (e.value.type === "invalid") continue;
-      if (e.value.type === "delete") v.values.delete(e.name.toLowerCase());
-      else v.values.set(e.name.toLowerCase(), e);
+      if (e.value.type === "delete") at.key.values.delete(e.name.toLowerCase());
+      else at.key.values.set(e.name.toLowerCase(), e);
     }
   }
-  return view;
+  const found: Node[] = [];
+  const stack: Node[] = [root];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.key) found.push(n);
+    for (const c of n.children.values()) stack.push(c);
+  }
+  found.sort((a, b) => a.seq - b.seq);
+  return new Map(found.map((n) => [n.id, n.key!]));
 }

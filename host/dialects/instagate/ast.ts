@@ -26,6 +26,9 @@ export interface NameRef {
   pos: Pos;
 }
 
+/** Rule numbers are 1..MAX_RULE_NUMBER, in both forms: a bigger number is refused, never rounded (1e+23). */
+export const MAX_RULE_NUMBER = 1_000_000;
+
 export interface RuleBlock {
   number: number;
   title: string; // "Accept Rule"

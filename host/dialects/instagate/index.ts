@@ -21,7 +21,7 @@ export function parseFiles(files: SourceFile[]): { table: Table; diagnostics: Lo
     const sink = new DiagnosticSink(f.path);
     if (looksLikeJson(f.text) || /^\s*[{[]/.test(f.text)) parseJson(f.path, f.text, sink, table);
     else parseText(f.path, f.text, sink, table);
-    diagnostics.push(...sink.list);
+    for (const d of sink.list) diagnostics.push(d); // not push(...list): a huge list would overflow the call
   }
   return { table, diagnostics };
 }

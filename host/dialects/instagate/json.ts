@@ -4,9 +4,10 @@
 import type { DiagnosticSink } from "../../model/diagnostic.ts";
 import type { AddrField, NameRef, ObjectDef, Pos, RuleBlock, ServiceDef, Table, ZoneName } from "./ast.ts";
 import { emptyTable } from "./ast.ts";
-import { type JValue, type JPos, parseJsonWithPositions, JsonSyntaxError } from "./jsonpos.ts";
+import { type JValue, type JPos, parseJson as readJson, excerpt, integerIn } from "../../config/jsonpos.ts";
 import { parsePorts, parseServiceProto } from "./text.ts";
 import { formatRuleLines } from "./format.ts";
+import { MAX_RULE_NUMBER } from "./ast.ts";
 
 export function looksLikeJson(text: string): number {
   return /^\s*\{/.test(text) && /"instagate"\s*:/.test(text) ? 1 : 0;
@@ -18,19 +19,18 @@ class Reader {
   pos(p: JPos): Pos {
     return { file: this.file, ...p };
   }
-  err(p: JPos, msg: string): null {
-    this.sink.error(p.line, p.column, "IG061", msg);
+  err(p: JPos, msg: string, code = "IG061"): null {
+    this.sink.error(p.line, p.column, code, msg);
     this.ok = false;
     return null;
   }
-  /** The object's entries by key; unknown and duplicate keys are errors. */
+  /** The object's entries by key; unknown keys are errors (duplicate keys are reported by the reader). */
   fields(v: JValue, what: string, allowed: string[]): Map<string, JValue> | null {
     if (v.type !== "object") return this.err(v.pos, `${what} must be a JSON object`);
     const out = new Map<string, JValue>();
     for (const e of v.entries) {
-      if (!allowed.includes(e.key)) this.err(e.keyPos, `${what}: unknown key "${e.key}" (known: ${allowed.join(", ")})`);
-      else if (out.has(e.key)) this.err(e.keyPos, `${what}: key "${e.key}" given twice`);
-      else out.set(e.key, e.value);
+      if (!allowed.includes(e.key)) this.err(e.keyPos, `${what}: unknown key ${excerpt(e.key)} (known: ${allowed.join(", ")})`);
+      else if (!out.has(e.key)) out.set(e.key, e.value);
     }
     return out;
   }
@@ -47,15 +47,15 @@ class Reader {
 }
 
 export function parseJson(file: string, text: string, sink: DiagnosticSink, table: Table = emptyTable()): Table {
-  let root: JValue;
-  try {
-    root = parseJsonWithPositions(text);
-  } catch (e) {
-    if (!(e instanceof JsonSyntaxError)) throw e;
-    sink.error(e.pos.line, e.pos.column, "IG060", `JSON syntax: ${e.message}`);
-    return table;
+  const parsed = readJson(text);
+  for (const p of parsed.problems) {
+    if (p.kind === "duplicate") sink.error(p.pos.line, p.pos.column, "IG061", p.message);
+    else sink.error(p.pos.line, p.pos.column, "IG060", `JSON syntax: ${p.message}`);
   }
+  const root = parsed.value;
+  if (!root) return table;
   const r = new Reader(file, sink);
+  if (parsed.problems.length) r.ok = false;
   const top = r.fields(root, "the file", ["instagate"]);
   const body = top?.get("instagate");
   if (!top || !body) {
@@ -73,7 +73,7 @@ export function parseJson(file: string, text: string, sink: DiagnosticSink, tabl
     if (d) table.services.push(d);
   }
   const av = f.get("antivirus");
-  if (av) table.antivirus.push({ pos: r.pos(av.pos), text: `"antivirus": ${JSON.stringify(jsonToPlain(av))}` });
+  if (av) table.antivirus.push({ pos: r.pos(av.pos), text: `"antivirus": ${excerpt(JSON.stringify(jsonToPlain(av)), 200)}` });
   let last = 0;
   (r.array(f.get("rules"), "\"rules\"", body.pos) ?? []).forEach((v, k) => {
     const rule = readRule(r, v, k + 1);
@@ -87,7 +87,8 @@ export function parseJson(file: string, text: string, sink: DiagnosticSink, tabl
 
 function jsonToPlain(v: JValue): unknown {
   switch (v.type) {
-    case "object": return Object.fromEntries(v.entries.map((e) => [e.key, jsonToPlain(e.value)]));
+    // A Map, not a plain object: a key "__proto__" would set the prototype. (Depth is bounded by the reader.)
+    case "object": return Object.fromEntries(new Map(v.entries.map((e) => [e.key, jsonToPlain(e.value)])));
     case "array": return v.items.map(jsonToPlain);
     case "null": return null;
     default: return v.value;
@@ -101,8 +102,8 @@ function readObject(r: Reader, v: JValue): ObjectDef | null {
   if (!name) return null;
   const pos = r.pos(name.pos);
   const kinds = ["address", "network", "list"].filter((k) => f.has(k));
-  if (kinds.length !== 1) return r.err(v.pos, `object "${name.value}" needs exactly one of "address", "network" (with "subnet") or "list"`);
-  if (f.has("subnet") && kinds[0] !== "network") return r.err(v.pos, `object "${name.value}": "subnet" goes with "network"`);
+  if (kinds.length !== 1) return r.err(v.pos, `object ${excerpt(name.value)} needs exactly one of "address", "network" (with "subnet") or "list"`);
+  if (f.has("subnet") && kinds[0] !== "network") return r.err(v.pos, `object ${excerpt(name.value)}: "subnet" goes with "network"`);
   if (kinds[0] === "address") {
     const a = r.string(f.get("address"), "\"address\"", v.pos);
     return a && { name: name.value, pos, value: { kind: "address", address: a.value } };
@@ -116,7 +117,7 @@ function readObject(r: Reader, v: JValue): ObjectDef | null {
   const items = r.array(f.get("list"), "\"list\"", v.pos);
   if (!items) return null;
   const members = items.map((it) => r.string(it, "list member", it.pos));
-  if (members.some((m) => !m) || members.length === 0) return members.length === 0 ? r.err(v.pos, `object "${name.value}": empty list`) : null;
+  if (members.some((m) => !m) || members.length === 0) return members.length === 0 ? r.err(v.pos, `object ${excerpt(name.value)}: empty list`) : null;
   return { name: name.value, pos, value: { kind: "list", members: members.map((m) => ({ text: m!.value, pos: r.pos(m!.pos) })) } };
 }
 
@@ -127,23 +128,23 @@ function readService(r: Reader, v: JValue): ServiceDef | null {
   if (!name) return null;
   const pos = r.pos(name.pos);
   const pv = f.get("protocol");
-  if (!pv) return r.err(v.pos, `service "${name.value}": "protocol" is missing`);
+  if (!pv) return r.err(v.pos, `service ${excerpt(name.value)}: "protocol" is missing`);
   if (pv.type === "number") {
-    if (!Number.isInteger(pv.value) || pv.value < 0 || pv.value > 255) return r.err(pv.pos, "protocol number is 0..255");
-    if (f.has("ports") || f.has("type")) return r.err(v.pos, `service "${name.value}": a protocol number takes no "ports" or "type"`);
+    if (!integerIn(pv, 0, 255)) return r.err(pv.pos, "protocol number is 0..255");
+    if (f.has("ports") || f.has("type")) return r.err(v.pos, `service ${excerpt(name.value)}: a protocol number takes no "ports" or "type"`);
     return { name: name.value, pos, proto: pv.value, ports: null, icmpType: null };
   }
   const proto = pv.type === "string" ? parseServiceProto(pv.value) : null;
-  if (proto === null) return r.err(pv.pos, `service "${name.value}": "protocol" is "TCP", "UDP", "TCP/UDP", "ICMP" or a number`);
+  if (proto === null) return r.err(pv.pos, `service ${excerpt(name.value)}: "protocol" is "TCP", "UDP", "TCP/UDP", "ICMP" or a number`);
   if (proto === "icmp") {
-    if (f.has("ports")) return r.err(v.pos, `service "${name.value}": ICMP has no ports (use "type")`);
+    if (f.has("ports")) return r.err(v.pos, `service ${excerpt(name.value)}: ICMP has no ports (use "type")`);
     const t = f.get("type");
-    if (t && (t.type !== "number" || !Number.isInteger(t.value) || t.value < 0 || t.value > 255)) return r.err(t.pos, "ICMP \"type\" is a number 0..255");
+    if (t && !integerIn(t, 0, 255)) return r.err(t.pos, "ICMP \"type\" is a number 0..255");
     return { name: name.value, pos, proto, ports: null, icmpType: t && t.type === "number" ? t.value : null };
   }
-  if (f.has("type")) return r.err(v.pos, `service "${name.value}": "type" is for ICMP`);
+  if (f.has("type")) return r.err(v.pos, `service ${excerpt(name.value)}: "type" is for ICMP`);
   const pp = f.get("ports");
-  if (!pp) return r.err(v.pos, `service "${name.value}": "ports" is missing`);
+  if (!pp) return r.err(v.pos, `service ${excerpt(name.value)}: "ports" is missing`);
   const text = pp.type === "number" ? String(pp.value) : pp.type === "string" ? pp.value : null;
   const ports = text === null ? "\"ports\" is a string such as \"25, 587\" or \"27000-27015\", or a number" : parsePorts(text);
   if (typeof ports === "string") return r.err(pp.pos, ports);
@@ -157,7 +158,7 @@ function readAddr(r: Reader, v: JValue | undefined, what: string, at: JPos): Add
   const m = r.string(f.get("match"), `${what} "match"`, v.pos);
   if (!m) return null;
   const match = /^include$/i.test(m.value) ? "include" : /^exclude$/i.test(m.value) ? "exclude" : null;
-  if (!match) return r.err(m.pos, `${what} "match" is "Include" or "Exclude", not "${m.value}"`);
+  if (!match) return r.err(m.pos, `${what} "match" is "Include" or "Exclude", not ${excerpt(m.value)}`);
   if (f.has("object") === f.has("network")) return r.err(v.pos, `${what} needs exactly one of "object" or "network" (with "subnet")`);
   if (f.has("object")) {
     if (f.has("subnet")) return r.err(v.pos, `${what}: "subnet" goes with "network"`);
@@ -179,15 +180,16 @@ function readRule(r: Reader, v: JValue, position: number): RuleBlock | null {
   let number = position;
   const nv = f.get("number");
   if (nv) {
-    if (nv.type !== "number" || !Number.isInteger(nv.value) || nv.value < 1) r.err(nv.pos, `${what}: "number" is a positive integer`);
-    else number = nv.value;
+    if (nv.type !== "number") r.err(nv.pos, `${what}: "number" is a whole number 1..${MAX_RULE_NUMBER}, not ${excerpt(JSON.stringify(jsonToPlain(nv)))}`);
+    else if (!integerIn(nv, 1, MAX_RULE_NUMBER)) r.err(nv.pos, `${what}: rule number ${excerpt(nv.text)} is not a whole number in 1..${MAX_RULE_NUMBER}`, "IG014");
+    else number = nv.type === "number" ? nv.value : number;
   }
   const tv = f.get("title");
   const title = tv ? r.string(tv, `${what} "title"`, v.pos)?.value ?? "" : "";
   const a = r.string(f.get("action"), `${what} "action"`, v.pos);
-  const action = a && (/^accept$/i.test(a.value) ? "accept" : /^deny$/i.test(a.value) ? "deny" : r.err(a.pos, `Action is "Accept" or "Deny", not "${a.value}"`));
+  const action = a && (/^accept$/i.test(a.value) ? "accept" : /^deny$/i.test(a.value) ? "deny" : r.err(a.pos, `Action is "Accept" or "Deny", not ${excerpt(a.value)}`));
   const z = r.string(f.get("interface"), `${what} "interface"`, v.pos);
-  const zone = z && ((["LAN", "WAN", "DMZ"] as ZoneName[]).find((x) => x === z.value.toUpperCase()) ?? r.err(z.pos, `Interface is LAN, WAN or DMZ, not "${z.value}"`));
+  const zone = z && ((["LAN", "WAN", "DMZ"] as ZoneName[]).find((x) => x === z.value.toUpperCase()) ?? r.err(z.pos, `Interface is LAN, WAN or DMZ, not ${excerpt(z.value)}`));
   const src = readAddr(r, f.get("source"), `${what} "source"`, v.pos);
   const dst = readAddr(r, f.get("destination"), `${what} "destination"`, v.pos);
   const sv = f.get("services");

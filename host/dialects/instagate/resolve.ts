@@ -5,6 +5,7 @@ import { type Prefix, parseAddress, makePrefix, netmaskLength, isNetworkAddress,
 import type { AddrRef, ObjectDef, Pos, ServiceDef, Table } from "./ast.ts";
 import { type ServicePart, catalogueService, TCP, UDP, ICMP } from "./catalogue.ts";
 import type { Reporter } from "./report.ts";
+import { excerpt } from "../../config/jsonpos.ts";
 
 /** A set of addresses: everything, or the union of some prefixes. */
 export interface AddrSet {
@@ -47,7 +48,7 @@ export class Names {
 
   /** The addresses a rule's address field names, with LANIP = `lanip`. */
   addr(ref: AddrRef, lanip: Prefix[]): AddrSet | null {
-    if (ref.kind === "object") return this.object(ref.name, ref.pos, lanip, [], true);
+    if (ref.kind === "object") return this.object(ref.name, ref.pos, lanip, true);
     const direct = parseNetwork(ref.address, ref.mask, ref.pos, this.rep);
     if (direct !== undefined) return direct && { any: false, prefixes: [direct] };
     // Not an address: the seed's "Network - Server IP Address - Subnet ..." names an object holding one address.
@@ -66,51 +67,120 @@ export class Names {
     return p ? { any: false, prefixes: [p] } : null;
   }
 
-  private object(name: string, pos: Pos, lanip: Prefix[], stack: string[], topLevel: boolean): AddrSet | null {
-    const k = key(name);
-    if (k === "ANY") {
-      if (!topLevel) {
-        this.rep.error(pos, "IG038", "ANY in a list makes the whole list ANY: use \"Object - ANY\" in the rule instead");
-        return null;
+  // Whether each object (by key) resolves without error, itself and everything it names; filled by validate().
+  private readonly valid = new Map<string, boolean>();
+  // Expanded objects per LANIP context, so that a rule naming an object on every interface costs one expansion each.
+  private readonly expanded = new Map<string, AddrSet>();
+
+  /**
+   * Check an object and every object it names, each once (memoized):
+   * addresses, unknown names, ANY in a list, and cycles. Iterative, with an
+   * explicit stack, so a chain of thousands of lists neither overflows the
+   * stack nor costs more than one visit per object.
+   */
+  private validate(startKey: string): boolean {
+    const done = this.valid.get(startKey);
+    if (done !== undefined) return done;
+    interface Frame { key: string; o: ObjectDef; next: number; ok: boolean }
+    const onStack = new Map<string, number>(); // key -> its index in `stack`
+    const stack: Frame[] = [];
+    const push = (key: string) => {
+      onStack.set(key, stack.length);
+      stack.push({ key, o: this.objects.get(key)!, next: 0, ok: true });
+    };
+    push(startKey);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const v = top.o.value;
+      let child: string | null = null;
+      if (v.kind === "address") {
+        if (!parseNetwork(v.address, null, top.o.pos, this.rep, true)) top.ok = false;
+      } else if (v.kind === "network") {
+        const p = parseNetwork(v.address, v.mask, top.o.pos, this.rep);
+        if (p === undefined) this.rep.error(top.o.pos, "IG035", `bad IP address ${excerpt(v.address)}`);
+        if (!p) top.ok = false;
+      } else {
+        while (top.next < v.members.length && child === null) {
+          const m = v.members[top.next++];
+          const p = parseNetwork(m.text, null, m.pos, this.rep, false, true);
+          if (p) continue;
+          if (p === null) { top.ok = false; continue; }
+          const k = key(m.text);
+          if (k === "ANY") {
+            this.rep.error(m.pos, "IG038", "ANY in a list makes the whole list ANY: use \"Object - ANY\" in the rule instead");
+            top.ok = false;
+          } else if (k === "LANIP") {
+            // the appliance's LAN address, filled in per interface
+          } else if (!this.objects.has(k)) {
+            this.rep.error(m.pos, "IG030", `unknown object ${excerpt(m.text)} (built-in: ANY, LANIP; define others with "Object ${excerpt(m.text, 40).slice(1, -1)} - Address - IP")`);
+            top.ok = false;
+          } else if (onStack.has(k)) {
+            const cycle = stack.slice(onStack.get(k)!).map((f) => f.o.name);
+            const shown = cycle.length > 8 ? [...cycle.slice(0, 4), `... (${cycle.length - 6} more)`, ...cycle.slice(-2)] : cycle;
+            const o = this.objects.get(k)!;
+            this.rep.error(o.pos, "IG034", `object ${excerpt(o.name)} contains itself (${[...shown, o.name].join(" > ")})`);
+            top.ok = false;
+          } else {
+            const known = this.valid.get(k);
+            if (known === undefined) child = k;
+            else if (!known) top.ok = false;
+          }
+        }
       }
-      return { any: true, prefixes: [] };
+      if (child !== null) { push(child); continue; }
+      stack.pop();
+      onStack.delete(top.key);
+      this.valid.set(top.key, top.ok);
+      if (stack.length && !top.ok) stack[stack.length - 1].ok = false;
     }
+    // Objects of a cycle were left marked by the frames above them; all of them are invalid.
+    return this.valid.get(startKey)!;
+  }
+
+  private object(name: string, pos: Pos, lanip: Prefix[], topLevel: boolean): AddrSet | null {
+    const k = key(name);
+    if (k === "ANY") return topLevel ? { any: true, prefixes: [] } : null;
     if (k === "LANIP") return { any: false, prefixes: lanip };
     const o = this.objects.get(k);
     if (!o) {
-      this.rep.error(pos, "IG030", `unknown object "${name}" (built-in: ANY, LANIP; define others with "Object ${name} - Address - IP")`);
+      this.rep.error(pos, "IG030", `unknown object ${excerpt(name)} (built-in: ANY, LANIP; define others with "Object ${excerpt(name, 40).slice(1, -1)} - Address - IP")`);
       return null;
     }
-    if (stack.includes(k)) {
-      this.rep.error(o.pos, "IG034", `object "${o.name}" contains itself (${[...stack, k].join(" > ")})`);
-      return null;
-    }
-    const v = o.value;
-    if (v.kind === "address") {
-      const p = parseNetwork(v.address, null, o.pos, this.rep, true);
-      return p ? { any: false, prefixes: [p] } : null;
-    }
-    if (v.kind === "network") {
-      const p = parseNetwork(v.address, v.mask, o.pos, this.rep);
-      if (p === undefined) this.rep.error(o.pos, "IG035", `bad IP address "${v.address}"`);
-      return p ? { any: false, prefixes: [p] } : null;
-    }
+    if (!this.validate(k)) return null;
+    const memo = `${lanip.map(formatPrefix).join(",")}\0${k}`;
+    const hit = this.expanded.get(memo);
+    if (hit) return hit;
+    // Depth first in member order (the order the rules come out in), each object once: a union needs no repeats.
     const out: Prefix[] = [];
-    let ok = true;
-    for (const m of v.members) {
+    const seen = new Set<string>([k]);
+    const stack: { o: ObjectDef; next: number }[] = [{ o, next: 0 }];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const v = top.o.value;
+      if (v.kind !== "list") {
+        const p = v.kind === "address" ? parseNetwork(v.address, null, top.o.pos, this.rep, true) : parseNetwork(v.address, v.mask, top.o.pos, this.rep);
+        if (p) out.push(p);
+        stack.pop();
+        continue;
+      }
+      if (top.next >= v.members.length) { stack.pop(); continue; }
+      const m = v.members[top.next++];
       const p = parseNetwork(m.text, null, m.pos, this.rep, false, true);
       if (p) { out.push(p); continue; }
-      if (p === null) { ok = false; continue; }
-      const sub = this.object(m.text, m.pos, lanip, [...stack, k], false);
-      if (sub) out.push(...sub.prefixes);
-      else ok = false;
+      const mk = key(m.text);
+      if (mk === "LANIP") { out.push(...lanip); continue; }
+      if (seen.has(mk)) continue;
+      seen.add(mk);
+      stack.push({ o: this.objects.get(mk)!, next: 0 });
     }
-    return ok ? { any: false, prefixes: out } : null;
+    const set = { any: false, prefixes: out };
+    this.expanded.set(memo, set);
+    return set;
   }
 
   /** Resolve every definition once, so unused ones are checked too. */
   checkDefinitions(): void {
-    for (const o of this.objects.values()) this.object(o.name, o.pos, [], [], true);
+    for (const k of this.objects.keys()) this.validate(k);
   }
 }
 

@@ -48,13 +48,13 @@ export function loadWince(files: SourceFile[], opts: LoadOptions): CeLoadResult 
       }
       raws.set(id, { raw, sink });
     }
-    diagnostics.push(...sink.list);
+    for (const d of sink.list) diagnostics.push(d); // not push(...list): a huge list would overflow the call
   }
   const rules: CeRule[] = [];
   for (const { raw, sink } of raws.values()) {
     const local = new DiagnosticSink(sink.file);
     const r = validateRule(raw, local);
-    diagnostics.push(...local.list);
+    for (const d of local.list) diagnostics.push(d);
     if (r) rules.push(r);
   }
   if (hasErrors(diagnostics)) return { policy: null, diagnostics, rules };

@@ -43,6 +43,9 @@ function rawData(v: RegValue, report: (message: string) => void): RawData {
 export function readRegedit(file: string, text: string, sink: DiagnosticSink): RawRule[] {
   const reg = parseRegedit(text);
   const rules = new Map<string, RawRule>(); // by lower-case name: registry keys are case-insensitive
+  // Each rule's values by lower-case name while reading (a Map keeps them in the
+  // order written, as the list did; looking each name up in the list was quadratic).
+  const valuesOf = new Map<RawRule, Map<string, RawRule["values"][number]>>();
   const found: Pending[] = [];
   // A data problem is told with the rule and value it spoils, at the data's column.
   const where = new Map<RegProblem, { prefix: string; column: number }>();
@@ -53,13 +56,18 @@ export function readRegedit(file: string, text: string, sink: DiagnosticSink): R
     const m = RULE_KEY.exec(path);
     if (!m) {
       if (!FIREWALL_KEY.test(path) || k.delete) {
-        warn(k.line, k.column, CE.NOT_A_RULE_KEY, `key [${k.delete ? "-" : ""}${path}] is not a firewall rule (${RULES_KEY}\\NAME); ignored`);
+        warn(k.line, k.column, CE.NOT_A_RULE_KEY, `key [${k.delete ? "-" : ""}${path.length > 120 ? path.slice(0, 120) + "..." : path}] is not a firewall rule (${RULES_KEY}\\NAME); ignored`);
       } else if (!/\\Rules$/i.test(path)) {
         warn(k.line, k.column, CE.NOT_A_RULE_KEY, `firewall settings under [${path}] are not rules; ignored (only ${RULES_KEY}\\NAME subkeys are imported)`);
       }
       continue;
     }
     const id = m[1].toLowerCase();
+    if (m[1].length > 255) {
+      // The registry's limit; a longer name would also flood every message that names the rule.
+      found.push({ line: k.line, column: k.column, severity: "error", code: CE.SYNTAX, message: `a registry key name is at most 255 characters; this one has ${m[1].length}` });
+      continue;
+    }
     if (k.delete) {
       rules.delete(id); // values after a deleted key belong to nothing
       continue;
@@ -71,21 +79,25 @@ export function readRegedit(file: string, text: string, sink: DiagnosticSink): R
       rule = { name: m[1], file, line: k.line, column: k.column, values: [] };
       rules.set(id, rule);
     }
+    let values = valuesOf.get(rule);
+    if (!values) valuesOf.set(rule, (values = new Map()));
     for (const e of k.values) {
       const name = e.name === "" ? "@" : e.name;
-      const prefix = `rule "${rule.name}", value "${name}": `;
-      const idx = rule.values.findIndex((x) => x.name.toLowerCase() === name.toLowerCase());
+      const shown = name.length > 40 ? name.slice(0, 40) + "..." : name;
+      const prefix = `rule "${rule.name}", value "${shown}": `;
+      const id = name.toLowerCase();
+      const prev = values.get(id);
       if (e.value.type === "delete") {
-        if (idx >= 0) rule.values.splice(idx, 1);
+        values.delete(id);
         continue;
       }
       if (e.value.type === "invalid") where.set(e.value.problem, { prefix, column: e.dataColumn });
       const data = rawData(e.value, (message) => found.push({ line: e.line, column: e.dataColumn, severity: "error", code: CE.WRONG_TYPE, message: prefix + message }));
-      if (idx >= 0) {
-        warn(e.line, e.column, CE.DUPLICATE, `rule "${rule.name}": value "${name}" given again (first at line ${rule.values[idx].line}); the later one wins`);
-        rule.values.splice(idx, 1);
+      if (prev) {
+        warn(e.line, e.column, CE.DUPLICATE, `rule "${rule.name}": value "${shown}" given again (first at line ${prev.line}); the later one wins`);
+        values.delete(id); // the later one takes the later place, as before
       }
-      rule.values.push({ name, data, line: e.line, column: e.column });
+      values.set(id, { name, data, line: e.line, column: e.column });
     }
   }
 
@@ -98,5 +110,6 @@ export function readRegedit(file: string, text: string, sink: DiagnosticSink): R
     if (d.severity === "error") sink.error(d.line, d.column, d.code, d.message);
     else sink.warning(d.line, d.column, d.code, d.message);
   }
+  for (const [rule, values] of valuesOf) rule.values = [...values.values()];
   return [...rules.values()];
 }

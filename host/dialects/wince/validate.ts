@@ -30,7 +30,7 @@ export function validateRule(raw: RawRule, sink: DiagnosticSink): CeRule | null 
   for (const v of raw.values) {
     const name = canonicalValueName(v.name);
     if (!name) {
-      warn(v, CE.UNKNOWN_VALUE, `unknown value "${v.name}"; ignored`);
+      warn(v, CE.UNKNOWN_VALUE, `unknown value "${v.name.length > 40 ? v.name.slice(0, 40) + "..." : v.name}"; ignored`);
       continue;
     }
     values.set(name, v);
