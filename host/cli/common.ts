@@ -3,7 +3,7 @@
 import type { IO } from "./io.ts";
 import { UsageError, dialectOptions } from "./args.ts";
 import { loadAppliance, ApplianceError, type Appliance } from "../model/appliance.ts";
-import { loadConfig, type LoadedConfig } from "../config/load.ts";
+import { loadConfig, loadConfigLazily, type LoadedConfig } from "../config/load.ts";
 import { type Diagnostic, formatDiagnostic, hasErrors, sortDiagnostics } from "../model/diagnostic.ts";
 import { encodePolicy, EncodeError } from "../engine/encode.ts";
 import type { LoadOptions } from "../dialects/dialect.ts";
@@ -26,12 +26,30 @@ export function applianceFrom(values: Record<string, any>): Appliance {
   }
 }
 
-/** Load, check and compile the configuration named by the positionals. */
+/**
+ * Load, check and compile the configuration named by the positionals, with
+ * every dialect's front end already imported (importAllDialects): the live
+ * appliance, whose reloads are synchronous.
+ */
 export function loadAll(paths: string[], values: Record<string, any>): Loaded {
+  const opts = loadOptions(paths, values);
+  return compile(paths, opts, loadConfig(paths, opts, values.dialect));
+}
+
+/** The same for a one-shot command: imports only the configuration's own dialect. */
+export async function loadAllLazily(paths: string[], values: Record<string, any>): Promise<Loaded> {
+  const opts = loadOptions(paths, values);
+  return compile(paths, opts, await loadConfigLazily(paths, opts, values.dialect));
+}
+
+function loadOptions(paths: string[], values: Record<string, any>): LoadOptions {
   if (paths.length === 0) throw new UsageError("no configuration files given");
   const appliance = applianceFrom(values);
-  const opts: LoadOptions = { appliance, strict: Boolean(values.strict), options: dialectOptions(values) };
-  const config = loadConfig(paths, opts, values.dialect);
+  return { appliance, strict: Boolean(values.strict), options: dialectOptions(values) };
+}
+
+function compile(paths: string[], opts: LoadOptions, config: LoadedConfig): Loaded {
+  const appliance = opts.appliance;
   const diagnostics = [...config.diagnostics];
   let program: Uint8Array | null = null;
   if (config.policy && !hasErrors(diagnostics)) {

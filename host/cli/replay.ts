@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { IO } from "./io.ts";
 import { parse, UsageError } from "./args.ts";
-import { loadAll, printDiagnostics } from "./common.ts";
+import { loadAllLazily, printDiagnostics } from "./common.ts";
 import * as L from "../../assembly/layout.ts";
 import { readCapture, PcapWriter, LINKTYPE_ETHERNET } from "../pcap/pcap.ts";
 import { captureFrames, counterLines, UNSUPPORTED_LINK } from "../runtime/capture.ts";
@@ -58,7 +58,7 @@ export async function replayCommand(argv: string[], io: IO): Promise<number> {
   if (format !== "rfc5424" && format !== "rfc3164") throw new UsageError("--syslog-format is rfc5424 or rfc3164");
   const notifyPort = Number(values["notify-port"]);
   if (!(notifyPort >= 1 && notifyPort <= 65535)) throw new UsageError("--notify-port wants 1..65535");
-  const l = loadAll(positionals, values);
+  const l = await loadAllLazily(positionals, values);
   printDiagnostics(io, l.diagnostics);
   if (!l.ok || !l.program) return 1;
   const policy = l.config.policy!;

@@ -2,7 +2,7 @@
 // (from the content, or --dialect), and run the dialect's front end.
 import { readFileSync } from "node:fs";
 import type { Dialect, LoadOptions, LoadResult, SourceFile } from "../dialects/dialect.ts";
-import { detectDialect, dialectNamed, knownDialects } from "../dialects/registry.ts";
+import { type DialectEntry, detectDialect, dialectNamed, knownDialects, frontEnd } from "../dialects/registry.ts";
 import { registerAllDialects } from "../dialects/all.ts";
 import type { Diagnostic } from "../model/diagnostic.ts";
 
@@ -23,7 +23,8 @@ function fileError(path: string, code: string, message: string): Diagnostic {
   return { file: path, line: 1, column: 1, severity: "error", code, message };
 }
 
-export function loadConfig(paths: string[], opts: LoadOptions, forced?: string): LoadedConfig {
+/** Read and decode the files and pick their dialect; imports no front end. */
+function readConfig(paths: string[], forced?: string): { files: SourceFile[]; diagnostics: Diagnostic[]; dialect: DialectEntry | null } {
   registerAllDialects();
   const files: SourceFile[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -34,12 +35,12 @@ export function loadConfig(paths: string[], opts: LoadOptions, forced?: string):
       diagnostics.push(fileError(path, "CFG001", `cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
     }
   }
-  if (diagnostics.length) return { policy: null, diagnostics, dialect: null, files };
-  let dialect: Dialect | undefined;
+  if (diagnostics.length) return { diagnostics, dialect: null, files };
+  let dialect: DialectEntry | undefined;
   if (forced) {
     dialect = dialectNamed(forced);
     if (!dialect) {
-      return { policy: null, diagnostics: [fileError(paths[0] ?? "-", "CFG002", `unknown dialect "${forced}" (known: ${knownDialects().join(", ")})`)], dialect: null, files };
+      return { diagnostics: [fileError(paths[0] ?? "-", "CFG002", `unknown dialect "${forced}" (known: ${knownDialects().join(", ")})`)], dialect: null, files };
     }
   } else {
     for (const f of files) {
@@ -52,8 +53,30 @@ export function loadConfig(paths: string[], opts: LoadOptions, forced?: string):
         dialect = d;
       }
     }
-    if (diagnostics.length || !dialect) return { policy: null, diagnostics, dialect: null, files };
+    if (diagnostics.length || !dialect) return { diagnostics, dialect: null, files };
   }
+  return { diagnostics, dialect, files };
+}
+
+/**
+ * Load a configuration whose dialect's front end is already imported: for the
+ * live appliance, which imports them all once (importAllDialects) so that its
+ * reloads stay synchronous.
+ */
+export function loadConfig(paths: string[], opts: LoadOptions, forced?: string): LoadedConfig {
+  const { files, diagnostics, dialect: entry } = readConfig(paths, forced);
+  if (!entry) return { policy: null, diagnostics, dialect: null, files };
+  const dialect = entry.loaded;
+  if (!dialect) throw new Error(`the ${entry.name} front end is not imported: call importAllDialects() first, or use loadConfigLazily`);
+  const res = dialect.load(files, opts);
+  return { ...res, dialect, files };
+}
+
+/** Load a configuration, importing only its own dialect's front end: for one-shot commands. */
+export async function loadConfigLazily(paths: string[], opts: LoadOptions, forced?: string): Promise<LoadedConfig> {
+  const { files, diagnostics, dialect: entry } = readConfig(paths, forced);
+  if (!entry) return { policy: null, diagnostics, dialect: null, files };
+  const dialect = await frontEnd(entry);
   const res = dialect.load(files, opts);
   return { ...res, dialect, files };
 }

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync, watchFile, unwatchFile } from "node:fs";
 import { loadAll, type Loaded } from "../cli/common.ts";
+import { importAllDialects } from "../dialects/all.ts";
 import { formatDiagnostic } from "../model/diagnostic.ts";
 import type { Appliance } from "../model/appliance.ts";
 import { allRules, ruleAt, type Policy } from "../model/rule.ts";
@@ -71,6 +72,7 @@ export class LiveAppliance {
 
   /** Load, check, bind the ports and the control socket. Throws (with diagnostics logged) if the configuration has errors. */
   static async start(opts: LiveOptions): Promise<LiveAppliance> {
+    await importAllDialects(); // every dialect at hand, so that a reload (synchronous) may switch dialect
     const loaded = loadAll(opts.configs, opts.values);
     const say = opts.stderr ?? (() => {});
     for (const d of loaded.diagnostics) say(formatDiagnostic(d));

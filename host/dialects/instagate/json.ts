@@ -8,9 +8,7 @@ import { type JValue, type JPos, parseJsonWithPositions, JsonSyntaxError } from 
 import { parsePorts, parseServiceProto } from "./text.ts";
 import { formatRuleLines } from "./format.ts";
 
-export function looksLikeJson(text: string): number {
-  return /^\s*\{/.test(text) && /"instagate"\s*:/.test(text) ? 1 : 0;
-}
+export { looksLikeJson } from "./detect.ts";
 
 class Reader {
   constructor(readonly file: string, readonly sink: DiagnosticSink) {}

@@ -110,18 +110,7 @@ interface OpenBlock {
   bad: boolean; // a field of this block was malformed (already reported)
 }
 
-/** Does this text look like an InstaGate table? (for dialect detection) */
-export function looksLikeText(text: string): number {
-  const has = (re: RegExp) => re.test(text);
-  let score = 0;
-  if (has(/^\s*\d+\)/m)) score += 0.2;
-  if (has(/^\s*Action\s*[-:]?\s*(Accept|Deny)\s*$/im)) score += 0.3;
-  if (has(/^\s*(Source|Destination)\s+(Address\s+or\s+Network|Network\s+or\s+Address)\b/im)) score += 0.3;
-  if (has(/^\s*Services\s*[-:]?\s*(Any|Selected)\b/im)) score += 0.15;
-  // A file of definitions only, to go with a rule file.
-  if (has(/^\s*Object\s+\S.*\s-\s(Address|Network|List)\s+-\s/im) || has(/^\s*Service\s+\S.*\s-\s(TCP|UDP|TCP\/UDP|ICMP|Protocol)\b/im)) score += 0.5;
-  return Math.min(score, 0.95);
-}
+export { looksLikeText } from "./detect.ts";
 
 export function parseText(file: string, text: string, sink: DiagnosticSink, table: Table = emptyTable()): Table {
   const lines = text.split(/\r?\n/);
