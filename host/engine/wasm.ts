@@ -169,7 +169,10 @@ export class ProgramError extends Error {
 
 const STAGES = ["input", "output"] as const;
 
-export function wasmPath(flavour: "release" | "debug" = "release"): string {
+/** The builds of the matcher (asconfig.json): release, release without SIMD (for runtimes that lack it), debug. */
+export type WasmFlavour = "release" | "release-nosimd" | "debug";
+
+export function wasmPath(flavour: WasmFlavour = "release"): string {
   return packagePath("build", `${flavour}.wasm`);
 }
 
@@ -182,7 +185,7 @@ export class WasmEngine {
 
   private constructor(readonly x: Exports) {}
 
-  static async create(flavour: "release" | "debug" = "release"): Promise<WasmEngine> {
+  static async create(flavour: WasmFlavour = "release"): Promise<WasmEngine> {
     const path = wasmPath(flavour);
     if (!existsSync(path)) throw new Error(`${path} is missing: run "npm run asbuild" first`);
     const bindings = await import(pathToFileURL(packagePath("build", `${flavour}.js`)).href);
