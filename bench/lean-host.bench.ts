@@ -5,11 +5,12 @@
 // medians of RUNS runs, and the ratio to `node -e ''`.
 //   node --import tsx bench/lean-host.bench.ts [RUNS]      (npm run bench:lean)
 // It runs bin/portcullis.js as installed: build first (`npm run build`).
+// PORTCULLIS_ROOT=DIR times another checkout instead (e.g. an older commit).
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const RUNS = Number(process.argv[2] ?? 11);
-const root = fileURLToPath(new URL("..", import.meta.url));
+const root = process.env.PORTCULLIS_ROOT ?? fileURLToPath(new URL("..", import.meta.url));
 const bin = "bin/portcullis.js";
 const demo = ["examples/portmaster/office.cfg", "--appliance", "examples/portmaster/office.appliance.json"];
 
@@ -37,7 +38,7 @@ const times = cases.map(() => [] as number[]);
 for (let i = 0; i < RUNS; i++) cases.forEach((c, k) => times[k].push(timeOnce(c.args)));
 
 const floor = median(times[0]);
-console.log(`cold start, median of ${RUNS} runs each (node ${process.version})`);
+console.log(`cold start of ${root}, median of ${RUNS} runs each (node ${process.version})`);
 cases.forEach((c, k) => {
   const m = median(times[k]);
   console.log(`  ${c.name.padEnd(34)} ${m.toFixed(0).padStart(5)} ms  ${(m / floor).toFixed(2)}x node -e ''`);
