@@ -73,6 +73,15 @@ describe("a copy without node_modules or sources (an image)", () => {
     expect(answers).toEqual(readFileSync(CB + "acl1_1k_trace.expected", "utf8").trim().split("\n"));
   });
 
+  it("says how to build, in one line and exit 1, when the compiled host is missing", () => {
+    const bare = join(dir, "bare");
+    mkdirSync(bare);
+    for (const part of ["package.json", "bin"]) cpSync(join(image, part), join(bare, part), { recursive: true });
+    const r = spawnSync(process.execPath, ["bin/portcullis.js", "--help"], { cwd: bare, encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^portcullis: the compiled host is missing \(.*dist\/host\/cli\/main\.js\); run "npm run build" \(npm ci does it\)\n$/);
+  });
+
   it("starts the live appliance (every dialect's front end imported) and stops on SIGTERM", async () => {
     const ports = await freeUdpPorts(4);
     const child = spawn(process.execPath, ["bin/portcullis.js", "run", ...demo, "--no-socket",
