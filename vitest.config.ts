@@ -6,6 +6,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
-    globalSetup: ["test/setup/build-wasm.ts", "test/setup/tmpdir.ts"],
+    globalSetup: ["test/setup/build.ts", "test/setup/tmpdir.ts"],
   },
 });

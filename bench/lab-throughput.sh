@@ -44,6 +44,7 @@ trap 'cleanup; exit 130' INT TERM
 trap cleanup EXIT
 cd "$REPO"
 [ -f build/release.wasm ] || timeout 300 npm run -s asbuild || exit 1
+timeout 300 npm run -s build:host || exit 1
 
 say "1/2: socat relays back to back (no appliance)"
 ip netns add "$NS_FW" && ip netns add "$NS_LAN" && ip netns add "$NS_WAN" || exit 1

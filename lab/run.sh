@@ -204,8 +204,9 @@ main() {
   preflight
   trap on_signal INT TERM
   trap cleanup EXIT
-  say "building the WebAssembly engine if needed"
+  say "building the WebAssembly engine if needed, and the host (incremental)"
   [ -f "$REPO/build/release.wasm" ] || (cd "$REPO" && timeout 300 npm run -s asbuild) || { fail "npm run asbuild failed"; exit 1; }
+  (cd "$REPO" && timeout 300 npm run -s build:host) || { fail "npm run build:host failed"; exit 1; }
   make_topology || { fail "could not build the namespaces"; exit 1; }
   say "namespaces $NS_FW $NS_LAN $NS_WAN ready (work dir $LAB_TMP)"
   local passed=() failed=() waiting=()

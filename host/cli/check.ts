@@ -1,13 +1,13 @@
 // `portcullis check`: parse and lint, print each diagnostic, exit 1 on errors.
 import type { IO } from "./io.ts";
 import { parse } from "./args.ts";
-import { loadAll } from "./common.ts";
+import { loadAllLazily } from "./common.ts";
 import { formatDiagnostic } from "../model/diagnostic.ts";
 import { totalRules } from "../model/rule.ts";
 
-export function checkCommand(argv: string[], io: IO): number {
+export async function checkCommand(argv: string[], io: IO): Promise<number> {
   const { values, positionals } = parse(argv, {});
-  const l = loadAll(positionals, values);
+  const l = await loadAllLazily(positionals, values);
   const errors = l.diagnostics.filter((d) => d.severity === "error").length;
   const warnings = l.diagnostics.length - errors;
   const policy = l.config.policy;

@@ -3,7 +3,7 @@
 import type { IO } from "./io.ts";
 import { UsageError, dialectOptions } from "./args.ts";
 import { loadAppliance, readAppliance, type Appliance } from "../model/appliance.ts";
-import { loadConfig, type LoadedConfig } from "../config/load.ts";
+import { loadConfig, loadConfigLazily, type LoadedConfig } from "../config/load.ts";
 import { type Diagnostic, formatDiagnostic, hasErrors, sortDiagnostics } from "../model/diagnostic.ts";
 import { encodePolicy, EncodeError } from "../engine/encode.ts";
 import type { LoadOptions } from "../dialects/dialect.ts";
@@ -21,11 +21,31 @@ export function applianceFrom(values: Record<string, any>): Appliance {
   return loadAppliance(values.appliance); // throws ApplianceError, whose diagnostics loadAll reports
 }
 
-/** Load, check and compile the configuration named by the positionals. */
+/**
+ * Load, check and compile the configuration named by the positionals, with
+ * every dialect's front end already imported (importAllDialects): the live
+ * appliance, whose reloads are synchronous.
+ */
 export function loadAll(paths: string[], values: Record<string, any>): Loaded {
+  const start = loadOptions(paths, values);
+  if (!("applianceDiagnostics" in start)) return start;
+  return compile(paths, start.opts, loadConfig(paths, start.opts, values.dialect, Boolean(values["allow-empty"])), start.applianceDiagnostics);
+}
+
+/** The same for a one-shot command: imports only the configuration's own dialect. */
+export async function loadAllLazily(paths: string[], values: Record<string, any>): Promise<Loaded> {
+  const start = loadOptions(paths, values);
+  if (!("applianceDiagnostics" in start)) return start;
+  return compile(paths, start.opts, await loadConfigLazily(paths, start.opts, values.dialect, Boolean(values["allow-empty"])), start.applianceDiagnostics);
+}
+
+/**
+ * The load options, or (when the appliance description has errors) the
+ * failed load itself: the appliance file is checked like a config file, with
+ * located diagnostics and exit 1 (not a usage error), and nothing loads.
+ */
+function loadOptions(paths: string[], values: Record<string, any>): { opts: LoadOptions; applianceDiagnostics: Diagnostic[] } | Loaded {
   if (paths.length === 0) throw new UsageError("no configuration files given");
-  // The appliance description is checked like a config file: located
-  // diagnostics and exit 1 (not a usage error), and nothing loads on an error.
   const app = readAppliance(values.appliance);
   if (!app.appliance) {
     const builtin = readAppliance(undefined).appliance!; // a placeholder: nothing runs when ok is false
@@ -33,10 +53,12 @@ export function loadAll(paths: string[], values: Record<string, any>): Loaded {
     const diagnostics = sortDiagnostics(app.diagnostics);
     return { appliance: builtin, config: { policy: null, diagnostics, dialect: null, files: [] }, opts, program: null, diagnostics, ok: false };
   }
-  const appliance = app.appliance;
-  const opts: LoadOptions = { appliance, strict: Boolean(values.strict), options: dialectOptions(values) };
-  const config = loadConfig(paths, opts, values.dialect, Boolean(values["allow-empty"]));
-  const diagnostics = [...app.diagnostics, ...config.diagnostics];
+  return { opts: { appliance: app.appliance, strict: Boolean(values.strict), options: dialectOptions(values) }, applianceDiagnostics: app.diagnostics };
+}
+
+function compile(paths: string[], opts: LoadOptions, config: LoadedConfig, applianceDiagnostics: Diagnostic[]): Loaded {
+  const appliance = opts.appliance;
+  const diagnostics = [...applianceDiagnostics, ...config.diagnostics];
   let program: Uint8Array | null = null;
   if (config.policy && !hasErrors(diagnostics)) {
     try {

@@ -2,7 +2,7 @@
 // it. Both engines decide; if they ever disagree, that is reported loudly.
 import type { IO } from "./io.ts";
 import { parse, UsageError } from "./args.ts";
-import { loadAll, printDiagnostics } from "./common.ts";
+import { loadAllLazily, printDiagnostics } from "./common.ts";
 import { parsePacketSpec, SpecError } from "./packet-spec.ts";
 import { WasmEngine } from "../engine/wasm.ts";
 import { ReferenceEngine } from "../engine/reference.ts";
@@ -20,7 +20,7 @@ function ruleJson(policy: Policy, index: number) {
 export async function explainCommand(argv: string[], io: IO): Promise<number> {
   const { values, positionals } = parse(argv, { packet: { type: "string" } });
   if (!values.packet) throw new UsageError("--packet 'SPEC' is required");
-  const l = loadAll(positionals, values);
+  const l = await loadAllLazily(positionals, values);
   printDiagnostics(io, l.diagnostics);
   if (!l.ok || !l.program) return 1;
   const policy = l.config.policy!;

@@ -1,11 +1,6 @@
 // `portcullis`: the command line (../shared/notes/cli.md is the contract).
 import { type IO, processIO } from "./io.ts";
 import { UsageError } from "./args.ts";
-import { checkCommand } from "./check.ts";
-import { showCommand } from "./show.ts";
-import { explainCommand } from "./explain.ts";
-import { classifyCommand } from "./classify.ts";
-import { disasmCommand } from "./disasm.ts";
 
 export const USAGE = `usage: portcullis COMMAND ...
 
@@ -24,12 +19,15 @@ packet SPEC: PROTO SRC[:PORT] > DST[:PORT] [in=IF] [out=IF] [flags=SA] [type=8] 
 
 type Command = (argv: string[], io: IO) => Promise<number> | number;
 
+// Each command's module is imported only when that command runs, so `--help`
+// or `explain` never loads the pcap writer or the live runtime
+// (test/lazy-load.test.ts).
 const commands: Record<string, () => Promise<Command>> = {
-  check: async () => checkCommand,
-  show: async () => showCommand,
-  explain: async () => explainCommand,
-  classify: async () => classifyCommand,
-  disasm: async () => disasmCommand,
+  check: async () => (await import("./check.ts")).checkCommand,
+  show: async () => (await import("./show.ts")).showCommand,
+  explain: async () => (await import("./explain.ts")).explainCommand,
+  classify: async () => (await import("./classify.ts")).classifyCommand,
+  disasm: async () => (await import("./disasm.ts")).disasmCommand,
   replay: async () => (await import("./replay.ts")).replayCommand,
   run: async () => (await import("../runtime/run.ts")).runCommand,
   status: async () => (await import("../runtime/status.ts")).statusCommand,

@@ -3,7 +3,7 @@
 // optional pcap files of what passed and what was dropped.
 import type { IO } from "./io.ts";
 import { parse, UsageError } from "./args.ts";
-import { loadAll, printDiagnostics } from "./common.ts";
+import { loadAllLazily, printDiagnostics, type Loaded } from "./common.ts";
 import * as L from "../../assembly/layout.ts";
 import { openCaptureFile, PcapFileWriter, LINKTYPE_ETHERNET, type CaptureReader } from "../pcap/pcap.ts";
 import { FrameStream, counterLines, UNSUPPORTED_LINK } from "../runtime/capture.ts";
@@ -58,7 +58,7 @@ export async function replayCommand(argv: string[], io: IO): Promise<number> {
   if (format !== "rfc5424" && format !== "rfc3164") throw new UsageError("--syslog-format is rfc5424 or rfc3164");
   const notifyPort = Number(values["notify-port"]);
   if (!(notifyPort >= 1 && notifyPort <= 65535)) throw new UsageError("--notify-port wants 1..65535");
-  const l = loadAll(positionals, values);
+  const l = await loadAllLazily(positionals, values);
   printDiagnostics(io, l.diagnostics);
   if (!l.ok || !l.program) return 1;
   const policy = l.config.policy!;
@@ -111,7 +111,7 @@ type Values = Record<string, any>;
 // memory is one batch, the connection table and the spools' bounded part,
 // whatever the capture's length.
 async function replayStream(
-  values: Values, l: ReturnType<typeof loadAll>, policy: Policy, force: { in?: number; out?: number },
+  values: Values, l: Loaded, policy: Policy, force: { in?: number; out?: number },
   loghost: { host: string; port: number } | null | undefined, format: "rfc5424" | "rfc3164", notifyPort: number,
   reader: CaptureReader, reasons: Spool, logLines: Spool, writers: PcapFileWriter[], io: IO,
 ): Promise<number> {

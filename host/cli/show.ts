@@ -1,11 +1,11 @@
 // `portcullis show`: the rules in the dialect's canonical form, with provenance.
 import type { IO } from "./io.ts";
 import { parse } from "./args.ts";
-import { loadAll, printDiagnostics } from "./common.ts";
+import { loadAllLazily, printDiagnostics } from "./common.ts";
 
 export async function showCommand(argv: string[], io: IO): Promise<number> {
   const { values, positionals } = parse(argv, { verbose: { type: "boolean", short: "v", default: false }, pcap: { type: "string" } });
-  const l = loadAll(positionals, values);
+  const l = await loadAllLazily(positionals, values);
   printDiagnostics(io, l.diagnostics);
   if (!l.ok || !l.program) return 1;
   io.out(l.config.dialect!.show(l.config, l.opts));

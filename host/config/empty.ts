@@ -37,7 +37,7 @@ export function emptyFileErrors(files: SourceFile[], allowEmpty: boolean): Diagn
 }
 
 /** CFG006 for every file, under --dialect, in which that dialect recognises nothing at all. */
-export function notDialectErrors(files: SourceFile[], dialect: Dialect): Diagnostic[] {
+export function notDialectErrors(files: SourceFile[], dialect: Pick<Dialect, "name" | "detect">): Diagnostic[] {
   return files.filter((f) => !holdsNoStatement(f.text) && dialect.detect(f.text) === 0).map((f) => fileError(f.path, "CFG006",
     `this file is not ${dialect.name} at all: nothing in it looks like that dialect (check the file, or the --dialect)`));
 }

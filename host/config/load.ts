@@ -2,7 +2,7 @@
 // (from the content, or --dialect), and run the dialect's front end.
 import { readFileSync } from "node:fs";
 import type { Dialect, LoadOptions, LoadResult, SourceFile } from "../dialects/dialect.ts";
-import { detectDialect, dialectNamed, knownDialects } from "../dialects/registry.ts";
+import { type DialectEntry, detectDialect, dialectNamed, knownDialects, frontEnd } from "../dialects/registry.ts";
 import { registerAllDialects } from "../dialects/all.ts";
 import type { Diagnostic } from "../model/diagnostic.ts";
 import { boundDiagnostic, boundProvenance } from "../model/excerpt.ts";
@@ -25,8 +25,11 @@ function fileError(path: string, code: string, message: string): Diagnostic {
   return { file: path, line: 1, column: 1, severity: "error", code, message };
 }
 
-/** allowEmpty (--allow-empty): accept files that hold no statement (refused by default, CFG005). */
-export function loadConfig(paths: string[], opts: LoadOptions, forced?: string, allowEmpty = false): LoadedConfig {
+/**
+ * Read and decode the files and pick their dialect; imports no front end.
+ * allowEmpty (--allow-empty): accept files that hold no statement (refused by default, CFG005).
+ */
+function readConfig(paths: string[], forced: string | undefined, allowEmpty: boolean): { files: SourceFile[]; diagnostics: Diagnostic[]; dialect: DialectEntry | null } {
   registerAllDialects();
   const files: SourceFile[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -38,15 +41,15 @@ export function loadConfig(paths: string[], opts: LoadOptions, forced?: string, 
     }
   }
   diagnostics.push(...emptyFileErrors(files, allowEmpty));
-  if (diagnostics.length) return { policy: null, diagnostics, dialect: null, files };
-  let dialect: Dialect | undefined;
+  if (diagnostics.length) return { diagnostics, dialect: null, files };
+  let dialect: DialectEntry | undefined;
   if (forced) {
     dialect = dialectNamed(forced);
     if (!dialect) {
-      return { policy: null, diagnostics: [fileError(paths[0] ?? "-", "CFG002", `unknown dialect "${forced}" (known: ${knownDialects().join(", ")})`)], dialect: null, files };
+      return { diagnostics: [fileError(paths[0] ?? "-", "CFG002", `unknown dialect "${forced}" (known: ${knownDialects().join(", ")})`)], dialect: null, files };
     }
     diagnostics.push(...notDialectErrors(files, dialect));
-    if (diagnostics.length) return { policy: null, diagnostics, dialect, files };
+    if (diagnostics.length) return { diagnostics, dialect: null, files };
   } else {
     for (const f of files) {
       if (holdsNoStatement(f.text) && files.some((g) => !holdsNoStatement(g.text))) continue; // allowed empty: no dialect to tell
@@ -59,8 +62,32 @@ export function loadConfig(paths: string[], opts: LoadOptions, forced?: string, 
         dialect = d;
       }
     }
-    if (diagnostics.length || !dialect) return { policy: null, diagnostics, dialect: null, files };
+    if (diagnostics.length || !dialect) return { diagnostics, dialect: null, files };
   }
+  return { diagnostics, dialect, files };
+}
+
+/**
+ * Load a configuration whose dialect's front end is already imported: for the
+ * live appliance, which imports them all once (importAllDialects) so that its
+ * reloads stay synchronous.
+ */
+export function loadConfig(paths: string[], opts: LoadOptions, forced?: string, allowEmpty = false): LoadedConfig {
+  const { files, diagnostics, dialect: entry } = readConfig(paths, forced, allowEmpty);
+  if (!entry) return { policy: null, diagnostics, dialect: null, files };
+  const dialect = entry.loaded;
+  if (!dialect) throw new Error(`the ${entry.name} front end is not imported: call importAllDialects() first, or use loadConfigLazily`);
+  return runFrontEnd(dialect, files, opts);
+}
+
+/** Load a configuration, importing only its own dialect's front end: for one-shot commands. */
+export async function loadConfigLazily(paths: string[], opts: LoadOptions, forced?: string, allowEmpty = false): Promise<LoadedConfig> {
+  const { files, diagnostics, dialect: entry } = readConfig(paths, forced, allowEmpty);
+  if (!entry) return { policy: null, diagnostics, dialect: null, files };
+  return runFrontEnd(await frontEnd(entry), files, opts);
+}
+
+function runFrontEnd(dialect: Dialect, files: SourceFile[], opts: LoadOptions): LoadedConfig {
   const res = dialect.load(files, opts);
   // Bounded echoes of user text, whatever the dialect (host/model/excerpt.ts).
   if (res.policy) boundProvenance(res.policy);

@@ -2,7 +2,8 @@
 // compiler's generated bindings, stages and loads rule programs, and moves
 // packet batches and results through linear memory.
 import { readFileSync, existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { pathToFileURL } from "node:url";
+import { packagePath } from "../package-root.ts";
 import * as L from "../../assembly/layout.ts";
 import * as C from "../../assembly/conntrack-layout.ts";
 import { type Address, parseAddress } from "../model/addr.ts";
@@ -168,8 +169,11 @@ export class ProgramError extends Error {
 
 const STAGES = ["input", "output"] as const;
 
-export function wasmPath(flavour: "release" | "debug" = "release"): string {
-  return fileURLToPath(new URL(`../../build/${flavour}.wasm`, import.meta.url));
+/** The builds of the matcher (asconfig.json): release, release without SIMD (for runtimes that lack it), debug. */
+export type WasmFlavour = "release" | "release-nosimd" | "debug";
+
+export function wasmPath(flavour: WasmFlavour = "release"): string {
+  return packagePath("build", `${flavour}.wasm`);
 }
 
 export class WasmEngine {
@@ -181,10 +185,10 @@ export class WasmEngine {
 
   private constructor(readonly x: Exports) {}
 
-  static async create(flavour: "release" | "debug" = "release"): Promise<WasmEngine> {
+  static async create(flavour: WasmFlavour = "release"): Promise<WasmEngine> {
     const path = wasmPath(flavour);
     if (!existsSync(path)) throw new Error(`${path} is missing: run "npm run asbuild" first`);
-    const bindings = await import(new URL(`../../build/${flavour}.js`, import.meta.url).href);
+    const bindings = await import(pathToFileURL(packagePath("build", `${flavour}.js`)).href);
     const module = await WebAssembly.compile(readFileSync(path));
     const x = (await bindings.instantiate(module, {})) as Exports;
     return new WasmEngine(x);

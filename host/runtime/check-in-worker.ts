@@ -24,7 +24,10 @@ export function registerWorkerImport(url: string): void {
 }
 
 export function checkInWorker(req: CheckRequest, timeoutMs: number, heapMb = 2048): CheckJob {
-  const worker = new Worker(new URL("./check-worker.mjs", import.meta.url), {
+  // From the TypeScript sources (tests) the worker registers tsx first (check-worker.mjs);
+  // from the compiled host (dist/, the image) it is plain JavaScript.
+  const entry = import.meta.url.endsWith(".ts") ? "./check-worker.mjs" : "./check-worker.js";
+  const worker = new Worker(new URL(entry, import.meta.url), {
     workerData: { ...req, imports: [...extraImports, ...req.imports] },
     resourceLimits: { maxOldGenerationSizeMb: heapMb },
     stdout: true, // a front end's stray console output stays out of the appliance's streams

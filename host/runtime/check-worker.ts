@@ -5,7 +5,7 @@
 // the file contents it checked (the same before and after, or the files were
 // being written and the answer says so).
 import { parentPort, workerData } from "node:worker_threads";
-import { loadAll } from "../cli/common.ts";
+import { loadAllLazily } from "../cli/common.ts";
 import { fingerprintFiles } from "./fingerprint.ts";
 import { compactPolicyTexts } from "./compact-texts.ts";
 
@@ -36,7 +36,7 @@ async function check(req: CheckRequest): Promise<CheckAnswer> {
   const base = { unstable: false, fingerprint: before, diagnostics: [], program: null, policy: null, appliance: null, dialect: null, error: null };
   let l;
   try {
-    l = loadAll(req.configs, req.values);
+    l = await loadAllLazily(req.configs, req.values);
   } catch (e) {
     return { ...base, ok: false, error: e instanceof Error ? e.message : String(e) };
   }

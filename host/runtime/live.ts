@@ -3,6 +3,7 @@
 // line and the signals; tests start one in-process.
 import { watchFile, unwatchFile } from "node:fs";
 import { loadAll, type Loaded } from "../cli/common.ts";
+import { importAllDialects } from "../dialects/all.ts";
 import { formatDiagnostic, type Diagnostic } from "../model/diagnostic.ts";
 import type { Appliance } from "../model/appliance.ts";
 import { allRules, ruleAt, type Policy } from "../model/rule.ts";
@@ -95,6 +96,7 @@ export class LiveAppliance {
 
   /** Load, check, bind the ports and the control socket. Throws (with diagnostics logged) if the configuration has errors. */
   static async start(opts: LiveOptions): Promise<LiveAppliance> {
+    await importAllDialects(); // every dialect at hand, so that a reload (synchronous) may switch dialect
     const loaded = loadAll(opts.configs, opts.values);
     const say = opts.stderr ?? (() => {});
     for (const d of loaded.diagnostics) say(formatDiagnostic(d));

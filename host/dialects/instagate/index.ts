@@ -4,7 +4,7 @@
 import type { Dialect, LoadOptions, LoadResult, SourceFile } from "../dialect.ts";
 import { DiagnosticSink } from "../../model/diagnostic.ts";
 import { type Table, emptyTable } from "./ast.ts";
-import { parseText, looksLikeText } from "./text.ts";
+import { parseText } from "./text.ts";
 import { parseJson, looksLikeJson } from "./json.ts";
 import { Names } from "./resolve.ts";
 import { Reporter } from "./report.ts";
@@ -12,6 +12,7 @@ import { lowerTable } from "./lower.ts";
 import { checkOrder } from "./order.ts";
 import { zoneOf } from "./zones.ts";
 import { showTable } from "./show.ts";
+import { detectInstagate } from "./detect.ts";
 
 /** Parse every file into one table: definitions are shared, rules follow file order. */
 export function parseFiles(files: SourceFile[]): { table: Table; diagnostics: LoadResult["diagnostics"] } {
@@ -58,7 +59,7 @@ export function loadInstagate(files: SourceFile[], opts: LoadOptions): Instagate
 
 export const instagateDialect: Dialect = {
   name: "instagate",
-  detect: (text) => Math.max(looksLikeJson(text), looksLikeText(text)),
+  detect: detectInstagate,
   load: (files, opts) => loadInstagate(files, opts),
   show: (result, opts) => showTable(result as InstagateResult, opts),
 };

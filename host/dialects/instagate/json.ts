@@ -9,9 +9,7 @@ import { parsePorts, parseServiceProto } from "./text.ts";
 import { formatRuleLines } from "./format.ts";
 import { MAX_RULE_NUMBER } from "./ast.ts";
 
-export function looksLikeJson(text: string): number {
-  return /^\s*\{/.test(text) && /"instagate"\s*:/.test(text) ? 1 : 0;
-}
+export { looksLikeJson } from "./detect.ts";
 
 class Reader {
   constructor(readonly file: string, readonly sink: DiagnosticSink) {}

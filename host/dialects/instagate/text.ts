@@ -14,32 +14,22 @@
 // port ranges (27000-27015) and names keep their own dashes.
 import type { DiagnosticSink } from "../../model/diagnostic.ts";
 import type { AddrField, AddrRef, NameRef, ObjectDef, Pos, RuleBlock, ServiceDef, ServiceProto, Table, ZoneName } from "./ast.ts";
-import { emptyTable, MAX_RULE_NUMBER } from "./ast.ts";
+import { emptyTable } from "./ast.ts";
 
 interface Part {
   text: string;
   col: number; // 1-based column in the line
 }
 
-/**
- * Split on " - " (a dash with whitespace on both sides), keeping each part's
- * column. A hand-written scan, not /\s+-\s+/: that regex backtracks over a
- * long run of blanks without a dash (quadratic in the run's length).
- */
+/** Split on " - ", keeping each part's column. */
 function splitParts(text: string, col: number): Part[] {
   const out: Part[] = [];
-  const blank = (c: string | undefined) => c === " " || c === "\t" || c === "\r" || c === "\n" || c === "\f" || c === "\v";
+  const re = /\s+-\s+/g;
   let start = 0;
-  for (let j = text.indexOf("-", 1); j >= 0 && j < text.length - 1; j = text.indexOf("-", j + 1)) {
-    if (!blank(text[j - 1]) || !blank(text[j + 1])) continue;
-    let from = j - 1;
-    while (from > start && blank(text[from - 1])) from--;
-    if (from < start || !blank(text[from])) continue;
-    let to = j + 1;
-    while (to < text.length && blank(text[to])) to++;
-    out.push({ text: text.slice(start, from), col: col + start });
-    start = to;
-    j = to - 1;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) {
+    out.push({ text: text.slice(start, m.index), col: col + start });
+    start = m.index + m[0].length;
   }
   out.push({ text: text.slice(start), col: col + start });
   return out.map((p) => {
@@ -120,19 +110,7 @@ interface OpenBlock {
   bad: boolean; // a field of this block was malformed (already reported)
 }
 
-/** Does this text look like an InstaGate table? (for dialect detection) */
-export function looksLikeText(text: string): number {
-  const has = (re: RegExp) => re.test(text);
-  let score = 0;
-  // Horizontal blanks only ([ \t], not \s): with the m flag, ^\s* over a long run of blank lines is quadratic.
-  if (has(/^[ \t]*\d+\)/m)) score += 0.2;
-  if (has(/^[ \t]*Action[ \t]*(?:[-:][ \t]*)?(Accept|Deny)[ \t]*\r?$/im)) score += 0.3;
-  if (has(/^[ \t]*(Source|Destination)[ \t]+(Address[ \t]+or[ \t]+Network|Network[ \t]+or[ \t]+Address)\b/im)) score += 0.3;
-  if (has(/^[ \t]*Services[ \t]*(?:[-:][ \t]*)?(Any|Selected)\b/im)) score += 0.15;
-  // A file of definitions only, to go with a rule file.
-  if (has(/^[ \t]*Object[ \t]+\S[^\n]*?[ \t]-[ \t](Address|Network|List)[ \t]+-[ \t]/im) || has(/^[ \t]*Service[ \t]+\S[^\n]*?[ \t]-[ \t](TCP|UDP|TCP\/UDP|ICMP|Protocol)\b/im)) score += 0.5;
-  return Math.min(score, 0.95);
-}
+export { looksLikeText } from "./detect.ts";
 
 export function parseText(file: string, text: string, sink: DiagnosticSink, table: Table = emptyTable()): Table {
   const lines = text.split(/\r?\n/);
@@ -161,13 +139,7 @@ export function parseText(file: string, text: string, sink: DiagnosticSink, tabl
     const header = /^(\d+)\)\s*(.*)$/.exec(line);
     if (header) {
       close();
-      // Range-checked as written: 99999999999999999999999 is refused, not read as 1e+23.
-      const number = header[1].length <= 7 ? Number(header[1]) : Infinity;
-      if (number < 1 || number > MAX_RULE_NUMBER) {
-        sink.error(lineNo, col, "IG014", `rule number ${header[1].length > 20 ? header[1].slice(0, 20) + "..." : header[1]} is not in 1..${MAX_RULE_NUMBER}`);
-        block = { number: lastNumber + 1, title: header[2].trim(), pos: { file, line: lineNo, column: col }, lines: [line], fields: {}, bad: true };
-        return;
-      }
+      const number = Number(header[1]);
       if (number <= lastNumber) {
         sink.error(lineNo, col, "IG013", `rule ${number} comes after rule ${lastNumber}: number the rules in the order they are evaluated (top to bottom)`);
       }

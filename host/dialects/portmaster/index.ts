@@ -7,15 +7,12 @@ import { checkConfig } from "./checks.ts";
 import { lowerConfig } from "./lower.ts";
 import { showConfig } from "./show.ts";
 import type { PmConfig } from "./model.ts";
+import { detectPortmaster } from "./detect.ts";
 
 /** show() is handed the LoadResult; it prints from the PortMaster model, kept here. */
 const models = policyModels<PmConfig>();
 
-export function detectPortmaster(text: string): number {
-  if (/^[ \t]*(add|set|delete)[ \t]+filter[ \t]+\S+/im.test(text)) return 0.9;
-  if (/^[ \t]*set[ \t]+\S+([ \t]+\S+)?[ \t]+[io]filter\b/im.test(text)) return 0.6;
-  return 0;
-}
+export { detectPortmaster };
 
 export function loadPortmaster(files: SourceFile[], opts: LoadOptions): LoadResult & { model: PmConfig } {
   const { config, sinks } = parseFiles(files, opts.appliance);

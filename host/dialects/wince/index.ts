@@ -11,20 +11,9 @@ import { validateRule } from "./validate.ts";
 import { lowerRules } from "./lower.ts";
 import { exportReg } from "./export.ts";
 import { ceRulesOf, rememberCeRules } from "./store.ts";
+import { isJsonForm, detectWince } from "./detect.ts";
 
-const RULE_KEY_RE = /\[\s*-?HKEY_LOCAL_MACHINE\\COMM\\Firewall\\Rules\\/i;
-const HEADER_RE = /^\s*(REGEDIT4|Windows Registry Editor Version 5\.00)\s*$/m;
-
-export function isJsonForm(text: string): boolean {
-  return /^\s*(\{|\[\s*[{\]])/.test(text);
-}
-
-export function detectWince(text: string): number {
-  if (RULE_KEY_RE.test(text)) return 0.95;
-  if (isJsonForm(text) && /"dwFlags"\s*:/.test(text)) return 0.9;
-  if (HEADER_RE.test(text.slice(0, 200))) return 0.2;
-  return 0;
-}
+export { isJsonForm, detectWince };
 
 export interface CeLoadResult extends LoadResult {
   rules: CeRule[]; // every rule read without error, disabled ones included

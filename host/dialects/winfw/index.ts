@@ -8,21 +8,11 @@ import { mergeEntries } from "./merge.ts";
 import { lowerExceptions } from "./lower.ts";
 import { showWinfw, type WinfwAnalysis } from "./show.ts";
 import { policyModels } from "../models.ts";
+import { detectWinfw } from "./detect.ts";
 
 const analyses = policyModels<WinfwAnalysis>();
 
-// PORT:TRANSPORT:...:STATUS, loosely, so that a list with typos is still
-// recognised and its typos reported rather than the whole file refused.
-const DEFINITION_SHAPE = /^\s*\d+\s*:\s*[A-Za-z]+\s*:.*:\s*[A-Za-z]+\s*(:|$)/;
-
-export function detectWinfw(text: string): number {
-  if (/GloballyOpenPorts/i.test(text) && /^\s*\[-?HK/im.test(text)) return 0.95;
-  const lines = text.split(/\r\n|\n|\r/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
-  if (lines.length === 0) return 0;
-  const shaped = lines.filter((l) => DEFINITION_SHAPE.test(l)).length;
-  if (shaped === 0) return 0;
-  return shaped * 2 >= lines.length ? 0.9 : 0.3 * (shaped / lines.length);
-}
+export { detectWinfw };
 
 export function loadWinfw(files: SourceFile[], opts: LoadOptions): LoadResult {
   const profileText = (opts.options.profile ?? "standard").toLowerCase();
