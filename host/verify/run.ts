@@ -5,7 +5,7 @@ import type { Policy } from "../model/rule.ts";
 import type { Appliance } from "../model/appliance.ts";
 import { Firewall, type Frame, type Outcome } from "../runtime/firewall.ts";
 import { makeRouter, teardown, loadNft } from "./namespace.ts";
-import { transmit, type Send } from "./wire.ts";
+import { transmit, attribute, type Send } from "./wire.ts";
 import { ipPayload, ethernetFrame, forwardKey } from "./frames.ts";
 import { classify, fileUsesConntrack, type Compared } from "./compare.ts";
 
@@ -35,30 +35,23 @@ export async function kernelVerdicts(a: Appliance, ifnames: string[], nftFile: s
     timings.loadMs = performance.now() - t;
     t = performance.now();
     const sends: Send[] = [];
+    const keys: string[] = [];
     const sentIndex: number[] = []; // send number -> frame index
-    const pending = new Map<string, number[]>(); // key -> send numbers not yet seen coming out
     frames.forEach((f, i) => {
       const ip = ipPayload(f.data, f.linkType);
       if (!ip) return;
       const port = router.ports[outcomes[i].path.ifIn];
-      const key = forwardKey(ip);
-      const list = pending.get(key);
-      if (list) list.push(sends.length);
-      else pending.set(key, [sends.length]);
+      keys.push(forwardKey(ip));
       sentIndex.push(i);
       sends.push({ port: outcomes[i].path.ifIn, frame: ethernetFrame(ip, port.routerMac, port.peerMac) });
     });
     const got = await transmit(router.ports, sends);
-    const verdicts: ("permit" | "deny" | null)[] = frames.map(() => null);
-    for (const i of sentIndex) verdicts[i] = "deny";
-    for (const r of got) {
+    const out = attribute(keys, got.map((r) => {
       const ip = ipPayload(r.frame, 0);
-      if (!ip) continue;
-      const list = pending.get(forwardKey(ip));
-      // The earliest matching send that had been sent when this frame was read.
-      const k = list && list.length && list[0] < r.sentBefore ? list.shift()! : -1;
-      if (k >= 0) verdicts[sentIndex[k]] = "permit";
-    }
+      return { sentBefore: r.sentBefore, key: ip ? forwardKey(ip) : null };
+    }));
+    const verdicts: ("permit" | "deny" | null)[] = frames.map(() => null);
+    sentIndex.forEach((i, k) => (verdicts[i] = out[k] ? "permit" : "deny"));
     timings.kernelMs = performance.now() - t;
     return verdicts;
   } finally {

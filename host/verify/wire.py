@@ -5,13 +5,15 @@
 #
 #   wire.py SPEC.json
 #   SPEC: {"ports": [{"netns": NAME, "ifname": IF}, ...], "frames": PATH, "out": PATH, "drainMs": N}
-#   frames: records  u16 port | u32 length | frame
+#   frames: records  u16 port | u32 length | frame; port 0xffff: the "frame"
+#           is a JSON argv to run first (e.g. nft -f, to change the rules
+#           between batches), after the frames before it have settled
 #   out:    records  u32 frames sent before it was read | u16 port | u32 length | frame
 #
 # One process opens one socket per port, each in its namespace (setns), and
 # pins itself to one CPU: a send on a veth is processed in the sender's
 # softirq, so frames meet the kernel's rules in the order they are sent.
-import ctypes, json, os, socket, struct, sys, time
+import ctypes, json, os, socket, struct, subprocess, sys, time
 
 CLONE_NEWNET = 0x40000000
 PACKET_OUTGOING = 4
@@ -61,22 +63,34 @@ def main():
                 out.write(struct.pack("<IHI", sent, k, len(frame)))
                 out.write(frame)
 
+    def settle(ms):
+        deadline = time.monotonic() + ms / 1000.0
+        while True:
+            drain()
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.005)
+
     off = 0
     while off < len(data):
         port, n = struct.unpack_from("<HI", data, off)
         off += 6
         frame = data[off:off + n]
         off += n
+        if port == 0xFFFF:
+            settle(spec.get("settleMs", 30))
+            r = subprocess.run(json.loads(frame.decode()), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            if r.returncode != 0:
+                sys.stderr.write("wire: command failed: %s\n" % r.stderr.decode(errors="replace"))
+                sys.exit(3)
+            continue
         try:
             socks[port].send(frame)
         except OSError as e:
             sys.stderr.write("wire: frame %d not sent: %s\n" % (sent + 1, e))
         sent += 1
         drain()
-    deadline = time.monotonic() + spec.get("drainMs", 200) / 1000.0
-    while time.monotonic() < deadline:
-        time.sleep(0.01)
-        drain()
+    settle(spec.get("drainMs", 200))
     out.close()
 
 

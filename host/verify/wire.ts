@@ -13,29 +13,40 @@ export interface Send {
   frame: Uint8Array;
 }
 
+/** A command run between frames (after the frames before it have settled), e.g. loading other rules. */
+export interface Command {
+  command: string[];
+}
+
 export interface Received {
   sentBefore: number; // how many frames had been sent when it was read
   port: number;
   frame: Uint8Array;
 }
 
-export async function transmit(ports: { netns: string; ifname: string }[], sends: Send[], drainMs = 300): Promise<Received[]> {
+/**
+ * Send the frames in order (commands run where they stand) and return what
+ * came out. `sentBefore` counts frames only, not commands.
+ */
+export async function transmit(ports: { netns: string; ifname: string }[], items: (Send | Command)[], drainMs = 300): Promise<Received[]> {
   const dir = mkdtempSync(join(tmpdir(), "pc-wire-"));
   try {
-    const total = sends.reduce((n, s) => n + 6 + s.frame.length, 0);
-    const buf = Buffer.alloc(total);
+    const records = items.map((it) => ("command" in it
+      ? { port: 0xffff, bytes: new Uint8Array(Buffer.from(JSON.stringify(it.command))) }
+      : { port: it.port, bytes: it.frame }));
+    const buf = Buffer.alloc(records.reduce((n, r) => n + 6 + r.bytes.length, 0));
     let o = 0;
-    for (const s of sends) {
-      buf.writeUInt16LE(s.port, o);
-      buf.writeUInt32LE(s.frame.length, o + 2);
-      buf.set(s.frame, o + 6);
-      o += 6 + s.frame.length;
+    for (const r of records) {
+      buf.writeUInt16LE(r.port, o);
+      buf.writeUInt32LE(r.bytes.length, o + 2);
+      buf.set(r.bytes, o + 6);
+      o += 6 + r.bytes.length;
     }
     const spec = { ports, frames: join(dir, "frames"), out: join(dir, "out"), drainMs };
     writeFileSync(spec.frames, buf);
     writeFileSync(join(dir, "spec.json"), JSON.stringify(spec));
-    // Bounded: a generous second per thousand frames, plus the drain.
-    const limitMs = 10_000 + sends.length + drainMs;
+    // Bounded: a generous millisecond per frame, a second per command, plus the drain.
+    const limitMs = 10_000 + items.reduce((n, it) => n + ("command" in it ? 1000 : 1), 0) + drainMs;
     const stderr = await new Promise<string>((resolve, reject) => {
       const child = spawn("python3", [WIRE_SCRIPT, join(dir, "spec.json")], { stdio: ["ignore", "ignore", "pipe"] });
       let err = "";
@@ -62,4 +73,31 @@ export async function transmit(ports: { netns: string; ifname: string }[], sends
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Which sends came out: each received frame belongs to the latest send with
+ * the same key that had been sent when it was read (wire.py reads after every
+ * send, so that is the send that caused it). Returns a flag per send.
+ */
+export function attribute(sendKeys: string[], received: { sentBefore: number; key: string | null }[]): boolean[] {
+  const byKey = new Map<string, number[]>();
+  sendKeys.forEach((k, i) => {
+    const l = byKey.get(k);
+    if (l) l.push(i);
+    else byKey.set(k, [i]);
+  });
+  const out = sendKeys.map(() => false);
+  for (const r of received) {
+    if (r.key === null) continue;
+    const list = byKey.get(r.key);
+    if (!list) continue;
+    // The latest unclaimed send before the read.
+    let best = -1;
+    for (let j = list.length - 1; j >= 0; j--) {
+      if (list[j] < r.sentBefore && !out[list[j]]) { best = list[j]; break; }
+    }
+    if (best >= 0) out[best] = true;
+  }
+  return out;
 }
