@@ -18,6 +18,8 @@ const ICMP_PROTOS = [1, 58];
 export interface MatchContext {
   /** appliance interface name -> the name nft sees (after --map); absent: the interface does not exist */
   ifname: (name: string) => string | null;
+  /** ClassBench's 5-tuple semantics: port tests read the first four transport bytes whatever the protocol. */
+  portsAnyProtocol?: boolean;
 }
 
 /** The nft match lines for a rule: each alternative is a list of expressions (joined by spaces). */
@@ -91,10 +93,10 @@ function layer3(r: Rule, ctx: MatchContext): Exprs {
 }
 
 /** The layer-4 part, with the protocol restriction the tests imply. */
-function layer4(r: Rule): Exprs {
+function layer4(r: Rule, ctx: MatchContext): Exprs {
   let protos: number[] | null = r.proto === null ? null : [r.proto];
   const narrow = (allowed: number[]) => { protos = (protos ?? allowed).filter((p) => allowed.includes(p)); };
-  if (r.sport || r.dport) narrow(PORT_PROTOS);
+  if ((r.sport || r.dport) && !ctx.portsAnyProtocol) narrow(PORT_PROTOS);
   if (r.icmpType !== null || r.icmpCode !== null) narrow(ICMP_PROTOS);
   if (r.flags) narrow([6]);
   const list = protos as number[] | null;
@@ -131,7 +133,7 @@ const LATER_FRAGMENT = { 4: "ip frag-off & 0x1fff != 0", 6: "frag frag-off != 0"
 export function translateRule(r: Rule, ctx: MatchContext): Translation {
   const l3 = layer3(r, ctx);
   if (l3 === NEVER) return { main: null, fragments: [] };
-  const l4 = layer4(r);
+  const l4 = layer4(r, ctx);
   const main = l4 === NEVER ? null : [...l3, ...l4];
   const fragments: string[][] = [];
   if (hasLayer4Tests(r) && r.action === "permit") {
