@@ -6,7 +6,7 @@
 // IPv4 only (the ID field); the router's routing is bypassed, so any
 // addresses pass.
 import type { Ruleset } from "../model/rule.ts";
-import { translateRule } from "../export/nft/match.ts";
+import { translateRule, markLaterFragments } from "../export/nft/match.ts";
 import { quote } from "../export/nft/syntax.ts";
 
 export const NO_MATCH = 0xffff;
@@ -20,6 +20,7 @@ export function probeScript(rs: Ruleset, inIf: string, outIf: string, opts: { po
     `\tchain probe {`,
     `\t\ttype filter hook ingress device ${quote(inIf)} priority filter; policy accept;`,
     `\t\tmeta protocol != ip drop`,
+    ...markLaterFragments().map((m) => `\t\t${m}`),
   ];
   rs.rules.forEach((r, i) => {
     const t = translateRule(r, { ifname: () => null, portsAnyProtocol: opts.portsAnyProtocol });

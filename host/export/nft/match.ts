@@ -3,11 +3,14 @@
 //
 // - A test that can never hold (a port test on ICMP, `lt 0`, a negated /0,
 //   an unknown interface) makes that nft rule absent, not approximate.
-// - Layer-4 tests (ports, ICMP type/code, TCP flags) all read the transport
-//   header with payload loads, which nft refuses on a non-first fragment: a
-//   rule with them never matches such a fragment, as a DENY rule must not
-//   (dialects.md, Cisco's rule). A PERMIT rule with them matches a non-first
-//   fragment on its layer-3 part, so it gets a second nft rule that says so.
+// - Layer-4 tests (ports, ICMP type/code, TCP flags) read the transport
+//   header with payload loads, and the kernel lets those read a non-first
+//   fragment's payload as if it were a header (found by the differential
+//   test: a DENY with a flags test dropped a later fragment). So the base
+//   chain marks non-first fragments (LATER_FRAGMENT_BIT of the packet mark),
+//   a rule with layer-4 tests requires the bit clear, and a PERMIT rule with
+//   them gets a second nft rule for marked packets with only its layer-3 part
+//   (dialects.md, Cisco's rule); a DENY rule with them skips them.
 import { type Rule, type PortTest, type TimeWindow, portRange, hasLayer4Tests, ruleFamily } from "../../model/rule.ts";
 import { prefixText, quote } from "./syntax.ts";
 
@@ -127,18 +130,25 @@ function layer4(r: Rule, ctx: MatchContext): Exprs {
   return out;
 }
 
-/** Non-first fragment tests per family. */
-const LATER_FRAGMENT = { 4: "ip frag-off & 0x1fff != 0", 6: "frag frag-off != 0" } as const;
+/** The packet-mark bit the base chain sets on non-first fragments (see markLaterFragments). */
+export const LATER_FRAGMENT_BIT = "0x20000000";
+
+/** The statements that clear and set LATER_FRAGMENT_BIT; they must run before any translated rule. */
+export function markLaterFragments(): string[] {
+  return [
+    `meta mark set meta mark & 0x${(~0x20000000 >>> 0).toString(16)}`,
+    `ip frag-off & 0x1fff != 0 meta mark set meta mark | ${LATER_FRAGMENT_BIT}`,
+    `frag frag-off != 0 meta mark set meta mark | ${LATER_FRAGMENT_BIT}`,
+  ];
+}
 
 export function translateRule(r: Rule, ctx: MatchContext): Translation {
   const l3 = layer3(r, ctx);
   if (l3 === NEVER) return { main: null, fragments: [] };
   const l4 = layer4(r, ctx);
-  const main = l4 === NEVER ? null : [...l3, ...l4];
+  const l4tests = hasLayer4Tests(r);
+  const main = l4 === NEVER ? null : [...l3, ...(l4tests ? [`meta mark & ${LATER_FRAGMENT_BIT} == 0`] : []), ...l4];
   const fragments: string[][] = [];
-  if (hasLayer4Tests(r) && r.action === "permit") {
-    const fam = ruleFamily(r);
-    for (const f of fam === null ? [4, 6] as const : [fam]) fragments.push([...l3, LATER_FRAGMENT[f]]);
-  }
+  if (l4tests && r.action === "permit") fragments.push([...l3, `meta mark & ${LATER_FRAGMENT_BIT} == ${LATER_FRAGMENT_BIT}`]);
   return { main, fragments };
 }

@@ -15,7 +15,7 @@
 // bit accepts the flow's later packets before any rule, as Portcullis does.
 import { type Policy, type Rule, type Ruleset, type Verdict, whereFrom } from "../../model/rule.ts";
 import type { Appliance } from "../../model/appliance.ts";
-import { translateRule, type MatchContext } from "./match.ts";
+import { translateRule, markLaterFragments, type MatchContext } from "./match.ts";
 import { quote, chainName, LOG_PREFIX_MAX } from "./syntax.ts";
 import { groupRuns, MIN_SET_RUN, type Emitted } from "./sets.ts";
 import { sanityChains, SANITY_CHAIN } from "./sanity.ts";
@@ -186,6 +186,7 @@ export function writeNft(policy: Policy, a: Appliance, opts: WriteOptions): stri
   out.push(`\tchain forward {`);
   out.push(`\t\ttype filter hook forward priority filter; policy accept;`);
   out.push(`\t\tjump ${SANITY_CHAIN}`);
+  for (const m of markLaterFragments()) out.push(`\t\t${m}`);
   if (stateful) out.push(`\t\tmeta mark set meta mark & ${"0x" + (~0x40000000 >>> 0).toString(16)}`);
   if (policy.monitor !== null && policy.monitor !== undefined) out.push(`\t\tjump mon${policy.monitor}`);
   if (stateful) out.push(`\t\tct state established,related ct mark & ${STATE_BIT} == ${STATE_BIT} counter accept comment "a flow Portcullis tracks"`);
