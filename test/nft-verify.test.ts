@@ -115,7 +115,7 @@ describe.skipIf(noKernel)(`verify in the kernel${kernelWhyNot ? ` (skipped: ${ke
       // 84 on every other weekday.
       const rule = (name: string, port: number, from: number, to: number, dow = 0x7f) => [
         `[HKEY_LOCAL_MACHINE\\COMM\\Firewall\\Rules\\${name}]`,
-        `"Mask"=dword:${bit(0x01 | 0x20 | 0x04 | 0x80 | 0x100)}`, `"Flags"=dword:${bit(0x02 | 0x08)}`,
+        `"Mask"=dword:${bit(0x20 | 0x04 | 0x80 | 0x100)}`, `"Flags"=dword:${bit(0x02 | 0x08)}`,
         `"PrivateHost"=hex:02,00`, `"Protocol"=dword:6`, `"Port"=dword:${bit(port)}`,
         `"HourStart"=dword:${bit(from)}`, `"HourEnd"=dword:${bit(to)}`, `"DayOfWeek"=dword:${bit(dow)}`, "",
       ].join("\r\n");
