@@ -7,10 +7,11 @@
 //   header with payload loads, and the kernel lets those read a non-first
 //   fragment's payload as if it were a header (found by the differential
 //   test: a DENY with a flags test dropped a later fragment). So the base
-//   chain marks non-first fragments (LATER_FRAGMENT_BIT of the packet mark),
-//   a rule with layer-4 tests requires the bit clear, and a PERMIT rule with
-//   them gets a second nft rule for marked packets with only its layer-3 part
-//   (dialects.md, Cisco's rule); a DENY rule with them skips them.
+//   chain marks non-first fragments (LATER_FRAGMENT_BIT of the packet mark)
+//   and each ruleset sends them to a chain of its own, where a PERMIT rule
+//   with layer-4 tests has only its layer-3 part and a DENY rule with them is
+//   absent (dialects.md, Cisco's rule). The main chain then needs no test
+//   per rule.
 import { type Rule, type PortTest, type TimeWindow, portRange, hasLayer4Tests, ruleFamily } from "../../model/rule.ts";
 import { prefixText, quote } from "./syntax.ts";
 
@@ -25,12 +26,24 @@ export interface MatchContext {
   portsAnyProtocol?: boolean;
 }
 
-/** The nft match lines for a rule: each alternative is a list of expressions (joined by spaces). */
+/** A rule's nft match expressions (each list is joined by spaces into one nft rule). */
 export interface Translation {
-  /** The rule for packets that are not non-first fragments (null: it can never match one). */
+  /** For packets that are not non-first fragments (null: the rule can never match one). */
   main: string[] | null;
-  /** Alternatives for non-first fragments (PERMIT rules with layer-4 tests), one per address family. */
-  fragments: string[][];
+  /**
+   * For non-first fragments, which the base chain marks and sends to a ruleset's
+   * fragment chain: the layer-3 part of a PERMIT rule with layer-4 tests, nothing
+   * for a DENY rule with them, the whole rule otherwise.
+   */
+  later: string[] | null;
+}
+
+/** Named sets the table declares once (an anonymous set per rule costs the kernel a set object each). */
+export const PROTO_SETS: Record<string, number[]> = { pc_port_protos: PORT_PROTOS, pc_icmp_protos: ICMP_PROTOS };
+
+function protoSet(list: number[]): string {
+  const named = Object.entries(PROTO_SETS).find(([, v]) => v.length === list.length && v.every((x, i) => x === list[i]));
+  return named ? `@${named[0]}` : `{ ${list.join(", ")} }`;
 }
 
 const NEVER = Symbol("never");
@@ -105,7 +118,7 @@ function layer4(r: Rule, ctx: MatchContext): Exprs {
   const list = protos as number[] | null;
   if (list !== null && list.length === 0) return NEVER;
   const out: string[] = [];
-  if (r.proto === null && list !== null) out.push(list.length === 1 ? `meta l4proto ${list[0]}` : `meta l4proto { ${list.join(", ")} }`);
+  if (r.proto === null && list !== null) out.push(list.length === 1 ? `meta l4proto ${list[0]}` : `meta l4proto ${protoSet(list)}`);
   for (const [field, t] of [["sport", r.sport], ["dport", r.dport]] as const) {
     if (!t) continue;
     const e = portExpr(field, t);
@@ -144,11 +157,14 @@ export function markLaterFragments(): string[] {
 
 export function translateRule(r: Rule, ctx: MatchContext): Translation {
   const l3 = layer3(r, ctx);
-  if (l3 === NEVER) return { main: null, fragments: [] };
+  if (l3 === NEVER) return { main: null, later: null };
   const l4 = layer4(r, ctx);
-  const l4tests = hasLayer4Tests(r);
-  const main = l4 === NEVER ? null : [...l3, ...(l4tests ? [`meta mark & ${LATER_FRAGMENT_BIT} == 0`] : []), ...l4];
-  const fragments: string[][] = [];
-  if (l4tests && r.action === "permit") fragments.push([...l3, `meta mark & ${LATER_FRAGMENT_BIT} == ${LATER_FRAGMENT_BIT}`]);
-  return { main, fragments };
+  const main = l4 === NEVER ? null : [...l3, ...l4];
+  if (!hasLayer4Tests(r)) return { main, later: main };
+  return { main, later: r.action === "permit" ? l3 : null };
+}
+
+/** Does a ruleset need a separate chain for non-first fragments (some rule reads layer 4)? */
+export function needsLaterChain(rules: Rule[]): boolean {
+  return rules.some(hasLayer4Tests);
 }

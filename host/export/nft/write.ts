@@ -15,7 +15,7 @@
 // bit accepts the flow's later packets before any rule, as Portcullis does.
 import { type Policy, type Rule, type Ruleset, type Verdict, whereFrom } from "../../model/rule.ts";
 import type { Appliance } from "../../model/appliance.ts";
-import { translateRule, markLaterFragments, type MatchContext } from "./match.ts";
+import { translateRule, markLaterFragments, needsLaterChain, PROTO_SETS, LATER_FRAGMENT_BIT, type MatchContext } from "./match.ts";
 import { quote, chainName, LOG_PREFIX_MAX } from "./syntax.ts";
 import { groupRuns, MIN_SET_RUN, type Emitted } from "./sets.ts";
 import { sanityChains, SANITY_CHAIN } from "./sanity.ts";
@@ -80,22 +80,21 @@ function verdictStmt(r: Rule, c: ChainCtx, monitor: boolean): string {
   return parts.join(" ");
 }
 
-function ruleItems(rules: Rule[], c: ChainCtx, monitor: boolean): Emitted[] {
+function ruleItems(rules: Rule[], c: ChainCtx, monitor: boolean, later: boolean): Emitted[] {
   return rules.map((r) => {
     const t = translateRule(r, c.match);
-    const v = verdictStmt(r, c, monitor);
-    const lines = [...t.fragments, ...(t.main ? [t.main] : [])].map((e) => `${[...e, v].join(" ")}`);
-    return { rule: r, lines };
+    const e = later ? t.later : t.main;
+    return { rule: r, lines: e ? [[...e, verdictStmt(r, c, monitor)].join(" ")] : [] };
   });
 }
 
-function ruleBody(rules: Rule[], c: ChainCtx, monitor: boolean): string[] {
+function ruleBody(rules: Rule[], c: ChainCtx, monitor: boolean, later = false): string[] {
   const out: string[] = [];
-  for (const g of groupRuns(ruleItems(rules, c, monitor), c.minSetRun)) {
+  for (const g of groupRuns(ruleItems(rules, c, monitor, later), c.minSetRun)) {
     for (const e of g.rules) {
       out.push(`\t\t# ${provenanceComment(e.rule).replace(/[\r\n]+/g, " ")}`);
       for (const l of c.losses.get(e.rule) ?? []) out.push(`\t\t# LOSSY (${l.code}): ${l.message}; ${l.instead}`);
-      if (e.lines.length === 0) out.push(`\t\t# (never matches: a test in it can hold for no packet)`);
+      if (e.lines.length === 0) out.push(later ? `\t\t# (not for non-first fragments)` : `\t\t# (never matches: a test in it can hold for no packet)`);
     }
     if (g.merged) {
       const first = g.rules[0].rule.origin, last = g.rules[g.rules.length - 1].rule.origin;
@@ -159,6 +158,7 @@ export function writeNft(policy: Policy, a: Appliance, opts: WriteOptions): stri
   out.push(`table inet ${TABLE} {`);
   const ftp = stateful && opts.ftpHelper !== false;
   if (ftp) out.push(`\tct helper ftp-standard {`, `\t\ttype "ftp" protocol tcp`, `\t}`);
+  for (const [name, protos] of Object.entries(PROTO_SETS)) out.push(`\tset ${name} {`, `\t\ttype inet_proto`, `\t\telements = { ${protos.join(", ")} }`, `\t}`);
   out.push(...sanityChains());
   if (c.unreachables) {
     out.push(`\t# A denied packet earns an ICMP "administratively prohibited" (PortMaster), at most 10 a second, burst 20.`);
@@ -168,19 +168,34 @@ export function writeNft(policy: Policy, a: Appliance, opts: WriteOptions): stri
     const bound = policy.input.includes(k) || policy.output.includes(k);
     const isMonitor = policy.monitor === k;
     if (!bound && !isMonitor) return;
+    const split = needsLaterChain(rs.rules);
     if (bound) {
       out.push(`\t# ruleset ${rs.name}${rs.stateful ? " (stateful: what it permits is tracked)" : ""}`);
       out.push(`\tchain ${names[k]} {`);
       if (stateful && rs.stateful) out.push(`\t\tmeta mark set meta mark | ${STATE_BIT}`);
+      if (split) out.push(`\t\tmeta mark & ${LATER_FRAGMENT_BIT} == ${LATER_FRAGMENT_BIT} goto ${names[k]}_frag`);
       out.push(...ruleBody(rs.rules, c, false));
       out.push(...defaultsTail(rs, c, a));
       out.push(`\t}`);
+      if (split) {
+        out.push(`\t# ruleset ${rs.name} for non-first fragments: layer-4 tests cannot hold (Cisco's rule)`);
+        out.push(`\tchain ${names[k]}_frag {`);
+        out.push(...ruleBody(rs.rules, c, false, true));
+        out.push(...defaultsTail(rs, c, a));
+        out.push(`\t}`);
+      }
     }
     if (isMonitor) {
       out.push(`\t# monitor ruleset ${rs.name}: marks packets for logging, never decides`);
       out.push(`\tchain mon${k} {`);
+      if (split) out.push(`\t\tmeta mark & ${LATER_FRAGMENT_BIT} == ${LATER_FRAGMENT_BIT} goto mon${k}_frag`);
       out.push(...ruleBody(rs.rules, c, true));
       out.push(`\t}`);
+      if (split) {
+        out.push(`\tchain mon${k}_frag {`);
+        out.push(...ruleBody(rs.rules, c, true, true));
+        out.push(`\t}`);
+      }
     }
   });
   out.push(`\tchain forward {`);
