@@ -151,3 +151,39 @@ describe.skipIf(noKernel)(`verify in the kernel${kernelWhyNot ? ` (skipped: ${ke
     }
   });
 });
+
+describe.skipIf(noKernel)(`verify interrupted${kernelWhyNot ? ` (skipped: ${kernelWhyNot})` : ""}`, () => {
+  it("removes its namespaces on SIGINT", async () => {
+    const { spawn } = await import("node:child_process");
+    const { execFileSync } = await import("node:child_process");
+    const t = tmp();
+    const tag = `pci${process.pid % 10000}x`;
+    const mine = () => execFileSync("ip", ["netns", "list"]).toString().split("\n").filter((l) => l.startsWith(tag));
+    try {
+      const nft = join(t.dir, "office.nft");
+      expect((await cli("export", "--to", "nft", ...OFFICE, "--lossy", "-o", nft)).code).toBe(0);
+      // A long capture: the office's packets many times over, so the wire is still sending when the signal comes.
+      const { readCapture } = await import("../host/pcap/pcap.ts");
+      const cap = readCapture(new Uint8Array(readFileSync("examples/portmaster/office.pcap")));
+      const many = Array.from({ length: 1500 }, (_, i) => cap.packets.map((p) => ({ tsNs: p.tsNs + BigInt(i) * 10_000_000_000n, data: p.data }))).flat();
+      const pcap = join(t.dir, "long.pcap");
+      writeCaptureFile(pcap, many);
+      const child = spawn("node", ["--import", "tsx", "bin/portcullis.js", "verify", "--nft", nft, ...OFFICE, "--pcap", pcap],
+        { env: { ...process.env, PORTCULLIS_NETNS_TAG: tag }, stdio: "ignore" });
+      const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+      let seen = false;
+      for (let i = 0; i < 200 && !seen; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        seen = mine().length >= 3;
+      }
+      expect(seen).toBe(true);
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill("SIGINT");
+      expect(await exited).toBe(130);
+      expect(mine()).toEqual([]);
+    } finally {
+      for (const ns of mine()) execFileSync("ip", ["netns", "del", ns.split(" ")[0]]);
+      t.done();
+    }
+  }, 60_000);
+});

@@ -36,7 +36,8 @@ function mac(kind: number, k: number): string {
 }
 
 export function makeRouter(a: Appliance, ifnames: string[]): Router {
-  const tag = `pcv${randomBytes(3).toString("hex")}`;
+  // PORTCULLIS_NETNS_TAG: a fixed prefix, so a test can look for what a run left behind.
+  const tag = `${process.env.PORTCULLIS_NETNS_TAG ?? "pcv"}${randomBytes(3).toString("hex")}`;
   const r: Router = { netns: `${tag}r`, ports: [], all: [] };
   live.add(r);
   try {

@@ -52,9 +52,13 @@ export async function transmit(ports: { netns: string; ifname: string }[], items
       let err = "";
       child.stderr.on("data", (d) => (err += d));
       const timer = setTimeout(() => child.kill("SIGKILL"), limitMs);
-      child.on("error", (e) => { clearTimeout(timer); reject(e); });
+      // If this process is interrupted (verify's signal handler exits), the wire goes too.
+      const onExit = () => child.kill("SIGKILL");
+      process.once("exit", onExit);
+      child.on("error", (e) => { clearTimeout(timer); process.off("exit", onExit); reject(e); });
       child.on("close", (code, signal) => {
         clearTimeout(timer);
+        process.off("exit", onExit);
         if (code === 0) resolve(err);
         else reject(new Error(`wire.py ${signal ? `killed by ${signal} after ${limitMs} ms` : `exit ${code}`}: ${err.trim()}`));
       });
