@@ -12,6 +12,8 @@ export const USAGE = `usage: portcullis COMMAND ...
   disasm   CONFIG...                                     the compiled rule program, decoded
   run      CONFIG... --port NAME=LISTEN_HOST:PORT/PEER_HOST:PORT ... [--socket PATH] [--loghost H:P]
   status   [--socket PATH] [--json] [--reload]               a running appliance's rules, counters, connections, ports
+  export   --to nft CONFIG... [--map NAME=IFNAME ...] [--lossy] [-o FILE]   an nftables script with the same verdicts
+  verify   --nft FILE CONFIG... --pcap IN [--json]       the Linux kernel with FILE against Portcullis, packet by packet (root)
 
 common options: --appliance FILE  --dialect portmaster|wince|winfw|instagate  --profile NAME  --set KEY=VALUE  --allow-empty
 packet SPEC: PROTO SRC[:PORT] > DST[:PORT] [in=IF] [out=IF] [flags=SA] [type=8] [code=0] [frag=none|first|later] [time=...]
@@ -31,6 +33,8 @@ const commands: Record<string, () => Promise<Command>> = {
   replay: async () => (await import("./replay.ts")).replayCommand,
   run: async () => (await import("../runtime/run.ts")).runCommand,
   status: async () => (await import("../runtime/status.ts")).statusCommand,
+  export: async () => (await import("./export.ts")).exportCommand,
+  verify: async () => (await import("./verify.ts")).verifyCommand,
 };
 
 export async function main(argv: string[], io: IO = processIO): Promise<number> {
