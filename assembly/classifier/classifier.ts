@@ -27,8 +27,10 @@ export const MODE_INDEX: u32 = 2;
 let mode: u32 = MODE_AUTO;
 // Below this many rules the linear scan won in bench/classify.bench.ts.
 let minRules: u32 = 32;
-// List words allowed per rule before the tree is abandoned (4 bytes each; a
-// leaf entry takes two, see tree.ts makeLeaf).
+// Leaf entries allowed per rule before the tree is abandoned (32 bytes
+// each, see tree.ts makeLeaf). The ClassBench sets take 2 to 5 (their index
+// bytes per rule are in bench/classify.bench.ts's table); randomly
+// overlapping rules take many more, and this bound stops their explosion.
 let maxEntriesPerRule: u32 = 48;
 
 let table = new Buf();
