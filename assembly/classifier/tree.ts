@@ -624,9 +624,10 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
   return 1;
 }
 
-// The six keys, the NEED_* bits the packet fails (lacks), then at 32 and 48
-// the two key vectors of a leaf entry's compare (see ENTRY).
-const keys = memory.data(64, 16);
+// The keys of one packet, KEYS bytes: the six walk keys (u32), the NEED_*
+// bits the packet fails (lacks) at 24, then at 32 and 48 the two key vectors
+// of a leaf entry's compare (see ENTRY).
+export const KEYS: usize = 64;
 
 /** Write the six walk keys of tuple `t` at `k`. */
 // @ts-ignore: decorator
@@ -640,12 +641,12 @@ const keys = memory.data(64, 16);
   store<u32>(k, has ? <u32>load<u16>(t, T_DPORT) : NO_PORTS, 20);
 }
 
-/** Write every key of tuple `t` for walk and leafMatch; returns where they are. */
+/** Write every key of tuple `t` for walk and leafMatch at `k` (KEYS bytes, 16-aligned). */
 // @ts-ignore: decorator
-@inline export function loadKeys(t: usize): usize {
+@inline export function loadKeys(t: usize, k: usize): void {
   let has = (<u32>load<u8>(t, T_HAS) & HAS_PORTS) != 0;
-  walkKeys(t, keys);
-  store<u32>(keys, (load<u8>(t, T_FAMILY) == 6 ? NEED_V4 : NEED_V6) | (has ? 0 : NEED_PORTS), 24);
+  walkKeys(t, k);
+  store<u32>(k, (load<u8>(t, T_FAMILY) == 6 ? NEED_V4 : NEED_V6) | (has ? 0 : NEED_PORTS), 24);
   // The leaf compare's keys: the tuple's own values, as the scan's
   // prefilter reads them (a packet without ports has 0 there; a rule with a
   // port test needs ports, which the need bits check).
@@ -654,55 +655,64 @@ const keys = memory.data(64, 16);
   let sp = <u32>load<u16>(t, T_SPORT);
   let dp = <u32>load<u16>(t, T_DPORT);
   let proto = <u32>load<u8>(t, T_PROTO);
-  store<u32>(keys, src, 32);
-  store<u32>(keys, dst, 36);
-  store<u32>(keys, ~src, 40);
-  store<u32>(keys, ~dst, 44);
-  store<u32>(keys, sp | (dp << 16), 48);
-  store<u32>(keys, ~(sp | (dp << 16)), 52);
-  store<u32>(keys, proto | ((~proto & 0xffff) << 16), 56);
-  store<u32>(keys, 0xffffffff, 60); // the entry word's lanes: always pass
-  return keys;
+  store<u32>(k, src, 32);
+  store<u32>(k, dst, 36);
+  store<u32>(k, ~src, 40);
+  store<u32>(k, ~dst, 44);
+  store<u32>(k, sp | (dp << 16), 48);
+  store<u32>(k, ~(sp | (dp << 16)), 52);
+  store<u32>(k, proto | ((~proto & 0xffff) << 16), 56);
+  store<u32>(k, 0xffffffff, 60); // the entry word's lanes: always pass
 }
 
-/**
- * The leaf of the group of tree slot `slot` for the keys at `k` (six u32,
- * as loadKeys writes them): its child word. Any key values give a leaf.
- */
+/** The first node (a child word) of the group of tree slot `slot` for the keys at `k`. */
 // @ts-ignore: decorator
-@inline export function walk(slot: usize, k: usize): u32 {
+@inline export function walkRoot(slot: usize, k: usize): u32 {
   let c = load<u32>(slot);
   let cut = load<u32>(slot, 8);
   if (cut != NO_CUT) {
     let key = load<u32>(k + (<usize>cut << 2));
     c = load<u32>(lists.ptr + ((<usize>c + <usize>(key >> load<u32>(slot, 12))) << 2));
   }
-  let qp = quads.ptr;
-  while ((c & CHILD_LEAF) == 0) {
-    let q = qp + (<usize>c << 5);
-    let dims = load<u32>(q);
-    let b0 = load<u32>(k + (<usize>(dims & 7) << 2)) >= load<u32>(q, 4);
-    let b1 = load<u32>(k + (<usize>((dims >> 3) & 7) << 2)) >= load<u32>(q, 8);
-    let b2 = load<u32>(k + (<usize>((dims >> 6) & 7) << 2)) >= load<u32>(q, 12);
-    let i = select<u32>(2 + <u32>b2, <u32>b1, b0);
-    c = load<u32>(q + 16 + (<usize>i << 2));
-  }
+  return c;
+}
+
+/** One quad level down from quad `c` for the keys at `k`. */
+// @ts-ignore: decorator
+@inline export function walkStep(c: u32, k: usize): u32 {
+  let q = quads.ptr + (<usize>c << 5);
+  let dims = load<u32>(q);
+  let b0 = load<u32>(k + (<usize>(dims & 7) << 2)) >= load<u32>(q, 4);
+  let b1 = load<u32>(k + (<usize>((dims >> 3) & 7) << 2)) >= load<u32>(q, 8);
+  let b2 = load<u32>(k + (<usize>((dims >> 6) & 7) << 2)) >= load<u32>(q, 12);
+  let i = select<u32>(2 + <u32>b2, <u32>b1, b0);
+  return load<u32>(q + 16 + (<usize>i << 2));
+}
+
+/**
+ * The leaf of the group of tree slot `slot` for the keys at `k` (as
+ * loadKeys writes them): its child word. Any key values give a leaf.
+ */
+// @ts-ignore: decorator
+@inline export function walk(slot: usize, k: usize): u32 {
+  let c = walkRoot(slot, k);
+  while ((c & CHILD_LEAF) == 0) c = walkStep(c, k);
   return c;
 }
 
 /**
  * First match below global rule `best` in leaf `c` (a child word from
- * walk), for the tuple whose keys loadKeys wrote (IPv4/IPv6, not a later
- * fragment); -1 if none.
+ * walk), for tuple `t` whose keys loadKeys wrote at `k` (IPv4/IPv6, not a
+ * later fragment); -1 if none.
  */
 // @ts-ignore: decorator
-@inline export function leafMatch(c: u32, rules: usize, hot: usize, t: usize, best: u32): i32 {
+@inline export function leafMatch(c: u32, rules: usize, hot: usize, t: usize, k: usize, best: u32): i32 {
   let l = lists.ptr + (<usize>(c & ~CHILD_LEAF) << 2);
   let end = l + <usize>LEAF_HEAD * 4 + <usize>load<u32>(l) * ENTRY;
   l += <usize>LEAF_HEAD * 4;
-  let k1 = v128.load(keys, 32);
-  let k2 = v128.load(keys, 48);
-  let lacks = load<u32>(keys, 24);
+  let k1 = v128.load(k, 32);
+  let k2 = v128.load(k, 48);
+  let lacks = load<u32>(k, 24);
   for (; l < end; l += ENTRY) {
     let e = load<u32>(l, 28);
     let i = e & ENTRY_INDEX;
