@@ -15,7 +15,7 @@ import {
   RES_RULE, RES_VERDICT, RES_REASON, RES_STAGE, RES_MARKS, RES_INPUT_RULE, RES_OUTPUT_RULE, RES_MONITOR_RULE,
   RES_FLOW, RES_FLOW_GEN, RES_CT_FLAGS, CTR_NEW, CTR_SLOW_PATH,
   VERDICT_PERMIT, VERDICT_DENY, STAGE_NONE, REASON_MATCHED, REASON_STATE, REASON_EXPECTED, REASON_RELATED,
-  HDR_IFACE_COUNT, HDR_BINDINGS_OFFSET, HDR_RULESETS_OFFSET, HDR_RULES_OFFSET, BINDING_SIZE, BIND_INPUT,
+  HDR_IFACE_COUNT, HDR_BINDINGS_OFFSET, HDR_RULESETS_OFFSET, HDR_RULES_OFFSET, HDR_RULE_COUNT, HDR_RULESET_COUNT, BINDING_SIZE, BIND_INPUT,
   BIND_OUTPUT, NO_RULESET, RULESET_SIZE, RS_FLAGS, RS_STATEFUL, RULE_SIZE, R_MARKS, MARK_KEEP_STATE, R_ACTION, R_TESTS, ACTION_DENY, TEST_SPORT, TEST_DPORT,
 } from "./layout";
 import {
@@ -581,8 +581,31 @@ export function ctClassify(t: usize, res: usize): u32 {
   return CT_MISS;
 }
 
+// Can any permit of the active program keep state (a stateful ruleset, or a
+// keep-state rule)? Computed once per load by ctProgramLoaded, so that a
+// stateless program's packets skip keepsState, whose read of the deciding
+// rule's 128-byte record is a cache miss per packet on a large ruleset.
+let programKeepsState = true;
+
+/** Note the program just made active at `p` (after validation). */
+export function ctProgramLoaded(p: usize): void {
+  let any = false;
+  let nSets = load<u32>(p, HDR_RULESET_COUNT);
+  let sets = p + load<u32>(p, HDR_RULESETS_OFFSET);
+  for (let i: u32 = 0; i < nSets && !any; i++) {
+    if ((load<u8>(sets + <usize>i * RULESET_SIZE, RS_FLAGS) & RS_STATEFUL) != 0) any = true;
+  }
+  let nRules = load<u32>(p, HDR_RULE_COUNT);
+  let rules = p + load<u32>(p, HDR_RULES_OFFSET);
+  for (let i: u32 = 0; i < nRules && !any; i++) {
+    if ((load<u8>(rules + <usize>i * RULE_SIZE, R_MARKS) & MARK_KEEP_STATE) != 0) any = true;
+  }
+  programKeepsState = any;
+}
+
 // Does the permit in `res` come from a stage that keeps state?
 function keepsState(p: usize, t: usize, res: usize): bool {
+  if (!programKeepsState) return false;
   let rules = p + load<u32>(p, HDR_RULES_OFFSET);
   let inRule = load<i32>(res, RES_INPUT_RULE);
   let outRule = load<i32>(res, RES_OUTPUT_RULE);

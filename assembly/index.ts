@@ -22,7 +22,7 @@ import {
   EXP_SIZE, E_FAMILY, E_PROTO, E_SPORT, E_DPORT, E_CLIENT, E_DST, E_IF_IN, E_DIR, E_VIA_OUT,
   AFC_GRANTED, AFC_CONFLICT_PROTOCOL_RULES, CT_MISS, CT_EXPECTED,
 } from "./conntrack-layout";
-import { denyNamesService, ctClassify, ctAfterDecide, ctExpectValidate, ctExpectInsert, ctExpectStaging } from "./conntrack";
+import { denyNamesService, ctClassify, ctAfterDecide, ctProgramLoaded, ctExpectValidate, ctExpectInsert, ctExpectStaging } from "./conntrack";
 export {
   ctConfigure, ctSetTimeout, ctTimeout, ctFlush, ctFlowsPtr, ctCapacity, ctStatsPtr, ctExpectPtr,
   ctExpectCount, ctExpectStaging, ctExpectCancel, ctSweep, ctClock,
@@ -90,6 +90,7 @@ export function loadProgram(len: u32): u32 {
   let nSets = <usize>load<u32>(p, HDR_RULESET_COUNT);
   buildHot(p + load<u32>(p, HDR_RULES_OFFSET), reserve(hot, nRules * HOT_SIZE + 16), <u32>nRules);
   buildIndexes(p);
+  ctProgramLoaded(p);
   memory.fill(reserve(counters, nRules * 16 + 16), 0, nRules * 16 + 16);
   memory.fill(reserve(defaultCounters, nSets * 16 + 16), 0, nSets * 16 + 16);
   return LOAD_OK;

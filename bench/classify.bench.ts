@@ -9,6 +9,10 @@
 // time is the median of RUNS runs after a warm-up pass; each run classifies
 // the whole trace (or the stated sample) and reads the answers back. Every
 // engine's answers are checked against the `.expected` files first.
+// "yardstick": the native linear scan (../shared/classbench/yardstick, see
+// yardstick.ts) and the indexed classifier timed alternately in
+// YARD_ROUNDS rounds; the column is the median of the rounds' ratios, the
+// figure the classifier's goals are stated in.
 import { Worker } from "node:worker_threads";
 import { cpus } from "node:os";
 import { classBenchRunner, type Runner } from "../host/classbench/runner.ts";
@@ -16,6 +20,7 @@ import { CLASSBENCH_META } from "../host/classbench/classbench.ts";
 import { WasmEngine } from "../host/engine/wasm.ts";
 import { loadSet, type BenchInput } from "./load-set.ts";
 import { classBenchDir } from "./data-dir.ts";
+import { buildYardstick } from "./yardstick.ts";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -26,6 +31,9 @@ const LINEAR_SAMPLE = 20000; // the scan at 10k+ rules: a bounded sample too
 const BATCHES = quick ? [256] : [1, 64, 256, 1024];
 const SETS = quick ? ["acl1_10k", "fw1_1k"] : ["acl1_1k", "fw1_1k", "ipc1_1k", "acl1_10k", "fw1_10k", "ipc1_10k", "acl1_100k"];
 const TRACES = ["own", "uniform"] as const;
+const YARD_ROUNDS = 3;
+const yard = buildYardstick(dir);
+if (typeof yard === "string") console.error(`no yardstick column: ${yard}`);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -67,6 +75,28 @@ interface Row {
   set: string; trace: string; rules: number; packets: number;
   ref: number; linear: number; linearSampled: boolean; index: Record<number, number>;
   buildLinear: number; buildIndex: number; bytesPerRule: number; indexBytesPerRule: number; kind: string; mpps2: number;
+  yardNs: number; yardRatio: number;
+}
+
+/** Median over YARD_ROUNDS rounds of (native scan ns / indexed ns), each round timing both; and the scan's median ns. */
+function yardRounds(set: string, trace: "own" | "uniform", idx: Runner, n: number): { ns: number; ratio: number } {
+  if (typeof yard === "string") return { ns: NaN, ratio: NaN };
+  const rules = `${dir}/${set}`;
+  const tracePath = trace === "own" ? `${dir}/${set}_trace` : `${dir}/uniform_trace`;
+  const nss: number[] = [];
+  const ratios: number[] = [];
+  for (let r = 0; r < YARD_ROUNDS; r++) {
+    const y = yard.ns(rules, tracePath);
+    const ts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t0 = process.hrtime.bigint();
+      idx.classify(256);
+      ts.push(Number(process.hrtime.bigint() - t0) / n);
+    }
+    nss.push(y);
+    ratios.push(y / median(ts));
+  }
+  return { ns: median(nss), ratio: median(ratios) };
 }
 
 const rows: Row[] = [];
@@ -101,28 +131,32 @@ for (const set of SETS) {
     const index: Record<number, number> = {};
     for (const b of BATCHES) index[b] = time(idx, b, n);
     const mpps2 = await twoThreads(set, trace, n);
+    const y = yardRounds(set, trace, idx, n);
     rows.push({
       set, trace: trace === "own" ? "own" : "uniform", rules: input.rules, packets: n, ref: refNs, linear: linNs, linearSampled: linSampled, index,
       buildLinear: lin.buildMs, buildIndex: idx.buildMs, bytesPerRule: idx.bytesPerRule, indexBytesPerRule: idx.indexBytesPerRule, kind: info.kind, mpps2,
+      yardNs: y.ns, yardRatio: y.ratio,
     });
     process.stderr.write(`${set} ${trace} done\n`);
   }
 }
 
 const f = (x: number, d = 0) => x.toFixed(d);
-const head = ["set", "trace", "rules", "packets", "reference ns*", "linear ns" , ...BATCHES.map((b) => `indexed ns b=${b}`), "indexed Mpps", "2 threads Mpps", "linear / ref", "indexed / linear", "indexed / ref", "build ms linear", "build ms indexed", "bytes/rule", "index bytes/rule"];
+const head = ["set", "trace", "rules", "packets", "reference ns*", "linear ns" , ...BATCHES.map((b) => `indexed ns b=${b}`), "indexed Mpps", "2 threads Mpps", "2 threads / 1", "yardstick ns", "yardstick / indexed", "linear / ref", "indexed / linear", "indexed / ref", "build ms linear", "build ms indexed", "bytes/rule", "index bytes/rule"];
 const lines = [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`];
 for (const r of rows) {
   const i256 = r.index[256];
   lines.push(`| ${[
     r.set, r.trace, r.rules, r.packets, f(r.ref), f(r.linear) + (r.linearSampled ? "†" : ""), ...BATCHES.map((b) => f(r.index[b], 1)),
-    f(1000 / i256, 2), f(r.mpps2, 2), `${f(r.ref / r.linear, 1)}x`, `${f(r.linear / i256, 0)}x`, `${f(r.ref / i256, 0)}x`,
+    f(1000 / i256, 2), f(r.mpps2, 2), `${f(r.mpps2 / (1000 / i256), 2)}x`, f(r.yardNs), `${f(r.yardRatio, 1)}x`, `${f(r.ref / r.linear, 1)}x`, `${f(r.linear / i256, 0)}x`, `${f(r.ref / i256, 0)}x`,
     f(r.buildLinear, 1), f(r.buildIndex, 1) + (r.kind === "tree" ? "" : " (not indexed)"), f(r.bytesPerRule, 1), f(r.indexBytesPerRule, 1),
   ].join(" | ")} |`);
 }
 console.log(lines.join("\n"));
+if (typeof yard !== "string") yard.dispose();
 console.log(`
 \\* reference: first ${REF_SAMPLE} packets of the trace. † linear: first ${LINEAR_SAMPLE} packets (sets of 5,000+ rules). Linear is timed at batch 256; ratios use batch 256.
-Median of ${RUNS} runs after a warm-up; times include writing the answers back to JavaScript. "2 threads": aggregate of two worker_threads, each with its own WebAssembly instance, batch 256.
+Median of ${RUNS} runs after a warm-up; times include writing the answers back to JavaScript. "2 threads": aggregate of two worker_threads, each with its own WebAssembly instance, batch 256; "2 threads / 1": that over the indexed Mpps of one thread.
+yardstick: the native linear first-match scan (gcc -O3 -march=native) over the whole trace; "yardstick / indexed": median of ${YARD_ROUNDS} rounds of the ratio of the scan's time to the indexed classifier's (batch 256) in the same round.
 build ms: encode + load (validation, prefilter, index build); bytes/rule: (program + index) / rules, of which the program is 128.
 Machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} CPUs, Node ${process.version}${quick ? " (--quick)" : ""}.`);

@@ -212,6 +212,23 @@ describe("replies and statefulness", () => {
     expect(one(e, udpPacket({ src: S, dst: C, sport: 123, dport: 5354 }), inb(SEC)).verdict).toBe("deny");
   });
 
+  it("whether a program can keep state is worked out again at each load (stateless, then stateful, then a keep-state rule)", async () => {
+    // conntrack.ts skips its keep-state check for a program that cannot keep
+    // state; a reload must not carry that over to the next program.
+    const e = await engineWith(policy(rules(), false));
+    one(e, udpPacket({ src: C, dst: S, sport: 5353, dport: 53 }), out(0n));
+    expect(e.conntrackStats().flows).toBe(0);
+    e.load(encodePolicy(policy(rules(), true)));
+    one(e, udpPacket({ src: C, dst: S, sport: 5354, dport: 53 }), out(0n));
+    expect(e.conntrackStats().flows).toBe(1);
+    e.load(encodePolicy(policy(rules(), false)));
+    one(e, udpPacket({ src: C, dst: S, sport: 5355, dport: 53 }), out(0n));
+    expect(e.conntrackStats().flows).toBe(1);
+    e.load(encodePolicy(policy([rule("permit", { proto: 17, ifIn: "lan", keepState: true })], false)));
+    one(e, udpPacket({ src: C, dst: S, sport: 5356, dport: 53 }), out(0n));
+    expect(e.conntrackStats().flows).toBe(2);
+  });
+
   it("a denied packet creates no flow", async () => {
     const e = await engineWith(policy(rules()));
     one(e, udpPacket({ src: S, dst: C, sport: 53, dport: 5353 }), inb(0n));

@@ -7,7 +7,7 @@ import {
 } from "../layout";
 import { firstMatch } from "../match";
 import { Buf, reserveBuf } from "./buffer";
-import { prepareRules, buildGroup, resetTrees, resetTo, walk, walkKeys, leafMatch, quadCount, listCount, leafSize, setLeafSize, GROUPS, groupMinRule, QUAD, SLOT, loadKeys } from "./tree";
+import { prepareRules, buildGroup, resetTrees, resetTo, walk, walkKeys, leafMatch, quadCount, listCount, leafSize, setLeafSize, GROUPS, groupMinRule, QUAD, SLOT, loadKeys, KEYS } from "./tree";
 
 // Per-ruleset record, 16 bytes: u32 kind, u32 tree count, u32 index bytes,
 // u32 reason; its trees are GROUPS slots of `trees` from rs * GROUPS, each
@@ -27,8 +27,10 @@ export const MODE_INDEX: u32 = 2;
 let mode: u32 = MODE_AUTO;
 // Below this many rules the linear scan won in bench/classify.bench.ts.
 let minRules: u32 = 32;
-// List words allowed per rule before the tree is abandoned (4 bytes each; a
-// leaf entry takes two, see tree.ts makeLeaf).
+// Leaf entries allowed per rule before the tree is abandoned (32 bytes
+// each, see tree.ts makeLeaf). The ClassBench sets take 2 to 5 (their index
+// bytes per rule are in bench/classify.bench.ts's table); randomly
+// overlapping rules take many more, and this bound stops their explosion.
 let maxEntriesPerRule: u32 = 48;
 
 let table = new Buf();
@@ -125,11 +127,14 @@ export function buildIndexes(p: usize): void {
   return firstMatch(rules, hot, first, count, t);
 }
 
+const oneKeys = memory.data(<i32>KEYS, 16);
+
 function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
   let slot = trees.ptr + <usize>rs * GROUPS * SLOT;
   let best: u32 = 0xffffffff;
   if (n == 0) return -1;
-  let k = loadKeys(t);
+  let k = oneKeys;
+  loadKeys(t, k);
   let leaf0: u32;
   if (memoRs == rs && memoGen == generation && sameKeys(k)) leaf0 = memoLeaf;
   else leaf0 = walk(slot, k);
@@ -141,12 +146,12 @@ function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
     memoRs = rs;
     memoGen = generation;
   }
-  let r = leafMatch(leaf0, rules, hot, t, best);
+  let r = leafMatch(leaf0, rules, hot, t, k, best);
   if (r >= 0) best = <u32>r;
   slot += SLOT;
   for (let i: u32 = 1; i < n; i++, slot += SLOT) {
     if (load<u32>(slot, 4) >= best) break;
-    r = leafMatch(walk(slot, k), rules, hot, t, best);
+    r = leafMatch(walk(slot, k), rules, hot, t, k, best);
     if (r >= 0) best = <u32>r;
   }
   return <i32>best;

@@ -13,11 +13,11 @@
 // (a necessary condition, like the linear scan's hot prefilter); tests the
 // box cannot express (negation, neq, ICMP, flags, interfaces, time, IPv6
 // words 1..3) widen the box. A leaf's candidates are checked in priority
-// order with the linear scan's hot prefilter, then the very test of the
-// scan (ruleMatches), or for a pure rule (below) the family and "has ports"
-// bits its box adds to the prefilter, which together are exactly its test;
-// so the answer is the linear first match whatever the tree looks like: the
-// tree only skips rules that cannot match.
+// order against their boxes, stored in the leaf (see ENTRY), and the family
+// and "has ports" bits; for a pure rule (below) that is exactly its test,
+// for any other the very test of the scan (ruleMatches) follows; so the
+// answer is the linear first match whatever the tree looks like: the tree
+// only skips rules that cannot match.
 //
 // A rule whose box is EXACTLY its match set ("pure") and that covers a
 // node's whole region matches every packet reaching that node, so no rule
@@ -73,11 +73,11 @@ export let listCount: u32 = 0;
 let boxes = new Buf(); // per ruleset-local rule: BOX bytes
 let pure = new Buf(); // per ruleset-local rule: u8 NEED_* bits
 
-// A leaf list entry is u32 global rule index | NEED_* bits << ENTRY_SHIFT
+// A leaf entry's word is u32 global rule index | NEED_* bits << ENTRY_SHIFT
 // (MAX_RULES is 2^22, so the index fits below). The bits are necessary
-// conditions of the rule that the hot prefilter cannot see (family, "has
-// ports"); a rule without NEED_FULL is pure, and for a pure rule the hot
-// prefilter plus these bits IS the match, so its 128-byte record is never
+// conditions of the rule that its box cannot say (family, "has ports"); a
+// rule without NEED_FULL is pure, and for a pure rule the box plus these
+// bits IS the match, so neither its hot record nor its 128-byte record is
 // read on the lookup.
 const ENTRY_SHIFT: u32 = 24;
 const ENTRY_INDEX: u32 = (1 << ENTRY_SHIFT) - 1;
@@ -91,6 +91,7 @@ let regions = new Buf(); // the region of the node at each depth
 let buildFirst: u32 = 0;
 let entryLimit: u32 = 0;
 let entryStart: u32 = 0;
+let entryCount: u32 = 0; // leaf entries made since resetTrees (the budget counts these)
 let overBudget = false;
 
 /** Forget every tree (a new program is being indexed). */
@@ -98,6 +99,7 @@ export function resetTrees(): void {
   nodeCount = 0;
   quadCount = 0;
   listCount = 0;
+  entryCount = 0;
   leafCount = 0;
   maxLeaf = 0;
   deepest = 0;
@@ -233,91 +235,58 @@ function newNode(): u32 {
   return nodeCount++;
 }
 
-// A leaf's list: a header word, count | LEAF_FILTERED | filter key << 24,
-// then per entry the entry word (rule index | NEED_* bits) and, in a
-// filtered leaf only, a filter word. The filter
-// is a prefix that the rule's box on the leaf's filter key lies within,
-// value | length (length <= 27 so it fits below the value's bits): a packet
-// whose filter key is outside it cannot match the rule, and is rejected
-// from the list itself without reading the rule's hot record.
-// Filter keys (FK_*): the source or destination word 0, or a port << 16
-// (a packet without ports has 0 there; every rule with a port range needs
-// ports, so what its filter says of such a packet does not matter).
-const FK_SRC: u32 = 0;
-const FK_DST: u32 = 1;
-const FK_SPORT: u32 = 2;
-const FK_DPORT: u32 = 3;
-const FILTER_MAX_LEN: u32 = 27;
-const LEAF_FILTERED: u32 = 1 << 23;
-const LEAF_COUNT: u32 = LEAF_FILTERED - 1;
-
-// The box of rule `r` on filter key `fk` as a 32-bit range [lo, hi].
-// @ts-ignore: decorator
-@inline function filterLo(r: u32, fk: u32): u32 {
-  let b = boxes.ptr + <usize>r * BOX;
-  if (fk < FK_SPORT) return load<u32>(b + 8 + <usize>fk * 4);
-  return load<u32>(b + 16 + <usize>(fk - FK_SPORT) * 4) << 16;
-}
-// @ts-ignore: decorator
-@inline function filterHi(r: u32, fk: u32): u32 {
-  let b = boxes.ptr + <usize>r * BOX;
-  if (fk < FK_SPORT) return load<u32>(b + 32 + <usize>fk * 4);
-  let hi = load<u32>(b + 40 + <usize>(fk - FK_SPORT) * 4);
-  return hi > 65535 ? 0xffffffff : hi << 16; // NO_PORTS: any port, and none
-}
-
-// Length of the filter prefix of range [lo, hi].
-// @ts-ignore: decorator
-@inline function filterLen(lo: u32, hi: u32): u32 {
-  let len = <u32>clz<u32>(lo ^ hi);
-  return len > FILTER_MAX_LEN ? FILTER_MAX_LEN : len;
-}
+// A leaf's list, in 16-byte units so its vectors are aligned: a header
+// (u32 count, then padding), then per entry 32 bytes holding the rule's box
+// in a form two vector compares test at once, and the entry word:
+//   0  u32 src lo, u32 dst lo, u32 ~src hi, u32 ~dst hi        (u32x4 >=)
+//  16  u16 sport lo, dport lo, ~sport hi, ~dport hi, proto lo, ~proto hi (u16x8 >=)
+//  28  u32 entry word: rule index | NEED_* bits << ENTRY_SHIFT
+// Storing the complement of each upper bound turns "lo <= k <= hi" into
+// "k >= lo and ~k >= ~hi", so one unsigned >= per lane tests the whole box
+// against the packet's keys (loadKeys writes them the same way; the lanes of
+// the entry word are compared with 0xffff and always pass). The box is the
+// rule's, from ruleBoxes: exactly its match set for a pure rule (with the
+// need bits), a superset for an impure one, which ruleMatches then decides.
+// So a candidate is checked from the leaf's own cache lines, without
+// reading its hot record.
+export const ENTRY: usize = 32;
+const LEAF_HEAD: u32 = 4; // words
 
 function makeLeaf(list: usize, n: u32, region: usize): u32 {
-  // The filter key that rejects the most: the most prefix bits beyond the
-  // region's own, per rule (capped, as 6 bits already reject 63 in 64).
-  let bestKey: u32 = FK_SRC;
-  let bestScore: i32 = -1;
-  for (let fk: u32 = 0; fk < 4; fk++) {
-    let rlen = fk < FK_SPORT
-      ? filterLen(load<u32>(region + 8 + <usize>fk * 4), load<u32>(region + 32 + <usize>fk * 4))
-      : 0;
-    let score: i32 = 0;
-    for (let i: u32 = 0; i < n; i++) {
-      let r = load<u32>(list + <usize>i * 4);
-      let extra = <i32>filterLen(filterLo(r, fk), filterHi(r, fk)) - <i32>rlen;
-      score += extra < 0 ? 0 : extra > 6 ? 6 : extra;
-    }
-    if (score > bestScore) {
-      bestScore = score;
-      bestKey = fk;
-    }
-  }
-  // A filter worth its word rejects half the rules (one useful bit) on average.
-  let filtered = bestScore >= <i32>n && n > 0;
-  let words: u32 = filtered ? 2 : 1;
   let id = newNode();
-  growBuf(lists, <usize>(listCount + words * n + 1) * 4 + 16, <usize>listCount * 4);
+  let words = LEAF_HEAD + n * (<u32>ENTRY >> 2);
+  growBuf(lists, <usize>(listCount + words) * 4 + 16, <usize>listCount * 4);
   let node = nodes.ptr + <usize>id * NODE;
   store<u32>(node, LEAF | (n << 3));
   store<u32>(node, listCount, 4);
   let out = lists.ptr + <usize>listCount * 4;
-  store<u32>(out, n | (filtered ? LEAF_FILTERED : 0) | (bestKey << 24));
-  out += 4;
-  for (let i: u32 = 0; i < n; i++) {
+  store<u32>(out, n);
+  store<u32>(out, 0, 4);
+  store<u64>(out, 0, 8);
+  out += <usize>LEAF_HEAD * 4;
+  for (let i: u32 = 0; i < n; i++, out += ENTRY) {
     let r = load<u32>(list + <usize>i * 4);
-    let at = out + <usize>(i * words) * 4;
-    store<u32>(at, (buildFirst + r) | (<u32>load<u8>(pure.ptr + r) << ENTRY_SHIFT));
-    if (!filtered) continue;
-    let lo = filterLo(r, bestKey);
-    let len = filterLen(lo, filterHi(r, bestKey));
-    let top: u32 = len == 0 ? 0 : 0xffffffff << (32 - len);
-    store<u32>(at, (lo & top) | len, 4);
+    let b = boxes.ptr + <usize>r * BOX;
+    store<u32>(out, load<u32>(b, 8));
+    store<u32>(out, load<u32>(b, 12), 4);
+    store<u32>(out, ~load<u32>(b, 32), 8);
+    store<u32>(out, ~load<u32>(b, 36), 12);
+    // Port boxes end at NO_PORTS for a rule without port tests: any port.
+    let sh = load<u32>(b, 40);
+    let dh = load<u32>(b, 44);
+    store<u16>(out, <u16>load<u32>(b, 16), 16);
+    store<u16>(out, <u16>load<u32>(b, 20), 18);
+    store<u16>(out, <u16>~(sh > 65535 ? 65535 : sh), 20);
+    store<u16>(out, <u16>~(dh > 65535 ? 65535 : dh), 22);
+    store<u16>(out, <u16>load<u32>(b, 4), 24);
+    store<u16>(out, <u16>~load<u32>(b, 28), 26);
+    store<u32>(out, (buildFirst + r) | (<u32>load<u8>(pure.ptr + r) << ENTRY_SHIFT), 28);
   }
-  listCount += words * n + 1;
+  listCount += words;
   leafCount++;
   if (n > maxLeaf) maxLeaf = n;
-  if (listCount - entryStart > entryLimit) overBudget = true;
+  entryCount += n;
+  if (entryCount - entryStart > entryLimit) overBudget = true;
   return id;
 }
 
@@ -484,7 +453,7 @@ let groupOf = new Buf(); // per ruleset-local rule: u8
 /** Compute the boxes and groups of the `n` rules starting at global rule `first`. */
 export function prepareRules(rules: usize, first: u32, n: u32, maxEntriesPerRule: u32): void {
   ruleBoxes(rules, first, n);
-  entryStart = listCount;
+  entryStart = entryCount;
   let lim = <u64>n * <u64>maxEntriesPerRule + 64;
   entryLimit = lim > <u64>0xffffffff ? 0xffffffff : <u32>lim;
   reserveBuf(groupOf, <usize>n + 16);
@@ -655,9 +624,10 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
   return 1;
 }
 
-// The six keys, the NEED_* bits the packet fails (lacks), the FK_* filter
-// keys, a zero word.
-const keys = memory.data(48, 16);
+// The keys of one packet, KEYS bytes: the six walk keys (u32), the NEED_*
+// bits the packet fails (lacks) at 24, then at 32 and 48 the two key vectors
+// of a leaf entry's compare (see ENTRY).
+export const KEYS: usize = 64;
 
 /** Write the six walk keys of tuple `t` at `k`. */
 // @ts-ignore: decorator
@@ -671,85 +641,88 @@ const keys = memory.data(48, 16);
   store<u32>(k, has ? <u32>load<u16>(t, T_DPORT) : NO_PORTS, 20);
 }
 
-/** Write every key of tuple `t` for walk and leafMatch; returns where they are. */
+/** Write every key of tuple `t` for walk and leafMatch at `k` (KEYS bytes, 16-aligned). */
 // @ts-ignore: decorator
-@inline export function loadKeys(t: usize): usize {
+@inline export function loadKeys(t: usize, k: usize): void {
   let has = (<u32>load<u8>(t, T_HAS) & HAS_PORTS) != 0;
-  walkKeys(t, keys);
-  store<u32>(keys, (load<u8>(t, T_FAMILY) == 6 ? NEED_V4 : NEED_V6) | (has ? 0 : NEED_PORTS), 24);
-  store<u32>(keys, load<u32>(t, T_SRC), 28);
-  store<u32>(keys, load<u32>(t, T_DST), 32);
-  store<u32>(keys, has ? <u32>load<u16>(t, T_SPORT) << 16 : 0, 36);
-  store<u32>(keys, has ? <u32>load<u16>(t, T_DPORT) << 16 : 0, 40);
-  store<u32>(keys, 0, 44); // the filter of an unfiltered leaf: length 0
-  return keys;
+  walkKeys(t, k);
+  store<u32>(k, (load<u8>(t, T_FAMILY) == 6 ? NEED_V4 : NEED_V6) | (has ? 0 : NEED_PORTS), 24);
+  // The leaf compare's keys: the tuple's own values, as the scan's
+  // prefilter reads them (a packet without ports has 0 there; a rule with a
+  // port test needs ports, which the need bits check).
+  let src = load<u32>(t, T_SRC);
+  let dst = load<u32>(t, T_DST);
+  let sp = <u32>load<u16>(t, T_SPORT);
+  let dp = <u32>load<u16>(t, T_DPORT);
+  let proto = <u32>load<u8>(t, T_PROTO);
+  store<u32>(k, src, 32);
+  store<u32>(k, dst, 36);
+  store<u32>(k, ~src, 40);
+  store<u32>(k, ~dst, 44);
+  store<u32>(k, sp | (dp << 16), 48);
+  store<u32>(k, ~(sp | (dp << 16)), 52);
+  store<u32>(k, proto | ((~proto & 0xffff) << 16), 56);
+  store<u32>(k, 0xffffffff, 60); // the entry word's lanes: always pass
 }
 
-/**
- * The leaf of the group of tree slot `slot` for the keys at `k` (six u32,
- * as loadKeys writes them): its child word. Any key values give a leaf.
- */
+/** The first node (a child word) of the group of tree slot `slot` for the keys at `k`. */
 // @ts-ignore: decorator
-@inline export function walk(slot: usize, k: usize): u32 {
+@inline export function walkRoot(slot: usize, k: usize): u32 {
   let c = load<u32>(slot);
   let cut = load<u32>(slot, 8);
   if (cut != NO_CUT) {
     let key = load<u32>(k + (<usize>cut << 2));
     c = load<u32>(lists.ptr + ((<usize>c + <usize>(key >> load<u32>(slot, 12))) << 2));
   }
-  let qp = quads.ptr;
-  while ((c & CHILD_LEAF) == 0) {
-    let q = qp + (<usize>c << 5);
-    let dims = load<u32>(q);
-    let b0 = load<u32>(k + (<usize>(dims & 7) << 2)) >= load<u32>(q, 4);
-    let b1 = load<u32>(k + (<usize>((dims >> 3) & 7) << 2)) >= load<u32>(q, 8);
-    let b2 = load<u32>(k + (<usize>((dims >> 6) & 7) << 2)) >= load<u32>(q, 12);
-    let i = select<u32>(2 + <u32>b2, <u32>b1, b0);
-    c = load<u32>(q + 16 + (<usize>i << 2));
-  }
+  return c;
+}
+
+/** One quad level down from quad `c` for the keys at `k`. */
+// @ts-ignore: decorator
+@inline export function walkStep(c: u32, k: usize): u32 {
+  let q = quads.ptr + (<usize>c << 5);
+  let dims = load<u32>(q);
+  let b0 = load<u32>(k + (<usize>(dims & 7) << 2)) >= load<u32>(q, 4);
+  let b1 = load<u32>(k + (<usize>((dims >> 3) & 7) << 2)) >= load<u32>(q, 8);
+  let b2 = load<u32>(k + (<usize>((dims >> 6) & 7) << 2)) >= load<u32>(q, 12);
+  let i = select<u32>(2 + <u32>b2, <u32>b1, b0);
+  return load<u32>(q + 16 + (<usize>i << 2));
+}
+
+/**
+ * The leaf of the group of tree slot `slot` for the keys at `k` (as
+ * loadKeys writes them): its child word. Any key values give a leaf.
+ */
+// @ts-ignore: decorator
+@inline export function walk(slot: usize, k: usize): u32 {
+  let c = walkRoot(slot, k);
+  while ((c & CHILD_LEAF) == 0) c = walkStep(c, k);
   return c;
 }
 
 /**
  * First match below global rule `best` in leaf `c` (a child word from
- * walk), for the tuple whose keys loadKeys wrote (IPv4/IPv6, not a later
- * fragment); -1 if none.
+ * walk), for tuple `t` whose keys loadKeys wrote at `k` (IPv4/IPv6, not a
+ * later fragment); -1 if none.
  */
 // @ts-ignore: decorator
-@inline export function leafMatch(c: u32, rules: usize, hot: usize, t: usize, best: u32): i32 {
-  let proto = <u32>load<u8>(t, T_PROTO);
-  let src0 = load<u32>(t, T_SRC);
-  let dst0 = load<u32>(t, T_DST);
-  let sport = <u32>load<u16>(t, T_SPORT);
-  let dport = <u32>load<u16>(t, T_DPORT);
+@inline export function leafMatch(c: u32, rules: usize, hot: usize, t: usize, k: usize, best: u32): i32 {
   let l = lists.ptr + (<usize>(c & ~CHILD_LEAF) << 2);
-  let head = load<u32>(l);
-  let filtered = (head & LEAF_FILTERED) != 0;
-  let stride: usize = filtered ? 8 : 4;
-  let end = l + 4 + (<usize>(head & LEAF_COUNT) * stride);
-  let fkey = load<u32>(keys + 28 + (<usize>(head >> 24) << 2));
-  l += 4;
-  // An unfiltered leaf reads its filters from a word that passes everything.
-  let fp = filtered ? l + 4 : keys + 44;
-  let fstride: usize = filtered ? 8 : 0;
-  let lacks = load<u32>(keys, 24);
-  // The same tests, in the same order, as the linear scan (match.ts firstMatch).
-  for (; l < end; l += stride, fp += fstride) {
-    let e = load<u32>(l);
+  let end = l + <usize>LEAF_HEAD * 4 + <usize>load<u32>(l) * ENTRY;
+  l += <usize>LEAF_HEAD * 4;
+  let k1 = v128.load(k, 32);
+  let k2 = v128.load(k, 48);
+  let lacks = load<u32>(k, 24);
+  for (; l < end; l += ENTRY) {
+    let e = load<u32>(l, 28);
     let i = e & ENTRY_INDEX;
     if (i >= best) break; // lists ascend: nothing better is left
-    let f = load<u32>(fp);
-    if (((fkey ^ f) & ~(<u32>0xffffffff >> (f & 31))) != 0) continue;
-    let h = hot + <usize>i * HOT_SIZE;
-    if ((proto & <u32>load<u8>(h, 4)) != <u32>load<u8>(h, 5)) continue;
-    if ((src0 & load<u32>(h, 12)) != load<u32>(h, 8)) continue;
-    if ((dst0 & load<u32>(h, 20)) != load<u32>(h, 16)) continue;
-    if (dport < <u32>load<u16>(h, 28) || dport > <u32>load<u16>(h, 30)) continue;
-    if (sport < <u32>load<u16>(h, 24) || sport > <u32>load<u16>(h, 26)) continue;
+    let m = v128.and(i32x4.ge_u(k1, v128.load(l)), i16x8.ge_u(k2, v128.load(l, 16)));
+    if (!i8x16.all_true(m)) continue;
     let need = e >> ENTRY_SHIFT;
     if (need & lacks) continue;
     if ((need & NEED_FULL) == 0) return <i32>i;
-    if (ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(h) & 0xffff)) return <i32>i;
+    if (ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(hot + <usize>i * HOT_SIZE) & 0xffff)) return <i32>i;
   }
   return -1;
 }

@@ -220,7 +220,7 @@ export class WasmEngine {
   /**
    * Index choice for the programs loaded from now on: "auto" indexes
    * rulesets of at least `minRules` rules, "linear" never indexes, "index"
-   * indexes every ruleset. `budget` (list entries per rule, 0 = keep) bounds
+   * indexes every ruleset. `budget` (leaf entries per rule, 0 = keep) bounds
    * the index's memory; over it a ruleset falls back to the scan. `leafSize`
    * (0 = keep) is where the trees stop splitting.
    */
