@@ -46,7 +46,9 @@ export interface FlowInfo {
   sport: number;
   dport: number;
   lastSeenNs: bigint;
+  createdNs: bigint;
   packets: bigint;
+  bytes: bigint;
   rule: number;
   ifIn: number;
   ifOut: number;
@@ -484,7 +486,8 @@ export class WasmEngine {
       handle: { id, gen: dv.getUint32(o + C.F_GEN, true) }, family, proto: dv.getUint8(o + C.F_PROTO),
       state: STATE_NAMES[state] ?? `state ${state}`, flags: dv.getUint8(o + C.F_FLAGS),
       src: words(C.F_SRC), dst: words(C.F_DST), sport: dv.getUint16(o + C.F_SPORT, true), dport: dv.getUint16(o + C.F_DPORT, true),
-      lastSeenNs: dv.getBigUint64(o + C.F_LAST_SEEN, true), packets: dv.getBigUint64(o + C.F_PACKETS, true),
+      lastSeenNs: dv.getBigUint64(o + C.F_LAST_SEEN, true), createdNs: dv.getBigUint64(o + C.F_CREATED, true),
+      packets: dv.getBigUint64(o + C.F_PACKETS, true), bytes: dv.getBigUint64(o + C.F_BYTES, true),
       rule: dv.getInt32(o + C.F_RULE, true), ifIn: dv.getUint8(o + C.F_IF_IN), ifOut: dv.getUint8(o + C.F_IF_OUT), dir: dv.getUint8(o + C.F_DIR),
     };
   }

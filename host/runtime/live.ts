@@ -10,6 +10,7 @@ import { allRules, ruleAt, type Policy } from "../model/rule.ts";
 import { Firewall } from "./firewall.ts";
 import { Bridge, DEFAULT_AGEING_MS, type Arrival } from "./bridge.ts";
 import { UdpPort, type PortSpec } from "./ports.ts";
+import type { BatchResult } from "./bridge.ts";
 import { buildUnreachable } from "./unreachable.ts";
 import { ControlServer } from "./control.ts";
 import { formatPacketEvent, type PacketEvent } from "../log/packet-event.ts";
@@ -46,10 +47,19 @@ export interface ReloadResult {
 
 const SEVERITY_NAME: Record<number, string> = { 3: "error", 4: "warning", 5: "notice", 6: "info" };
 
+/** One classified frame of a live batch, as batch listeners (the console) see it. */
+export type BatchOutcome = BatchResult["outcomes"][number];
+
 export class LiveAppliance {
   readonly startedMs = Date.now();
   generation = 1;
   lastReload: { atMs: number; ok: boolean; message: string } | null = null;
+  loadedAtMs = Date.now();
+  readonly reloadCounts = { applied: 0, refused: 0 };
+  /** Called with every batch's outcomes after it is forwarded (the console's counters); keep them cheap. */
+  readonly batchListeners = new Set<(outcomes: BatchOutcome[]) => void>();
+  /** Called with every operator log line and packet log event (the console's log feed). */
+  readonly logListeners = new Set<(severity: string, text: string) => void>();
   loaded: Loaded;
   private queue: Arrival[] = [];
   private flushScheduled = false;
@@ -150,6 +160,7 @@ export class LiveAppliance {
       this.say(`portcullis: ftp: ${ev.verb} announces ${ev.address}:${ev.port}: ${ev.result}`);
     }
     for (const s of sends) byIndex.get(s.port)?.send(s.data);
+    for (const f of this.batchListeners) f(outcomes);
     // A flooded packet denied on several ports earns one error, not one per port.
     const answered = new Set<Uint8Array>();
     for (const { outcome, ingress, data } of outcomes) {
@@ -167,6 +178,7 @@ export class LiveAppliance {
 
   log(severity: number, text: string): void {
     this.sender?.send(severity, text);
+    for (const f of this.logListeners) f(SEVERITY_NAME[severity] ?? "info", text);
     this.say(`portcullis: ${SEVERITY_NAME[severity] ?? "info"}: ${text}`);
   }
 
@@ -187,6 +199,7 @@ export class LiveAppliance {
   private packetEvent(ev: PacketEvent, tsNs: bigint): void {
     const { text, sd } = formatPacketEvent(ev);
     const nowMs = Number(tsNs / 1_000_000n);
+    for (const f of this.logListeners) f(ev.kind, text);
     if (ev.kind === "log") {
       this.sender?.send(Severity.notice, text, sd, nowMs);
       this.say(`portcullis: log: ${text}`);
@@ -229,6 +242,7 @@ export class LiveAppliance {
       for (const d of diagnostics) this.log(Severity.err, d);
       this.log(Severity.err, `reload (${why}) refused: ${message}; the running rules (generation ${this.generation}) stay`);
       this.lastReload = { atMs: Date.now(), ok: false, message };
+      this.reloadCounts.refused++;
       return { ok: false, message, diagnostics };
     };
     let l: Loaded;
@@ -255,6 +269,8 @@ export class LiveAppliance {
     const message = `reloaded (${why}): generation ${this.generation}, ${allRules(l.config.policy).length} rules, counters carried over for ${carried.carried}, new ${carried.reset}`;
     this.log(Severity.notice, message);
     this.lastReload = { atMs: Date.now(), ok: true, message };
+    this.loadedAtMs = this.lastReload.atMs;
+    this.reloadCounts.applied++;
     return { ok: true, message, diagnostics: diags };
   }
 
