@@ -25,13 +25,11 @@ class Writer {
   }
 
   sample(name: string, labels: Labels | null, value: number): void {
-    let l = "";
-    if (labels) {
-      const items: string[] = [];
-      for (const k in labels) items.push(`${k}="${escapeLabelValue(String(labels[k]))}"`);
-      l = `{${items.join(",")}}`;
-    }
-    this.parts.push(`${name}${l} ${Number.isFinite(value) ? value : 0}\n`);
+    this.parts.push(`${name}${labels ? labelText(labels) : ""} ${Number.isFinite(value) ? value : 0}\n`);
+  }
+
+  line(text: string): void {
+    this.parts.push(text);
   }
 
   text(): string {
@@ -49,11 +47,11 @@ export function renderMetrics(s: Snapshot): string {
   w.family("portcullis_uptime_seconds", "gauge", "Seconds since the appliance started.");
   w.sample("portcullis_uptime_seconds", null, s.uptimeS);
 
-  const labels = ruleLabelSets(s.rules);
+  const labels = ruleLabelText(s.rules);
   w.family("portcullis_rule_packets_total", "counter", "Packets decided by each rule.");
-  s.rules.forEach((r, i) => w.sample("portcullis_rule_packets_total", labels[i], r.packets));
+  s.rules.forEach((r, i) => w.line(`portcullis_rule_packets_total${labels[i]} ${r.packets}\n`));
   w.family("portcullis_rule_bytes_total", "counter", "Bytes of the packets decided by each rule.");
-  s.rules.forEach((r, i) => w.sample("portcullis_rule_bytes_total", labels[i], r.bytes));
+  s.rules.forEach((r, i) => w.line(`portcullis_rule_bytes_total${labels[i]} ${r.bytes}\n`));
 
   w.family("portcullis_default_packets_total", "counter", "Packets decided by a ruleset's default, per direction.");
   for (const d of s.defaults) w.sample("portcullis_default_packets_total", { ruleset: d.ruleset, direction: d.direction }, d.packets);
@@ -84,6 +82,24 @@ export function renderMetrics(s: Snapshot): string {
   w.sample("portcullis_reloads_total", { result: "applied" }, s.reloads.applied);
   w.sample("portcullis_reloads_total", { result: "refused" }, s.reloads.refused);
   return w.text();
+}
+
+function labelText(labels: Labels): string {
+  const items: string[] = [];
+  for (const k in labels) items.push(`${k}="${escapeLabelValue(String(labels[k]))}"`);
+  return `{${items.join(",")}}`;
+}
+
+/** Label text per rule row, built once per generation of rows (the console keeps one array per generation). */
+const labelCache = new WeakMap<Snapshot["rules"], string[]>();
+
+function ruleLabelText(rules: Snapshot["rules"]): string[] {
+  let text = labelCache.get(rules);
+  if (!text) {
+    text = ruleLabelSets(rules).map(labelText);
+    labelCache.set(rules, text);
+  }
+  return text;
 }
 
 /**

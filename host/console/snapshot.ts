@@ -61,6 +61,18 @@ const SNAPSHOT_TTL_MS = 500;
 export const SAMPLE_MS = 5000;
 const HISTORY_SAMPLES = 120;
 
+/**
+ * The rows of one generation of rules: built once per loaded program (the
+ * grouping of program rules under vendor rules, their identities and metric
+ * labels), then only their counters change.
+ */
+interface RuleLayout {
+  generation: number;
+  rows: RuleRow[];
+  keys: string[]; // per row: its identity (hitKey)
+  rowOf: Int32Array; // per program rule: its row
+}
+
 export class ConsoleState {
   readonly build = buildInfo();
   readonly feed = new LogFeed();
@@ -69,10 +81,10 @@ export class ConsoleState {
   private defaultsByDir = new Map<string, number>();
   /** Denied frames by reason name (rules, defaults, malformed packets, bridge drops). */
   private dropsByReason = new Map<string, number>();
-  /** A rule's last hit, keyed by ruleset and text so it survives a reload that keeps the rule. */
+  /** A vendor rule's last hit, keyed by its identity so it survives a reload that keeps the rule. */
   private lastHit = new Map<string, number>();
-  private lastPackets: number[] = [];
-  private lastGeneration = -1;
+  private lastPackets = new Float64Array(0); // per row, at the last look
+  private layout: RuleLayout | null = null;
   private cached: Snapshot | null = null;
   private timer: NodeJS.Timeout;
   private unhook: () => void;
@@ -117,53 +129,69 @@ export class ConsoleState {
     const now = Date.now();
     this.history.push({ atMs: now, ports: this.live.ports.map((p) => ({ name: p.spec.name, ...p.counters })) });
     if (this.history.length > HISTORY_SAMPLES) this.history.shift();
-    this.noteHits(now);
+    this.refreshCounters(now);
   }
 
-  private noteHits(now: number): void {
-    const fw = this.live.fw;
-    const counters = fw.counters();
-    const rules = allRules(fw.policy);
-    const fresh = this.lastGeneration !== this.live.generation;
-    for (let i = 0; i < rules.length; i++) {
-      const packets = Number(counters[i]?.packets ?? 0n);
-      const before = fresh ? 0 : (this.lastPackets[i] ?? 0);
-      // A rule whose counter carried over a reload was hit before; a new one starts unhit.
-      if (packets > before && !(fresh && this.lastHit.has(hitKey(fw.policy, i)))) this.lastHit.set(hitKey(fw.policy, i), now);
-      this.lastPackets[i] = packets;
+  private ruleLayout(): RuleLayout {
+    const generation = this.live.generation;
+    if (this.layout?.generation === generation) return this.layout;
+    const policy = this.live.fw.policy;
+    const all = allRules(policy);
+    const rows: RuleRow[] = [], keys: string[] = [];
+    const rowOf = new Int32Array(all.length);
+    const byKey = new Map<string, number>();
+    all.forEach((r, i) => {
+      const key = hitKey(policy, i);
+      let row = byKey.get(key);
+      if (row === undefined) {
+        row = rows.length;
+        byKey.set(key, row);
+        keys.push(key);
+        const o = r.origin;
+        rows.push({
+          index: i, indices: [], ruleset: ruleAt(policy, i)!.ruleset.name, name: o.label ?? `#${i}`, file: o.file, line: o.line,
+          text: o.text, action: r.action, packets: 0, bytes: 0, lastHitMs: this.lastHit.get(key) ?? null,
+        });
+      }
+      rows[row].indices.push(i);
+      rowOf[i] = row;
+    });
+    this.layout = { generation, rows, keys, rowOf };
+    return this.layout;
+  }
+
+  /**
+   * Read every rule's counters (one view of WebAssembly memory, no copy),
+   * sum them per vendor rule, and note which rules were hit since the last
+   * look. A new generation's rules start from the counters they carried over:
+   * a carried count is not a new hit.
+   */
+  private refreshCounters(now: number): RuleLayout {
+    const fresh = this.layout?.generation !== this.live.generation;
+    const layout = this.ruleLayout();
+    const view = this.live.fw.engine.counterView();
+    for (const row of layout.rows) { row.packets = 0; row.bytes = 0; }
+    for (let i = 0; i < layout.rowOf.length; i++) {
+      const row = layout.rows[layout.rowOf[i]];
+      row.packets += Number(view[2 * i]);
+      row.bytes += Number(view[2 * i + 1]);
     }
-    this.lastPackets.length = rules.length;
-    this.lastGeneration = this.live.generation;
+    if (fresh || this.lastPackets.length !== layout.rows.length) this.lastPackets = Float64Array.from(layout.rows, (r) => r.packets);
+    layout.rows.forEach((row, k) => {
+      if (row.packets > this.lastPackets[k]) {
+        row.lastHitMs = now;
+        this.lastHit.set(layout.keys[k], now);
+      }
+      this.lastPackets[k] = row.packets;
+    });
+    return layout;
   }
 
   snapshot(): Snapshot {
     const now = Date.now();
     if (this.cached && now - this.cached.atMs < SNAPSHOT_TTL_MS && this.cached.generation === this.live.generation) return this.cached;
-    this.noteHits(now);
+    const { rows } = this.refreshCounters(now);
     const live = this.live;
-    const fw = live.fw;
-    const policy = fw.policy;
-    const counters = fw.counters();
-    const rules: RuleRow[] = [];
-    const byKey = new Map<string, RuleRow>();
-    allRules(policy).forEach((r, i) => {
-      const key = hitKey(policy, i);
-      const packets = Number(counters[i]?.packets ?? 0n), bytes = Number(counters[i]?.bytes ?? 0n);
-      const row = byKey.get(key);
-      if (row) {
-        row.indices.push(i);
-        row.packets += packets;
-        row.bytes += bytes;
-        return;
-      }
-      const o = r.origin;
-      const fresh: RuleRow = {
-        index: i, indices: [i], ruleset: ruleAt(policy, i)!.ruleset.name, name: o.label ?? `#${i}`, file: o.file, line: o.line,
-        text: o.text, action: r.action, packets, bytes, lastHitMs: this.lastHit.get(key) ?? null,
-      };
-      byKey.set(key, fresh);
-      rules.push(fresh);
-    });
     const defaults = [...this.defaultsByDir].map(([k, packets]) => {
       const [ruleset, direction] = k.split("\0");
       return { ruleset, direction, packets };
@@ -172,7 +200,6 @@ export class ConsoleState {
     const drops = [...this.dropsByReason].map(([reason, count]) => ({ reason, count }));
     if (b.droppedRunt) drops.push({ reason: "runt frame", count: b.droppedRunt });
     if (b.droppedOther) drops.push({ reason: "other ethertype", count: b.droppedOther });
-    const ct = conntrackOf(live);
     this.cached = {
       build: this.build,
       atMs: now,
@@ -184,11 +211,11 @@ export class ConsoleState {
       warnings: live.loaded.diagnostics.map(formatDiagnostic),
       lastReload: live.lastReload,
       reloads: { ...live.reloadCounts },
-      rules,
+      rules: rows,
       defaults,
       ports: live.ports.map((p) => ({ name: p.spec.name, ...p.counters })),
       drops,
-      conntrack: ct,
+      conntrack: conntrackOf(live),
     };
     return this.cached;
   }

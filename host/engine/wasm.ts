@@ -363,6 +363,15 @@ export class WasmEngine {
     return this.counterPairs(this.x.countersPtr(), this.ruleCount);
   }
 
+  /**
+   * The per-rule counters as one view of linear memory, without copying:
+   * element 2i is rule i's packets, 2i+1 its bytes. Valid until the memory
+   * grows or another program loads; take a fresh one for each read.
+   */
+  counterView(): BigUint64Array {
+    return new BigUint64Array(this.memory, this.x.countersPtr(), this.ruleCount * 2);
+  }
+
   /** Per-ruleset counters of packets that took the ruleset's default. */
   defaultCounters(): { packets: bigint; bytes: bigint }[] {
     return this.counterPairs(this.x.defaultCountersPtr(), this.rulesetCount);
@@ -468,15 +477,18 @@ export class WasmEngine {
   flows(): FlowInfo[] {
     const out: FlowInfo[] = [];
     const cap = this.x.ctCapacity();
+    const base = this.x.ctFlowsPtr();
+    const bytes = new Uint8Array(this.memory);
+    const dv = new DataView(this.memory);
     for (let i = 0; i < cap; i++) {
-      const f = this.readFlow(i);
+      if (bytes[base + i * C.FLOW_SIZE + C.F_STATE] === C.CT_FREE) continue; // most of a quiet table: skip without decoding
+      const f = this.readFlow(i, dv);
       if (f) out.push(f);
     }
     return out;
   }
 
-  private readFlow(id: number): FlowInfo | null {
-    const dv = new DataView(this.memory);
+  private readFlow(id: number, dv = new DataView(this.memory)): FlowInfo | null {
     const o = this.x.ctFlowsPtr() + id * C.FLOW_SIZE;
     const state = dv.getUint8(o + C.F_STATE);
     if (state === C.CT_FREE) return null;
