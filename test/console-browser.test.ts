@@ -102,6 +102,14 @@ describe.skipIf(!available)("the console in Chromium", () => {
     rig = await startRig();
     const { page, errors } = await openPage();
     try {
+      await page.goto(`${rig.base}/`);
+      await page.waitForSelector(".card");
+      const overview = (await page.locator("main").textContent()) ?? "";
+      expect(overview).toContain("3 (3 never hit)");
+      expect(overview).toContain("winfw rules from");
+      expect(overview).not.toMatch(/null|undefined|NaN/);
+      expect(await page.locator("svg.chart polyline.rx").count()).toBe(1);
+
       await page.goto(`${rig.base}/log`);
       await until(async () => (await page.locator("#log-state").textContent()) === "live", 10_000);
       rig.live.log(5, "an event for the browser <b>not bold</b>");

@@ -26,7 +26,8 @@ export function overview(state: ConsoleState, sampleMs: number) {
     lastReload: s.lastReload, reloads: s.reloads,
     rules: { total: s.rules.length, hit, neverHit: s.rules.length - hit },
     ports: s.ports, drops: s.drops, conntrack: s.conntrack,
-    history: { sampleMs, samples: state.history },
+    // The chart ends now: the samples so far and the ports' current totals.
+    history: { sampleMs, samples: [...state.history, { atMs: s.atMs, ports: s.ports }] },
   };
 }
 

@@ -44,6 +44,11 @@ function table(headers, rows) {
   return el("table", {}, thead, el("tbody", {}, ...rows));
 }
 
+/** Replace the page's content; absent parts (null) are left out. */
+function show(...parts) {
+  main.replaceChildren(...parts.filter((p) => p !== null && p !== undefined));
+}
+
 function setStatus(ok, text) {
   statusEl.textContent = text;
   statusEl.classList.toggle("stale", !ok);
@@ -91,7 +96,7 @@ async function overviewPage() {
   const o = await api("/api/overview");
   const ct = o.conntrack;
   const dropped = o.drops.reduce((n, d) => n + d.count, 0);
-  main.replaceChildren(
+  show(
     el("div", { class: "cards" },
       card("uptime", duration(o.uptimeS)),
       card("version", `${o.build.version} (${o.build.commit})`),
@@ -130,7 +135,7 @@ async function rulesPage(rebuild) {
     const only = el("select", { id: "rule-only" }, el("option", { value: "", text: "all rules" }), el("option", { value: "never", text: "never hit since load" }));
     only.value = ruleView.only;
     only.addEventListener("change", () => { ruleView.only = only.value; ruleView.offset = 0; rulesPage(); });
-    main.replaceChildren(el("div", { class: "toolbar" }, filter, only, el("span", { id: "rule-count", class: "muted" })), el("div", { id: "rule-table" }), el("div", { id: "rule-pager", class: "toolbar" }));
+    show(el("div", { class: "toolbar" }, filter, only, el("span", { id: "rule-count", class: "muted" })), el("div", { id: "rule-table" }), el("div", { id: "rule-pager", class: "toolbar" }));
   }
   document.getElementById("rule-count").textContent = `${fmt(r.matched)} of ${fmt(r.total)} rules (${r.dialect}, generation ${r.generation})`;
   const sortable = (key, label) => el("th", { class: "sortable num", title: `sort by ${label}`, onclick: () => { ruleView.sort = ruleView.sort === key ? "order" : key; rulesPage(); } }, `${label}${ruleView.sort === key ? " ▼" : ""}`);
@@ -166,7 +171,7 @@ async function connectionsPage(rebuild) {
     const sort = el("select", {}, el("option", { value: "largest", text: "largest first" }), el("option", { value: "newest", text: "newest first" }));
     sort.value = flowView.sort;
     sort.addEventListener("change", () => { flowView.sort = sort.value; connectionsPage(); });
-    main.replaceChildren(el("div", { class: "toolbar" }, filter, sort, el("span", { id: "flow-count", class: "muted" })), el("div", { id: "flow-table" }));
+    show(el("div", { class: "toolbar" }, filter, sort, el("span", { id: "flow-count", class: "muted" })), el("div", { id: "flow-table" }));
   }
   document.getElementById("flow-count").textContent = `${fmt(r.matched)} of ${fmt(r.total)} tracked flows`;
   const proto = (p) => ({ 1: "icmp", 6: "tcp", 17: "udp", 58: "icmp6" })[p] ?? String(p);
@@ -186,14 +191,14 @@ function logPage() {
   const box = el("div", { class: "log", id: "log-lines" });
   const filter = el("input", { type: "search", placeholder: "filter log lines" });
   const lines = [];
-  const show = () => {
+  const render = () => {
     const f = filter.value.toLowerCase();
     box.replaceChildren(...lines.filter((l) => !f || l.text.toLowerCase().includes(f)).slice(-1000).map((l) =>
       el("div", { class: `sev-${l.severity}` }, `${new Date(l.atMs).toLocaleTimeString()} ${l.severity.padEnd(7)} ${l.text}`)));
     box.scrollTop = box.scrollHeight;
   };
-  filter.addEventListener("input", show);
-  main.replaceChildren(el("div", { class: "toolbar" }, filter, el("span", { id: "log-state", class: "muted", text: "connecting…" })), box);
+  filter.addEventListener("input", render);
+  show(el("div", { class: "toolbar" }, filter, el("span", { id: "log-state", class: "muted", text: "connecting…" })), box);
   logSource?.close();
   logSource = new EventSource("/api/log/stream");
   logSource.onopen = () => { document.getElementById("log-state").textContent = "live"; };
@@ -201,9 +206,9 @@ function logPage() {
   logSource.onmessage = (ev) => {
     lines.push(JSON.parse(ev.data));
     if (lines.length > 2000) lines.splice(0, lines.length - 2000);
-    show();
+    render();
   };
-  logSource.addEventListener("missed", (ev) => { lines.push({ atMs: Date.now(), severity: "notice", text: `(${ev.data} lines not shown: too many at once)` }); show(); });
+  logSource.addEventListener("missed", (ev) => { lines.push({ atMs: Date.now(), severity: "notice", text: `(${ev.data} lines not shown: too many at once)` }); render(); });
 }
 
 // ------------------------------------------------------------------ tester
@@ -223,7 +228,7 @@ function testerPage() {
         ? el("div", {}, `decided by ${a.rule.name} of ${a.rule.ruleset} (${a.rule.file}:${a.rule.line}): `, el("code", { text: a.rule.text }))
         : el("div", { text: a.reason })));
   });
-  main.replaceChildren(
+  show(
     el("p", { class: "muted" }, "A packet in explain's syntax: ", el("code", { text: "PROTO SRC[:PORT] > DST[:PORT] [in=IF] [out=IF] [flags=SA] [type=8] [code=0] [frag=none|first|later] [time=...]" }), ". It is judged by the running rules as explain judges it (no tracked state)."),
     form, out);
 }
