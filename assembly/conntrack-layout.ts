@@ -30,7 +30,9 @@
 //  89  u8  ifOut
 //  90  u8  dir         DIR_* of the originator's packets
 //  91..95 reserved
-export const FLOW_SIZE = 96;
+//  96  u64 bytes       bytes seen in both directions (T_LENGTH of each packet)
+// 104  u64 created     ns, timestamp of the packet that opened the flow
+export const FLOW_SIZE = 112;
 export const F_FAMILY = 0;
 export const F_PROTO = 1;
 export const F_STATE = 2;
@@ -52,6 +54,8 @@ export const F_PACKETS = 80;
 export const F_IF_IN = 88;
 export const F_IF_OUT = 89;
 export const F_DIR = 90;
+export const F_BYTES = 96;
+export const F_CREATED = 104;
 
 // Flow states. CT_NONE is every non-TCP flow (UDP, ICMP echo, others).
 export const CT_FREE = 0;

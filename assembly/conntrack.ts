@@ -9,7 +9,7 @@
 // both directions; deletion shifts entries back, so there are no tombstones.
 import {
   T_FAMILY, T_PROTO, T_FRAG, T_HAS, T_SPORT, T_DPORT, T_ICMP_TYPE, T_TCP_FLAGS, T_SRC, T_DST, T_DIR,
-  T_IF_IN, T_IF_OUT, T_TIME_NS, T_TCP_SEQ, T_TCP_ACK, T_TCP_WINDOW, T_L4_PAYLOAD, T_ICMP_ID,
+  T_IF_IN, T_IF_OUT, T_TIME_NS, T_LENGTH, T_TCP_SEQ, T_TCP_ACK, T_TCP_WINDOW, T_L4_PAYLOAD, T_ICMP_ID,
   T_INNER_PROTO, T_INNER_FAMILY, T_INNER_SPORT, T_INNER_DPORT, T_INNER_SRC, T_INNER_DST,
   FRAG_LATER, HAS_PORTS, HAS_ICMP_ID, HAS_INNER, TCP_SYN, TCP_ACK, TCP_RST, TCP_FIN,
   RES_RULE, RES_VERDICT, RES_REASON, RES_STAGE, RES_MARKS, RES_INPUT_RULE, RES_OUTPUT_RULE, RES_MONITOR_RULE,
@@ -20,7 +20,7 @@ import {
 } from "./layout";
 import {
   FLOW_SIZE, F_FAMILY, F_PROTO, F_STATE, F_FLAGS, F_SPORT, F_DPORT, F_SRC, F_DST, F_LAST_SEEN, F_HASH,
-  F_GEN, F_END0, F_END1, F_WIN0, F_WIN1, F_RULE, F_NEXT, F_PACKETS, F_IF_IN, F_IF_OUT, F_DIR,
+  F_GEN, F_END0, F_END1, F_WIN0, F_WIN1, F_RULE, F_NEXT, F_PACKETS, F_IF_IN, F_IF_OUT, F_DIR, F_BYTES, F_CREATED,
   CT_FREE, CT_NONE, CT_SYN_SENT, CT_SYN_RECV, CT_ESTABLISHED, CT_FIN_WAIT, CT_CLOSING, CT_CLOSED,
   CTF_REPLIED, CTF_FIN0, CTF_FIN1, CTF_SLOW_PATH, CTF_EXPECTED, CTF_ONE_WAY,
   TO_TCP_OPENING, TO_TCP_ESTABLISHED, TO_TCP_CLOSING, TO_TCP_CLOSED, TO_UDP, TO_ICMP, TO_OTHER, TO_EXPECT,
@@ -557,6 +557,7 @@ export function ctClassify(t: usize, res: usize): u32 {
         // A closed flow only lingers for stragglers: they do not extend it.
         if (before != CT_CLOSED) store<u64>(r, now, F_LAST_SEEN);
         store<u64>(r, load<u64>(r, F_PACKETS) + 1, F_PACKETS);
+        store<u64>(r, load<u64>(r, F_BYTES) + <u64>load<u32>(t, T_LENGTH), F_BYTES);
         if (d == 1) store<u8>(r, load<u8>(r, F_FLAGS) | CTF_REPLIED, F_FLAGS);
         bump(ST_STATE_HITS);
         writeCt(res, VERDICT_PERMIT, REASON_STATE, <u32>id, 0);
@@ -699,6 +700,8 @@ function create(t: usize, res: usize, flags: u32): void {
   store<u32>(r, h, F_HASH);
   store<i32>(r, load<i32>(res, RES_RULE), F_RULE);
   store<u64>(r, 1, F_PACKETS);
+  store<u64>(r, <u64>load<u32>(t, T_LENGTH), F_BYTES);
+  store<u64>(r, now, F_CREATED);
   store<u8>(r, load<u8>(t, T_IF_IN), F_IF_IN);
   store<u8>(r, load<u8>(t, T_IF_OUT), F_IF_OUT);
   store<u8>(r, load<u8>(t, T_DIR), F_DIR);

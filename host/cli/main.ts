@@ -10,7 +10,7 @@ export const USAGE = `usage: portcullis COMMAND ...
   replay   CONFIG... --pcap IN [--pass OUT] [--drop OUT] [--in IF] [--out IF] [--loghost H:P] [--json]
   classify --classbench RULES TRACE [--engine wasm|linear|reference] [--repeat N] [--batch N] [--quiet]
   disasm   CONFIG...                                     the compiled rule program, decoded
-  run      CONFIG... --port NAME=LISTEN_HOST:PORT/PEER_HOST:PORT ... [--socket PATH] [--loghost H:P]
+  run      CONFIG... --port NAME=LISTEN_HOST:PORT/PEER_HOST:PORT ... [--socket PATH] [--loghost H:P] [--http H:P [--http-token FILE]]
   status   [--socket PATH] [--json] [--reload]               a running appliance's rules, counters, connections, ports
   export   --to nft CONFIG... [--map NAME=IFNAME ...] [--lossy] [-o FILE]   an nftables script with the same verdicts
   verify   --nft FILE CONFIG... --pcap IN [--json]       the Linux kernel with FILE against Portcullis, packet by packet (root)

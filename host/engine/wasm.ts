@@ -47,7 +47,9 @@ export interface FlowInfo {
   sport: number;
   dport: number;
   lastSeenNs: bigint;
+  createdNs: bigint;
   packets: bigint;
+  bytes: bigint;
   rule: number;
   ifIn: number;
   ifOut: number;
@@ -365,6 +367,15 @@ export class WasmEngine {
     return this.counterPairs(this.x.countersPtr(), this.ruleCount);
   }
 
+  /**
+   * The per-rule counters as one view of linear memory, without copying:
+   * element 2i is rule i's packets, 2i+1 its bytes. Valid until the memory
+   * grows or another program loads; take a fresh one for each read.
+   */
+  counterView(): BigUint64Array {
+    return new BigUint64Array(this.memory, this.x.countersPtr(), this.ruleCount * 2);
+  }
+
   /** Per-ruleset counters of packets that took the ruleset's default. */
   defaultCounters(): { packets: bigint; bytes: bigint }[] {
     return this.counterPairs(this.x.defaultCountersPtr(), this.rulesetCount);
@@ -470,15 +481,18 @@ export class WasmEngine {
   flows(): FlowInfo[] {
     const out: FlowInfo[] = [];
     const cap = this.x.ctCapacity();
+    const base = this.x.ctFlowsPtr();
+    const bytes = new Uint8Array(this.memory);
+    const dv = new DataView(this.memory);
     for (let i = 0; i < cap; i++) {
-      const f = this.readFlow(i);
+      if (bytes[base + i * C.FLOW_SIZE + C.F_STATE] === C.CT_FREE) continue; // most of a quiet table: skip without decoding
+      const f = this.readFlow(i, dv);
       if (f) out.push(f);
     }
     return out;
   }
 
-  private readFlow(id: number): FlowInfo | null {
-    const dv = new DataView(this.memory);
+  private readFlow(id: number, dv = new DataView(this.memory)): FlowInfo | null {
     const o = this.x.ctFlowsPtr() + id * C.FLOW_SIZE;
     const state = dv.getUint8(o + C.F_STATE);
     if (state === C.CT_FREE) return null;
@@ -488,7 +502,8 @@ export class WasmEngine {
       handle: { id, gen: dv.getUint32(o + C.F_GEN, true) }, family, proto: dv.getUint8(o + C.F_PROTO),
       state: STATE_NAMES[state] ?? `state ${state}`, flags: dv.getUint8(o + C.F_FLAGS),
       src: words(C.F_SRC), dst: words(C.F_DST), sport: dv.getUint16(o + C.F_SPORT, true), dport: dv.getUint16(o + C.F_DPORT, true),
-      lastSeenNs: dv.getBigUint64(o + C.F_LAST_SEEN, true), packets: dv.getBigUint64(o + C.F_PACKETS, true),
+      lastSeenNs: dv.getBigUint64(o + C.F_LAST_SEEN, true), createdNs: dv.getBigUint64(o + C.F_CREATED, true),
+      packets: dv.getBigUint64(o + C.F_PACKETS, true), bytes: dv.getBigUint64(o + C.F_BYTES, true),
       rule: dv.getInt32(o + C.F_RULE, true), ifIn: dv.getUint8(o + C.F_IF_IN), ifOut: dv.getUint8(o + C.F_IF_OUT), dir: dv.getUint8(o + C.F_DIR),
     };
   }

@@ -55,7 +55,7 @@ export class Firewall {
     public policy: Policy,
     readonly appliance: Appliance,
     readonly opts: FirewallOptions,
-    private program: Uint8Array,
+    public program: Uint8Array,
   ) {
     this.ftp = opts.ftpHelper === false ? null : new FtpHelper(engine);
     const rate = opts.unreachableRate ?? 10;

@@ -8,7 +8,7 @@ import { formatDiagnostic, type Diagnostic } from "../model/diagnostic.ts";
 import type { Appliance } from "../model/appliance.ts";
 import { allRules, ruleAt, type Policy } from "../model/rule.ts";
 import { Firewall } from "./firewall.ts";
-import { Bridge, DEFAULT_AGEING_MS, type Arrival } from "./bridge.ts";
+import { Bridge, DEFAULT_AGEING_MS, type Arrival, type BatchResult } from "./bridge.ts";
 import { UdpPort, type PortSpec } from "./ports.ts";
 import { buildUnreachable } from "./unreachable.ts";
 import { ControlServer } from "./control.ts";
@@ -66,11 +66,22 @@ export interface ReloadResult {
 
 const SEVERITY_NAME: Record<number, string> = { 3: "error", 4: "warning", 5: "notice", 6: "info" };
 
+/** One classified frame of a live batch, as batch listeners (the console) see it. */
+export type BatchOutcome = BatchResult["outcomes"][number];
+
 export class LiveAppliance {
   readonly startedMs = Date.now();
   generation = 1;
   lastReload: { atMs: number; ok: boolean; message: string } | null = null;
   dialectName: string | null;
+  /** The running configuration's warnings (it has no errors, or it would not run). */
+  warnings: Diagnostic[];
+  loadedAtMs = Date.now();
+  readonly reloadCounts = { applied: 0, refused: 0 };
+  /** Called with every batch's outcomes after it is forwarded (the console's counters); keep them cheap. */
+  readonly batchListeners = new Set<(outcomes: BatchOutcome[]) => void>();
+  /** Called with every operator log line and packet log event (the console's log feed), already cleaned. */
+  readonly logListeners = new Set<(severity: string, text: string) => void>();
   private queue: Arrival[] = [];
   private flushScheduled = false;
   /** The file contents last checked (loaded or refused): the watcher reloads only when they differ. */
@@ -92,6 +103,7 @@ export class LiveAppliance {
 
   private constructor(readonly opts: LiveOptions, loaded: Loaded, readonly appliance: Appliance, readonly fw: Firewall, readonly bridge: Bridge) {
     this.dialectName = loaded.config.dialect?.name ?? null;
+    this.warnings = loaded.diagnostics;
   }
 
   /** Load, check, bind the ports and the control socket. Throws (with diagnostics logged) if the configuration has errors. */
@@ -191,6 +203,7 @@ export class LiveAppliance {
       this.say(`portcullis: ftp: ${ev.verb} announces ${ev.address}:${ev.port}: ${ev.result}`);
     }
     for (const s of sends) byIndex.get(s.port)?.send(s.data);
+    for (const f of this.batchListeners) f(outcomes);
     // A flooded packet denied on several ports earns one error, not one per port.
     const answered = new Set<Uint8Array>();
     for (const { outcome, ingress, data } of outcomes) {
@@ -229,6 +242,7 @@ export class LiveAppliance {
 
   log(severity: number, text: string): void {
     this.sender?.send(severity, text);
+    if (this.logListeners.size) for (const f of this.logListeners) f(SEVERITY_NAME[severity] ?? "info", cleanLine(text));
     this.say(`portcullis: ${SEVERITY_NAME[severity] ?? "info"}: ${text}`);
   }
 
@@ -249,6 +263,7 @@ export class LiveAppliance {
   private packetEvent(ev: PacketEvent, tsNs: bigint): void {
     const { text, sd } = formatPacketEvent(ev);
     const nowMs = Number(tsNs / 1_000_000n);
+    if (this.logListeners.size) for (const f of this.logListeners) f(ev.kind, cleanLine(text));
     if (ev.kind === "log") {
       this.sender?.send(Severity.notice, text, sd, nowMs);
       this.say(`portcullis: log: ${text}`);
@@ -319,6 +334,7 @@ export class LiveAppliance {
       this.logDiagnostics(diagnostics);
       this.log(Severity.err, `reload (${why}) refused: ${message}; the running rules (generation ${this.generation}) stay`);
       this.lastReload = { atMs: Date.now(), ok: false, message };
+      this.reloadCounts.refused++;
       return { ok: false, message, diagnostics: diagnostics.map(formatDiagnostic) };
     };
     if (this.stopped) return { ok: false, message: "the appliance is stopping" };
@@ -362,6 +378,9 @@ export class LiveAppliance {
     const message = `reloaded (${why}): generation ${this.generation}, ${allRules(a.policy).length} rules, counters carried over for ${carried.carried}, new ${carried.reset}`;
     this.log(Severity.notice, message);
     this.lastReload = { atMs: Date.now(), ok: true, message };
+    this.warnings = a.diagnostics;
+    this.loadedAtMs = this.lastReload.atMs;
+    this.reloadCounts.applied++;
     return { ok: true, message, diagnostics: a.diagnostics.map(formatDiagnostic) };
   }
 

@@ -20,6 +20,8 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
     "mac-ageing": { type: "string", default: "300" },
     watch: { type: "string", default: "1" },
     "no-ftp-helper": { type: "boolean", default: false },
+    http: { type: "string" },
+    "http-token": { type: "string" },
   });
   if (positionals.length === 0) throw new UsageError("no configuration files given");
   let ports;
@@ -41,6 +43,27 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
     loghost = values.loghost === "none" ? null : parseHostPort(values.loghost, 514);
     if (loghost === undefined || (values.loghost !== "none" && !loghost)) throw new UsageError(`bad --loghost "${values.loghost}" (HOST:PORT or none)`);
   }
+  let http: { host: string; port: number } | null = null;
+  if (values.http !== undefined) {
+    http = parseHostPort(values.http, 0);
+    if (!http || http.port === 0) throw new UsageError(`bad --http "${values.http}" (HOST:PORT, e.g. 127.0.0.1:8080)`);
+  } else if (values["http-token"] !== undefined) {
+    throw new UsageError("--http-token goes with --http HOST:PORT");
+  }
+  let token: string | null = null;
+  let consoleModule: typeof import("../console/server.ts") | null = null;
+  if (http) {
+    // The console is loaded only when asked for; its access rules are checked before anything starts.
+    consoleModule = await import("../console/server.ts");
+    const access = await import("../console/access.ts");
+    try {
+      token = values["http-token"] !== undefined ? access.readToken(values["http-token"]) : null;
+      access.checkBind(http.host, token);
+    } catch (e) {
+      if (e instanceof access.AccessError) { io.err(`portcullis run: ${e.message}\n`); return 1; }
+      throw e;
+    }
+  }
   const socketPath = values["no-socket"] ? null : (values.socket ?? defaultSocketPath());
   let live: LiveAppliance;
   try {
@@ -58,13 +81,24 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
     }
     throw e;
   }
+  let web: import("../console/server.ts").ConsoleServer | null = null;
+  if (http && consoleModule) {
+    try {
+      web = await consoleModule.ConsoleServer.start(live, { host: http.host, port: http.port, token });
+      live.log(6, `console on http://${http.host.includes(":") ? `[${http.host}]` : http.host}:${web.address.port}/ (read-only${token ? ", token required" : ""})`);
+    } catch (e) {
+      await live.stop("console failed");
+      io.err(`portcullis run: --http ${values.http}: ${(e as Error).message}\n`);
+      return 1;
+    }
+  }
   return await new Promise<number>((resolve) => {
     const onHup = () => void live.reload("SIGHUP");
     const onStop = (sig: string) => {
       process.off("SIGHUP", onHup);
       process.off("SIGTERM", onTerm);
       process.off("SIGINT", onInt);
-      live.stop(sig).then(() => resolve(0), () => resolve(1));
+      Promise.resolve(web?.close()).then(() => live.stop(sig)).then(() => resolve(0), () => resolve(1));
     };
     const onTerm = () => onStop("SIGTERM");
     const onInt = () => onStop("SIGINT");

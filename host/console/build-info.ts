@@ -1,0 +1,59 @@
+// The firmware's version and commit, for the console and portcullis_build_info.
+// The version is package.json's; the commit comes from PORTCULLIS_COMMIT (set
+// by an image build), else from the git checkout the code runs from, else
+// "unknown". Read once, from files only (no child process).
+import { readFileSync, existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export interface BuildInfo {
+  version: string;
+  commit: string;
+}
+
+let cached: BuildInfo | null = null;
+
+/** The folder holding the package.json named "portcullis", found by walking up from this file. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pj = join(dir, "package.json");
+    if (existsSync(pj)) {
+      try {
+        if (JSON.parse(readFileSync(pj, "utf8")).name === "portcullis") return dir;
+      } catch { /* not ours */ }
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error("portcullis: cannot find the package root (package.json)");
+    dir = up;
+  }
+}
+
+export function buildInfo(): BuildInfo {
+  if (cached) return cached;
+  const root = packageRoot();
+  let version = "unknown";
+  try { version = String(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version); } catch { /* keep unknown */ }
+  cached = { version, commit: process.env.PORTCULLIS_COMMIT || gitCommit(root) || "unknown" };
+  return cached;
+}
+
+function gitCommit(root: string): string | null {
+  try {
+    let gitDir = join(root, ".git");
+    // A worktree's .git is a file pointing at its real git directory.
+    if (!existsSync(join(gitDir, "HEAD"))) gitDir = readFileSync(gitDir, "utf8").replace(/^gitdir:\s*/, "").trim();
+    const head = readFileSync(join(gitDir, "HEAD"), "utf8").trim();
+    if (!head.startsWith("ref: ")) return head.slice(0, 12);
+    const ref = head.slice(5);
+    const common = existsSync(join(gitDir, "commondir")) ? join(gitDir, readFileSync(join(gitDir, "commondir"), "utf8").trim()) : gitDir;
+    for (const d of [gitDir, common]) {
+      const p = join(d, ref);
+      if (existsSync(p)) return readFileSync(p, "utf8").trim().slice(0, 12);
+    }
+    const packed = readFileSync(join(common, "packed-refs"), "utf8").split("\n").find((l) => l.endsWith(` ${ref}`));
+    return packed ? packed.slice(0, 12) : null;
+  } catch {
+    return null;
+  }
+}
