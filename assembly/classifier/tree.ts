@@ -707,6 +707,8 @@ export const KEYS: usize = 64;
  */
 // @ts-ignore: decorator
 @inline export function leafMatch(c: u32, rules: usize, hot: usize, t: usize, k: usize, best: u32): i32 {
+  // The no-SIMD build (runtimes without 128-bit SIMD) tests the box word by word.
+  if (!ASC_FEATURE_SIMD) return leafMatchScalar(c, rules, hot, t, k, best);
   let l = lists.ptr + (<usize>(c & ~CHILD_LEAF) << 2);
   let end = l + <usize>LEAF_HEAD * 4 + <usize>load<u32>(l) * ENTRY;
   l += <usize>LEAF_HEAD * 4;
@@ -725,6 +727,34 @@ export const KEYS: usize = 64;
     if (ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(hot + <usize>i * HOT_SIZE) & 0xffff)) return <i32>i;
   }
   return -1;
+}
+
+/** leafMatch without SIMD: the same box test, four u32 and eight u16 unsigned comparisons. */
+// @ts-ignore: decorator
+@inline function leafMatchScalar(c: u32, rules: usize, hot: usize, t: usize, k: usize, best: u32): i32 {
+  let l = lists.ptr + (<usize>(c & ~CHILD_LEAF) << 2);
+  let end = l + <usize>LEAF_HEAD * 4 + <usize>load<u32>(l) * ENTRY;
+  l += <usize>LEAF_HEAD * 4;
+  let lacks = load<u32>(k, 24);
+  for (; l < end; l += ENTRY) {
+    let e = load<u32>(l, 28);
+    let i = e & ENTRY_INDEX;
+    if (i >= best) break; // lists ascend: nothing better is left
+    if (!boxHolds(k, l)) continue;
+    let need = e >> ENTRY_SHIFT;
+    if (need & lacks) continue;
+    if ((need & NEED_FULL) == 0) return <i32>i;
+    if (ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(hot + <usize>i * HOT_SIZE) & 0xffff)) return <i32>i;
+  }
+  return -1;
+}
+
+/** The keys at `k` (u32 x4 at 32, u16 x8 at 48) are each >= the entry's at `l` (u32 x4 at 0, u16 x8 at 16). */
+// @ts-ignore: decorator
+@inline function boxHolds(k: usize, l: usize): bool {
+  for (let j: usize = 0; j < 16; j += 4) if (load<u32>(k + j, 32) < load<u32>(l + j)) return false;
+  for (let j: usize = 0; j < 16; j += 2) if (load<u16>(k + j, 48) < load<u16>(l + j, 16)) return false;
+  return true;
 }
 
 /** Shape of all trees (for tuning): 0 quads, 1 leaves, 2 largest leaf, 3 list words, 4 binary depth. */

@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import type { IO } from "./io.ts";
 import { parse, UsageError } from "./args.ts";
-import { loadAll, printDiagnostics } from "./common.ts";
+import { loadAllLazily, printDiagnostics } from "./common.ts";
 import { exportNft } from "../export/nft/index.ts";
 import { isInterfaceName } from "../export/nft/syntax.ts";
 import { formatDiagnostic, hasErrors, sortDiagnostics } from "../model/diagnostic.ts";
@@ -36,7 +36,7 @@ export async function exportCommand(argv: string[], io: IO): Promise<number> {
     "no-ftp-helper": { type: "boolean", default: false },
   });
   if (values.to !== "nft") throw new UsageError(values.to ? `--to ${values.to}: only nft is supported` : "--to nft is required");
-  const l = loadAll(positionals, values);
+  const l = await loadAllLazily(positionals, values);
   printDiagnostics(io, l.diagnostics);
   if (!l.ok || !l.config.policy) return 1;
   const policy = l.config.policy;

@@ -7,11 +7,12 @@ import { readFileSync, existsSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import type { IO } from "./io.ts";
 import { parse, UsageError } from "./args.ts";
-import { loadAll, printDiagnostics } from "./common.ts";
+import { loadAllLazily, printDiagnostics } from "./common.ts";
 import { parseMap } from "./export.ts";
 import { describePacket } from "./replay.ts";
 import { readCapture } from "../pcap/pcap.ts";
-import { captureFrames, UNSUPPORTED_LINK } from "../runtime/capture.ts";
+import { engineLinkType, UNSUPPORTED_LINK } from "../runtime/capture.ts";
+import type { Frame } from "../runtime/firewall.ts";
 import { ruleAt } from "../model/rule.ts";
 import { describeReason } from "../engine/reasons.ts";
 import { verifyCapture, NftLoadError } from "../verify/run.ts";
@@ -58,7 +59,7 @@ export async function verifyCommand(argv: string[], io: IO): Promise<number> {
     io.err(`portcullis verify: cannot read ${values.nft}: ENOENT\n`);
     return 1;
   }
-  const l = loadAll(positionals, values);
+  const l = await loadAllLazily(positionals, values);
   printDiagnostics(io, l.diagnostics);
   if (!l.ok || !l.program || !l.config.policy) return 1;
   const policy = l.config.policy;
@@ -76,15 +77,19 @@ export async function verifyCommand(argv: string[], io: IO): Promise<number> {
     io.err(`portcullis verify: ${values.pcap}: ${cap.error.message} (byte offset ${cap.error.offset})\n`);
     return 1;
   }
-  const read = captureFrames(cap.packets);
-  if ("unsupported" in read) {
-    io.err(`portcullis verify: ${values.pcap}: ${UNSUPPORTED_LINK(read.unsupported)}\n`);
-    return 1;
+  const frames: Frame[] = [];
+  for (const p of cap.packets) {
+    const linkType = engineLinkType(p.linktype);
+    if (linkType === null) {
+      io.err(`portcullis verify: ${values.pcap}: ${UNSUPPORTED_LINK(p.linktype)}\n`);
+      return 1;
+    }
+    frames.push({ data: p.data, tsNs: p.tsNs, linkType });
   }
   teardownOnExit();
   let run;
   try {
-    run = await verifyCapture({ policy, program: l.program, appliance: l.appliance, ifnames, nftFile: values.nft, frames: read.frames, ftpHelper: !values["no-ftp-helper"] });
+    run = await verifyCapture({ policy, program: l.program, appliance: l.appliance, ifnames, nftFile: values.nft, frames, ftpHelper: !values["no-ftp-helper"] });
   } catch (e) {
     if (e instanceof NftLoadError) {
       io.err(`portcullis verify: ${values.nft} does not load:\n${e.message}\n`);
