@@ -3,7 +3,7 @@
 // `status` answer, a trap in the classifier, a slow reload, a file the
 // watcher sees half-written.
 import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
-import { writeFileSync, appendFileSync } from "node:fs";
+import { writeFileSync, appendFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { Harness, syn, until, sleep } from "./support/live-harness.ts";
 import { registerHostile } from "./support/hostile-dialects.ts";
@@ -106,7 +106,7 @@ describe("reloads off the forwarding path (item 6)", () => {
     writeFileSync(path, "#slow 3000\npermit tcp dport 22\n");
     const started = Date.now();
     const reloaded = t.live.reload("test");
-    await sleep(1500); // the worker has read the slow file and is parsing it
+    await until(() => existsSync(`${path}.parsing`), 10000, "the worker to parse the slow file");
     writeFileSync(path, "#mini\npermit tcp dport 80\n");
     const r = await reloaded;
     expect(r.ok).toBe(true);

@@ -181,7 +181,17 @@ export class LiveAppliance {
       this.classifyFailed(e, batch.length);
       return;
     }
-    const { sends, outcomes } = handled;
+
+    try {
+      this.forward(handled);
+    } catch (e) {
+      // Sending or answering failed after a verdict: the frames not yet sent are lost, never let through unjudged.
+      this.faults.batchesDropped++;
+      this.log(Severity.err, `forwarding a batch failed (${excerpt(e instanceof Error ? e.message : String(e), 200)}); the rest of the batch is dropped`);
+    }
+  }
+
+  private forward({ sends, outcomes }: ReturnType<Bridge["handle"]>): void {
     const byIndex = new Map(this.ports.map((p) => [p.index, p]));
     // The helper keeps what it announced; take it, so a long run does not accumulate it.
     for (const ev of this.fw.ftp?.events.splice(0) ?? []) {
@@ -272,7 +282,7 @@ export class LiveAppliance {
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     this.reloadTimer = setTimeout(() => {
       this.reloadTimer = null;
-      void this.settleAndReload();
+      this.settleAndReload().catch((e) => this.log(Severity.err, `watching the config files failed: ${excerpt(String(e?.message ?? e), 200)}`));
     }, SETTLE_MS);
   }
 
@@ -307,7 +317,11 @@ export class LiveAppliance {
    * carry over. On any error the running rules stay. Reloads run one at a time.
    */
   reload(why: string): Promise<ReloadResult> {
-    const run = this.reloadChain.then(() => this.reloadNow(why));
+    const run = this.reloadChain.then(() => this.reloadNow(why)).catch((e): ReloadResult => {
+      const message = `reload failed: ${excerpt(e instanceof Error ? e.message : String(e), 500)}`;
+      this.log(Severity.err, `${message}; the running rules (generation ${this.generation}) stay`);
+      return { ok: false, message };
+    });
     this.reloadChain = run.catch(() => {});
     return run;
   }
