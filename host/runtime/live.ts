@@ -5,7 +5,7 @@ import { watchFile, unwatchFile } from "node:fs";
 import { loadAll, type Loaded } from "../cli/common.ts";
 import { formatDiagnostic, type Diagnostic } from "../model/diagnostic.ts";
 import type { Appliance } from "../model/appliance.ts";
-import { allRules, ruleAt, type Policy } from "../model/rule.ts";
+import { allRules, type Policy } from "../model/rule.ts";
 import { Firewall } from "./firewall.ts";
 import { Bridge, DEFAULT_AGEING_MS, type Arrival } from "./bridge.ts";
 import { UdpPort, type PortSpec } from "./ports.ts";
@@ -96,8 +96,9 @@ export class LiveAppliance {
   /** Load, check, bind the ports and the control socket. Throws (with diagnostics logged) if the configuration has errors. */
   static async start(opts: LiveOptions): Promise<LiveAppliance> {
     const loaded = loadAll(opts.configs, opts.values);
-    const say = opts.stderr ?? (() => {});
-    for (const d of loaded.diagnostics) say(formatDiagnostic(d));
+    const say = (line: string) => opts.stderr?.(cleanLine(line));
+    for (const d of loaded.diagnostics.slice(0, STDERR_DIAGNOSTICS_MAX)) say(excerpt(formatDiagnostic(d), STDERR_DIAGNOSTIC_CHARS));
+    if (loaded.diagnostics.length > STDERR_DIAGNOSTICS_MAX) say(`${loaded.diagnostics.length - STDERR_DIAGNOSTICS_MAX} more diagnostics (portcullis check shows them all)`);
     if (!loaded.ok || !loaded.program) throw new StartError("the configuration has errors; not starting");
     const appliance = loaded.appliance;
     const index = (name: string) => appliance.interfaces.findIndex((i) => i.name === name);
