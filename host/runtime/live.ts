@@ -365,7 +365,7 @@ export class LiveAppliance {
     if (names(a.appliance) !== names(this.appliance)) return fail("the appliance's interfaces changed; that needs a restart");
     let carried: { carried: number; reset: number };
     try {
-      carried = this.fw.reload(a.policy, a.program);
+      carried = this.fw.reload(a.policy, a.program, a.keys ?? undefined);
     } catch (e) {
       return fail((e as Error).message, a.diagnostics);
     }
