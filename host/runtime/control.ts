@@ -28,6 +28,8 @@ const MAX_QUEUED = 16;
 export const MAX_CONNECTIONS = 32;
 /** A connection idle this long (a slow drip, a client that stopped reading) is closed. */
 export const IDLE_MS = 10_000;
+/** A request must be complete this long after its first byte (a slow drip that never idles is closed too). */
+export const REQUEST_DEADLINE_MS = 30_000;
 
 const uid = (): number | undefined => process.getuid?.();
 
@@ -205,11 +207,16 @@ function serveConnection(conn: net.Socket, handler: Handler): void {
   let refused = false;
   let ended = false; // the client sent all it will send
   conn.setEncoding("utf8");
-  // Idle while an answer is being worked out (a reload) is not the client's fault: wait again.
-  conn.setTimeout(IDLE_MS, () => (busy ? conn.setTimeout(IDLE_MS) : conn.destroy()));
+  let draining = false; // an answer waits for the client to read
+  // Idle while an answer is being worked out (a reload) is not the client's
+  // fault: wait again. Idle because the client does not read is: close.
+  conn.setTimeout(IDLE_MS, () => (busy && !draining ? conn.setTimeout(IDLE_MS) : conn.destroy()));
   conn.on("error", () => {});
+  let deadline: NodeJS.Timeout | null = null;
+  conn.on("close", () => { if (deadline) clearTimeout(deadline); });
   const refuse = (message: string) => {
     refused = true;
+    if (deadline) clearTimeout(deadline);
     conn.end(JSON.stringify({ ok: false, error: message }) + "\n");
     buf = "";
     queue.length = 0;
@@ -224,8 +231,9 @@ function serveConnection(conn: net.Socket, handler: Handler): void {
         if (queue.length < MAX_QUEUED && conn.isPaused()) conn.resume();
         if (!conn.write(text)) {
           // The client does not read: wait (the idle timeout closes it if it never does).
+          draining = true;
           await new Promise<void>((resolve) => {
-            const done = () => { conn.off("drain", done); conn.off("close", done); resolve(); };
+            const done = () => { draining = false; conn.off("drain", done); conn.off("close", done); resolve(); };
             conn.on("drain", done);
             conn.on("close", done);
           });
@@ -251,15 +259,24 @@ function serveConnection(conn: net.Socket, handler: Handler): void {
     try {
       buf += chunk;
       let nl: number;
+      let completed = false;
       while ((nl = buf.indexOf("\n")) >= 0) {
         if (nl > MAX_REQUEST_CHARS) break; // refused below, however it arrived
         const line = buf.slice(0, nl).replace(/\r$/, "");
         buf = buf.slice(nl + 1);
+        completed = true;
         if (line.trim() !== "") queue.push(line);
       }
       if (buf.length > MAX_REQUEST_CHARS) {
         refuse(`request longer than ${MAX_REQUEST_CHARS} characters; closing`);
         return;
+      }
+      if ((completed || buf === "") && deadline) {
+        clearTimeout(deadline);
+        deadline = null;
+      }
+      if (buf !== "" && !deadline) {
+        deadline = setTimeout(() => refuse(`request not complete within ${REQUEST_DEADLINE_MS / 1000} s; closing`), REQUEST_DEADLINE_MS);
       }
       if (queue.length >= MAX_QUEUED) conn.pause();
       void pump();
