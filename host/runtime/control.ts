@@ -148,7 +148,7 @@ export class ControlServer {
    * one a live appliance answers on is not (two appliances on one socket
    * would make `status` lie), nor anything that is not a socket or not ours.
    */
-  static async listen(path: string, handler: Handler): Promise<ControlServer> {
+  static async listen(path: string, handler: Handler, limits: Limits = {}): Promise<ControlServer> {
     const dir = dirname(path);
     if (dir === privateDirPath()) ensurePrivateDir(dir);
     checkDirectory(dir);
@@ -166,7 +166,7 @@ export class ControlServer {
       unlinkSync(path);
     }
     // Half-open: a client may send its requests and shut its side (nc -U does), and still get every answer.
-    const server = net.createServer({ allowHalfOpen: true }, (conn) => serveConnection(conn, handler));
+    const server = net.createServer({ allowHalfOpen: true }, (conn) => serveConnection(conn, handler, { idleMs: limits.idleMs ?? IDLE_MS, deadlineMs: limits.deadlineMs ?? REQUEST_DEADLINE_MS }));
     server.maxConnections = MAX_CONNECTIONS;
     // Bind inside a fresh directory only this user can enter, set the mode,
     // then move the socket into place: it is never reachable with a wider mode.
@@ -200,7 +200,13 @@ export class ControlServer {
 }
 
 /** One connection: requests answered in order, one at a time, with bounded buffers. */
-function serveConnection(conn: net.Socket, handler: Handler): void {
+/** The time limits of a connection (tests shorten them). */
+export interface Limits {
+  idleMs?: number;
+  deadlineMs?: number;
+}
+
+function serveConnection(conn: net.Socket, handler: Handler, { idleMs, deadlineMs }: Required<Limits>): void {
   let buf = "";
   const queue: string[] = [];
   let busy = false;
@@ -210,7 +216,9 @@ function serveConnection(conn: net.Socket, handler: Handler): void {
   let draining = false; // an answer waits for the client to read
   // Idle while an answer is being worked out (a reload) is not the client's
   // fault: wait again. Idle because the client does not read is: close.
-  conn.setTimeout(IDLE_MS, () => (busy && !draining ? conn.setTimeout(IDLE_MS) : conn.destroy()));
+  // (A listener, not setTimeout's callback: that one is removed after it fires once.)
+  conn.on("timeout", () => (busy && !draining ? conn.setTimeout(idleMs) : conn.destroy()));
+  conn.setTimeout(idleMs);
   conn.on("error", () => {});
   let deadline: NodeJS.Timeout | null = null;
   conn.on("close", () => { if (deadline) clearTimeout(deadline); });
@@ -276,7 +284,7 @@ function serveConnection(conn: net.Socket, handler: Handler): void {
         deadline = null;
       }
       if (buf !== "" && !deadline) {
-        deadline = setTimeout(() => refuse(`request not complete within ${REQUEST_DEADLINE_MS / 1000} s; closing`), REQUEST_DEADLINE_MS);
+        deadline = setTimeout(() => refuse(`request not complete within ${deadlineMs / 1000} s; closing`), deadlineMs);
       }
       if (queue.length >= MAX_QUEUED) conn.pause();
       void pump();
