@@ -120,6 +120,35 @@ describe("export --to nft", () => {
   });
 });
 
+describe("a long ruleset split into address buckets", () => {
+  it("acl1_1k: a vmap on the destination's top 16 bits, each bucket chain in rule order; loads with nft -c", async () => {
+    const { readClassBenchRules } = await import("../host/classbench/classbench.ts");
+    const { parseAppliance } = await import("../host/model/appliance.ts");
+    const { exportNft } = await import("../host/export/nft/index.ts");
+    const { policy } = readClassBenchRules("../shared/classbench/acl1_1k");
+    const a = parseAppliance({ interfaces: [{ name: "cb0", role: "public" }, { name: "cbout", role: "private" }] }, "test");
+    const text = exportNft(policy, a).text!;
+    expect(text).toMatch(/\tip daddr vmap \{ [0-9./]+\/16 : goto rs0_classbench_b0, /);
+    expect(text).toMatch(/\tmeta nfproto ipv4 goto rs0_classbench_brest/);
+    // Within a bucket chain the rules keep their order.
+    const b0 = text.slice(text.indexOf("chain rs0_classbench_b0 {"), text.indexOf("}", text.indexOf("chain rs0_classbench_b0 {")));
+    const lines = [...b0.matchAll(/comment "[^"]*acl1_1k:(\d+) /g)].map((m) => Number(m[1]));
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines).toEqual([...lines].sort((x, y) => x - y));
+    if (noKernel) return;
+    await withTmp(async (dir) => {
+      const ns = `pcb${process.pid}`;
+      writeFileSync(join(dir, "acl1.nft"), text);
+      execFileSync("ip", ["netns", "add", ns]);
+      try {
+        execFileSync("ip", ["netns", "exec", ns, "nft", "-c", "-f", join(dir, "acl1.nft")], { stdio: ["ignore", "pipe", "pipe"] });
+      } finally {
+        execFileSync("ip", ["netns", "del", ns]);
+      }
+    });
+  });
+});
+
 /** Every configuration the project ships: examples, lab, fixtures, golden inputs. */
 function configs(): { file: string; args: string[] }[] {
   const out: { file: string; args: string[] }[] = [];
