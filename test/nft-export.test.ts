@@ -61,6 +61,21 @@ describe("export --to nft", () => {
     for (const line of t.split("\n").filter((l) => /^\t\t[^#].*(return|drop|goto pc_deny_unreachable) comment/.test(l) && !l.includes("pc_"))) expect(line).toMatch(/\bcounter\b/);
   });
 
+  it("cuts a long log prefix to nft's 127 bytes from the left of the file name, keeping the line", async () => {
+    await withTmp(async (dir) => {
+      const deep = join(dir, "a-very-long-directory-name-".repeat(4));
+      const { mkdirSync } = await import("node:fs");
+      mkdirSync(deep, { recursive: true });
+      const cfg = join(deep, "filters-for-the-branch-office-with-a-long-name.cfg");
+      writeFileSync(cfg, "add filter wan.in\nset filter wan.in 10 deny 0.0.0.0/0 0.0.0.0/0 tcp dst eq 23 log\nset wan ifilter wan.in\n");
+      const r = await cli("export", "--to", "nft", cfg);
+      expect(r.code).toBe(0);
+      const prefix = /log prefix "([^"]*)"/.exec(r.out)![1];
+      expect(prefix.length).toBeLessThanOrEqual(127);
+      expect(prefix).toMatch(/^portcullis filter wan\.in rule 10 \.\.\..*long-name\.cfg:2: $/);
+    });
+  });
+
   it("--map renames interfaces; an unknown NAME or a clash is a usage error", async () => {
     const app = ["--appliance", "examples/portmaster/office.appliance.json", "--lossy"];
     const r = await cli("export", "--to", "nft", "examples/portmaster/office.cfg", ...app, "--map", "ether1=eth1", "--map", "ether0=br-lan");
