@@ -138,7 +138,7 @@ async function replayStream(
 }
 
 async function replayBatches(
-  values: Values, l: ReturnType<typeof loadAll>, policy: Policy, fw: Firewall,
+  values: Values, l: Loaded, policy: Policy, fw: Firewall,
   reader: CaptureReader, reasons: Spool, logLines: Spool, writers: PcapFileWriter[], io: IO, sending: boolean,
 ): Promise<number> {
   const json = Boolean(values.json);
