@@ -12,7 +12,7 @@ import { packetMeta } from "../model/localtime.ts";
 import { formatAddress } from "../model/addr.ts";
 import { TokenBucket } from "../log/token-bucket.ts";
 import type { PacketEvent } from "../log/packet-event.ts";
-import { pathOf, dirCode, type Path } from "./direction.ts";
+import { pathOf, dirCode, type Path } from "../engine/direction.ts";
 import { FtpHelper } from "../conntrack/ftp.ts";
 import { createHash } from "node:crypto";
 
