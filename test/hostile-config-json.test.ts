@@ -156,6 +156,20 @@ describe("item 9: silently wrong acceptance", () => {
   });
 });
 
+describe("item 8: the .reg form of Windows CE, the same hostile sizes", () => {
+  it("a 10 MB string value, a 10 MB value name and 3 million hex bytes: located errors, bounded time and messages", async () => {
+    const f = temp(`REGEDIT4\n[HKEY_LOCAL_MACHINE\\COMM\\Firewall\\Rules\\R]\n"Flags"=dword:a\n"Mask"=dword:0\n"PrivateHost"=hex:02,00\n"Description"="${"x".repeat(10_000_000)}"\n"${"N".repeat(10_000_000)}"=dword:1\n"Mask"=hex:${"1,".repeat(3_000_000)}00\n`, "reg");
+    const t0 = performance.now();
+    const c = await check(f, "wince");
+    expect(performance.now() - t0).toBeLessThan(15_000); // 25 s and 1.1 GB on 364a4a7
+    expect(c.code).toBe(1);
+    expect(c.out).toContain(`${f}:6:15: error[CE001]: rule "R", value "Description": a string value is at most 65536 characters here`);
+    expect(c.out).toContain(`${f}:7:1: error[CE001]: a value name is at most 16383 characters`);
+    expect(c.out).toContain(`${f}:8:8: error[CE004]: rule "R", value "Mask": hex data is at most 65536 bytes here, not 3000001`);
+    expect(c.out.length).toBeLessThan(2000);
+  });
+});
+
 describe("the hostile corpus of this branch's parsers, through the CLI in process", () => {
   const root = join(import.meta.dirname, "corpus", "hostile");
   for (const kind of ["config-wince", "config-instagate"]) {

@@ -50,7 +50,7 @@ function linear<T>(name: string, n: number, make: (n: number) => T, run: (input:
 
 const regContinuation = (n: number) => {
   const l = ["REGEDIT4", "", "[HKEY_LOCAL_MACHINE\\COMM\\Firewall\\Rules\\R1]", '"Flags"=dword:0000000a', '"Mask"=dword:00000001', '"PrivateHost"=hex:02,00,00,00,\\'];
-  for (let i = 0; i < n; i++) l.push("  c0,a8,00,65,\\");
+  for (let i = 0; i < n; i++) l.push("  c0,\\"); // one byte a line: 50,000 lines stay under the 65,536-byte limit
   l.push("  00");
   return l.join("\r\n") + "\r\n";
 };
