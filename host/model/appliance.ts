@@ -69,7 +69,8 @@ export const AP = {
   READ: "AP001", // the file cannot be read
   JSON: "AP002", // not JSON (syntax, nesting too deep, a string too long)
   DUPLICATE_KEY: "AP003", // a key given twice in one object
-  STRUCTURE: "AP004", // not an object, an unknown key, a value of the wrong type
+  STRUCTURE: "AP004", // not an object, a value of the wrong type, "interfaces" missing
+  UNKNOWN_KEY: "AP005", // a key this version does not know (warning: ignored; cli.md lets later versions add keys)
   NAME: "AP010", // an interface name that is not 1 to 15 of A-Z a-z 0-9 _ . -
   NAME_TWICE: "AP011", // two interfaces with one name (names compare without case)
   ROLE: "AP012", // a role other than "private" or "public"
@@ -112,7 +113,10 @@ export function validateAppliance(root: JValue, source: string): { appliance: Ap
     }
     const out = new Map<string, JValue>();
     for (const e of v.entries) {
-      if (!allowed.includes(e.key)) err(e.keyPos, AP.STRUCTURE, `${what}: unknown key ${excerpt(e.key)} (known: ${allowed.join(", ")})`);
+      // cli.md: "Other keys may be added" (by later versions). So an unknown key is a
+      // warning, not an error: visible (a misspelt "timezon" would silently mean UTC),
+      // and an error with --strict.
+      if (!allowed.includes(e.key)) report("warning", e.keyPos, AP.UNKNOWN_KEY, `${what}: unknown key ${excerpt(e.key)}, ignored (known: ${allowed.join(", ")})`);
       else if (!out.has(e.key)) out.set(e.key, e.value);
     }
     return out;
