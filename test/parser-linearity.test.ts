@@ -110,6 +110,17 @@ describe("item 7: parse time grows linearly with the input", () => {
     linear(".reg values", 2000, values, (text) => loadWince([{ path: "v.reg", text }], opts));
   });
 
+  it("Windows CE: ALLOW and BLOCK rules of one protocol (the CE030 check, ALLOW covers BLOCK)", () => {
+    const rules = (n: number) => JSON.stringify(Array.from({ length: 2 * n }, (_, i) => ({
+      name: `R${i}`, dwFlags: i < n ? "FWF_ALLOW | FWF_OUTBOUND" : "FWF_BLOCK | FWF_OUTBOUND", dwMask: 37, Protocol: 6, Port: 1 + (i % n),
+      PrivateHost: { Family: 2, AddressIPv4: `10.0.${((i % n) >> 8) & 255}.${(i % n) & 255}` },
+    })));
+    linear("Windows CE ALLOW/BLOCK", 200, rules, (text) => {
+      const r = loadWince([{ path: "r.json", text }], opts);
+      expect(r.diagnostics.length).toBe(r.rules.length / 2); // every BLOCK is covered by its ALLOW: CE030
+    });
+  });
+
   it("JSON: the shared reader, and the Windows CE and appliance readers on top of it", () => {
     linear("JSON numbers", 20_000, (n) => "[" + Array.from({ length: n }, (_, i) => i).join(",") + "]", (text) => expect(parseJson(text).problems).toEqual([]));
     const rules = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ name: `R${i}`, dwFlags: "FWF_ALLOW | FWF_OUTBOUND", dwMask: 1, PrivateHost: { Family: 2, AddressIPv4: `10.0.${(i >> 8) & 255}.${i & 255}` } })));

@@ -119,9 +119,22 @@ export function lowerRules(all: CeRule[], appliance: Appliance): Lowered {
     const marked = (deciding: typeof allows, act: number): Rule[] =>
       logs.filter((l) => l.ce.logAction === act).flatMap((l) => deciding.flatMap((x) =>
         intersectRules(x.rule, l.rule).map((r) => ({ ...r, log: true, origin: { ...r.origin, label: `${x.ce.name} (logged by ${l.ce.name})` } }))));
+    // An ALLOW can cover a BLOCK only if it tests no private host or the same
+    // one (a host address, never a subnet): look only there, in name order,
+    // instead of trying every ALLOW for every BLOCK (quadratic).
+    const hostKey = (r: CeRule) => (r.privateHost ? `${r.family}/${r.privateHost.words.join(".")}` : "*");
+    const byHost = new Map<string, number[]>(); // key -> indices into allows, ascending
+    allows.forEach((x, k) => {
+      const key = hostKey(x.ce);
+      const list = byHost.get(key);
+      if (list) list.push(k);
+      else byHost.set(key, [k]);
+    });
     for (const b of blocks) {
-      const a = allows.find((x) => covers(x.rule, b.rule));
-      if (a) covered.push({ block: b.ce, allow: a.ce });
+      const key = hostKey(b.ce);
+      const candidates = key === "*" ? byHost.get("*") ?? [] : [...(byHost.get(key) ?? []), ...(byHost.get("*") ?? [])].sort((p, q) => p - q);
+      const k = candidates.find((c) => covers(allows[c].rule, b.rule));
+      if (k !== undefined) covered.push({ block: b.ce, allow: allows[k].ce });
     }
     const defaultLog = logs.filter((l) => l.ce.logAction === (d === "inbound" ? FWA.BLOCK : FWA.ALLOW)).map((l) => ({
       ...l.rule, action: d === "inbound" ? "deny" as const : "permit" as const, keepState: false, log: true,
