@@ -7,6 +7,7 @@
 import { describe, it, expect, afterAll } from "vitest";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { main } from "../host/cli/main.ts";
 import { bufferIO } from "../host/cli/io.ts";
@@ -63,6 +64,18 @@ describe("item 8: Windows CE JSON, hostile input gets located diagnostics", () =
     expect(c.code).toBe(1);
     expect(c.out).toMatch(new RegExp(`${f}:1:\\d+: error\\[CE040\\]: not valid JSON: a string longer than 65536 characters`));
     expect(c.out.length).toBeLessThan(2000);
+  });
+});
+
+describe("item 8: through bin/portcullis.js, a real process", () => {
+  it("a field named constructor and nesting 4,000 deep: exit 1, located errors, no stack trace", () => {
+    for (const [text, code] of [[RULE(', "constructor": 1'), "CE040"], ["[".repeat(4000) + "]".repeat(4000), "CE040"]] as const) {
+      const f = temp(text, "json");
+      const r = spawnSync(process.execPath, ["bin/portcullis.js", "check", f, "--dialect", "wince"], { encoding: "utf8", timeout: 30_000 });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toMatch(new RegExp(`^${f}:1:\\d+: error\\[${code}\\]: `, "m"));
+      expect(r.stdout + r.stderr).not.toMatch(/TypeError|RangeError|\n\s+at /);
+    }
   });
 });
 
