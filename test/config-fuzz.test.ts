@@ -19,6 +19,10 @@ import { readApplianceText, parseAppliance, BUILTIN_APPLIANCE_JSON } from "../ho
 import { decodeText } from "../host/config/load.ts";
 import { encodePolicy, EncodeError } from "../host/engine/encode.ts";
 import type { Diagnostic } from "../host/model/diagnostic.ts";
+import { detectDialect } from "../host/dialects/registry.ts";
+import { registerAllDialects } from "../host/dialects/all.ts";
+
+registerAllDialects();
 
 const CASES = Number(process.env.PORTCULLIS_FUZZ_CASES ?? 1500);
 const SEED = Number(process.env.PORTCULLIS_FUZZ_SEED ?? 20261129);
@@ -117,6 +121,7 @@ function fuzz(name: string, bases: string[], seedOffset: number, run: (text: str
     const where = `${name} case ${k} (PORTCULLIS_FUZZ_SEED=${SEED})`;
     let ok: boolean;
     try {
+      detectDialect(text); // what the CLI does first without --dialect: every dialect's detector sees the text
       ok = run(text, where);
     } catch (e) {
       throw new Error(`${where}: threw ${(e as Error).stack ?? e}\ninput (first 500 characters): ${JSON.stringify(text.slice(0, 500))}`);
