@@ -23,29 +23,37 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * small input is run 10 times per measurement (its time is the mean), so that
  * both measurements allocate about as much and meet the collector alike, and
  * the two alternate over 3 rounds (medians taken), so that other work on a
- * shared machine falls on both.
+ * shared machine falls on both. Other test files run beside this one, so a
+ * burst of their work can still land on the large input: a ratio of 20 or
+ * more is measured again, up to 3 times. A quadratic parser (~100 here) fails
+ * every time; noise does not repeat.
  */
 function linear<T>(name: string, n: number, make: (n: number) => T, run: (input: T) => void): void {
   const small = make(n);
   const large = make(10 * n);
   run(small); // warm-up: compile the parser (for both sizes) before timing it
   run(large);
-  const as: number[] = [];
-  const bs: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    let t0 = performance.now();
-    for (let k = 0; k < 10; k++) run(small);
-    as.push((performance.now() - t0) / 10);
-    t0 = performance.now();
-    run(large);
-    bs.push(performance.now() - t0);
+  const ratios: string[] = [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const as: number[] = [];
+    const bs: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      let t0 = performance.now();
+      for (let k = 0; k < 10; k++) run(small);
+      as.push((performance.now() - t0) / 10);
+      t0 = performance.now();
+      run(large);
+      bs.push(performance.now() - t0);
+    }
+    const a = median(as);
+    const b = median(bs);
+    // Below a millisecond the timer and the call overhead decide; count such a run as 1 ms.
+    const ratio = b / Math.max(a, 1);
+    ratios.push(`${a.toFixed(1)} ms for ${n}, ${b.toFixed(1)} ms for ${10 * n}: ratio ${ratio.toFixed(1)}`);
+    if (ratio < 20) break;
   }
-  const a = median(as);
-  const b = median(bs);
-  // Below a millisecond the timer and the call overhead decide; count such a run as 1 ms.
-  const ratio = b / Math.max(a, 1);
-  console.log(`${name}: n=${n} ${a.toFixed(1)} ms, n=${10 * n} ${b.toFixed(1)} ms, ratio ${ratio.toFixed(1)}`);
-  expect(ratio, `${name}: ${a.toFixed(1)} ms for ${n}, ${b.toFixed(1)} ms for ${10 * n}`).toBeLessThan(20);
+  console.log(`${name}: ${ratios.join("; ")}`);
+  expect(ratios[ratios.length - 1], `${name}: ${ratios.join("; ")}`).toMatch(/ratio (1?\d)\.\d$/);
 }
 
 const regContinuation = (n: number) => {
