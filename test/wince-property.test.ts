@@ -17,6 +17,9 @@ const v4 = (s: string) => ({ family: 4 as const, words: [parseIpv4(s)!] });
 const PRIVATE = ["192.168.0.100", "192.168.0.101", "192.168.0.102"];
 const PUBLIC = ["198.51.100.1", "198.51.100.2", "198.51.101.1"];
 const OWN = ["192.168.0.1", "10.0.0.1"];
+// Seeded (issue 12, item 22): the same cases every run; WINCE_PROP_SEED=N tries others. fast-check prints the seed with any counterexample.
+const SEED = Number(process.env.WINCE_PROP_SEED ?? 20261129);
+console.log(`wince-property: seed ${SEED} (WINCE_PROP_SEED to change)`);
 
 /** null (no test) `nilWeight` times as often as a value, so that rules often match. */
 const opt = <T>(a: fc.Arbitrary<T>, nilWeight = 2): fc.Arbitrary<T | null> =>
@@ -64,7 +67,7 @@ interface Pkt { out: boolean; h: PacketHeader; m: PacketMeta }
 const pktArb: fc.Arbitrary<Pkt> = fc
   .record({
     out: fc.boolean(),
-    priv: fc.constantFrom(...PRIVATE, OWN[0]),
+    priv: fc.constantFrom(...PRIVATE, OWN[0], OWN[1]),
     pub: fc.constantFrom(...PUBLIC, "198.51.255.9", OWN[1]),
     proto: fc.constantFrom(6, 17, 1, 47),
     sport: fc.constantFrom(25, 1024, 1500),
@@ -117,7 +120,9 @@ function oracle(rules: CeRule[], p: Pkt): { verdict: "permit" | "deny"; logged: 
     if (r.month !== null && r.month !== m.month) return false;
     return true;
   };
-  const local = OWN.some((o) => parseIpv4(o) === h.src[0] || parseIpv4(o) === h.dst[0]);
+  // Only the appliance's traffic to itself always passes (from a private interface: from the Internet it is forged).
+  const own = (w: number) => OWN.some((o) => parseIpv4(o) === w);
+  const local = p.out && own(h.src[0]) && own(h.dst[0]);
   const hit = rules.filter(matches);
   const verdict = local ? "permit" : hit.some((r) => r.action === "allow") ? "permit" : hit.some((r) => r.action === "block") ? "deny" : p.out ? "permit" : "deny";
   const logged = hit.some((r) => r.action === "log" && (r.logAction === null || (!local && (r.logAction === 1) === (verdict === "deny"))));
@@ -154,7 +159,7 @@ describe("order independence and the device's semantics (property)", () => {
         expect(outcomes[1]).toEqual(outcomes[0]);
         expect(outcomes[0]).toEqual(pkts.map((p) => oracle(rules, p)));
       }),
-      { numRuns: 1000 },
+      { numRuns: 1000, seed: SEED },
     );
   });
 
@@ -166,7 +171,7 @@ describe("order independence and the device's semantics (property)", () => {
         const byName = (a: CeRule, b: CeRule) => a.name.localeCompare(b.name);
         expect(res.rules.sort(byName).map(ruleMeaning)).toEqual([...rules].sort(byName).map(ruleMeaning));
       }),
-      { numRuns: 300 },
+      { numRuns: 300, seed: SEED + 1 },
     );
   });
 });

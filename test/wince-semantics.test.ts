@@ -2,7 +2,7 @@
 // device's evaluation: ALLOW over BLOCK, per-direction defaults, local
 // traffic, several interfaces per role.
 import { describe, it, expect } from "vitest";
-import { loadOk, classify, verdict, key, appliance, BUILTIN, HOST2, ANY4, ANY6 } from "./wince-helpers.ts";
+import { load, loadOk, classify, verdict, key, appliance, BUILTIN, HOST2, ANY4, ANY6 } from "./wince-helpers.ts";
 
 const OUT = (spec: string) => `${spec} in=lan out=wan`;
 const IN = (spec: string) => `${spec} in=wan out=lan`;
@@ -76,16 +76,44 @@ describe("evaluation", () => {
     expect(await verdict(p, BUILTIN, IN("udp 198.51.100.1:53 > 192.168.0.5:1025"))).toBe("deny");
   });
 
-  it("traffic to or from the appliance's own addresses always passes", async () => {
+  it("only the appliance's traffic to itself always passes; other hosts' traffic to its addresses follows the rules (issue 12, item 16)", async () => {
     const p = loadOk(
       key("BlockAllOut", { Flags: "dword:11", Mask: "dword:0", PrivateHost: ANY4 }) +
       key("BlockAllIn", { Flags: "dword:09", Mask: "dword:0", PrivateHost: ANY4 }),
     );
-    const toLan = await classify(p, BUILTIN, OUT("tcp 192.168.0.5:1025 > 192.168.0.1:22"));
-    expect(toLan).toMatchObject({ verdict: "permit", rule: "local traffic (lan)" });
-    expect(await verdict(p, BUILTIN, IN("tcp 198.51.100.1:1025 > 10.0.0.1:22"))).toBe("permit");
-    expect(await verdict(p, BUILTIN, IN("udp 10.0.0.1:123 > 198.51.100.1:123"))).toBe("permit");
+    // Device to itself (its LAN address to its WAN address).
+    expect(await classify(p, BUILTIN, OUT("tcp 192.168.0.1:1025 > 10.0.0.1:22"))).toMatchObject({ verdict: "permit", rule: "local traffic (lan to wan)" });
+    // Other hosts to the appliance's addresses: the rules decide.
+    expect(await classify(p, BUILTIN, OUT("tcp 192.168.0.5:1025 > 192.168.0.1:22"))).toMatchObject({ verdict: "deny", rule: "BlockAllOut" });
+    expect(await classify(p, BUILTIN, IN("tcp 198.51.100.1:1025 > 10.0.0.1:22"))).toMatchObject({ verdict: "deny", rule: "BlockAllIn" });
     expect(await verdict(p, BUILTIN, OUT("tcp 192.168.0.5:1025 > 198.51.100.1:22"))).toBe("deny");
+    // A forged "device to itself" packet from the Internet is inbound traffic like any other.
+    expect(await verdict(p, BUILTIN, IN("tcp 10.0.0.1:1025 > 10.0.0.1:22"))).toBe("deny");
+  });
+
+  it("check warns (CE032) about a rule that can never act: it matches only the appliance's traffic to itself", () => {
+    const r = load(
+      key("BlockBoxToItself", { Flags: "dword:11", Mask: "dword:3", PrivateHost: "hex:02,00,00,00,c0,a8,00,01", PublicHost: "hex:02,00,00,00,0a,00,00,01" }) +
+      key("BlockBoxFromLan", { Flags: "dword:09", Mask: "dword:1", PrivateHost: "hex:02,00,00,00,c0,a8,00,01" }),
+    );
+    const never = r.diagnostics.filter((d) => d.code === "CE032");
+    expect(never).toHaveLength(1);
+    expect(never[0]).toMatchObject({ severity: "warning", line: 1 });
+    expect(never[0].message).toMatch(/BlockBoxToItself.*can never act/);
+  });
+
+  it("the seed's case: tcp 10.0.0.9 > 192.168.0.1:23 in=wan meets the inbound default and an explicit BLOCK", async () => {
+    // No rule at all: the inbound default blocks it (it was "local traffic", permitted).
+    const none = loadOk(key("Nothing", { Flags: "dword:31", Mask: "dword:0", PrivateHost: ANY4 }));
+    expect(await classify(none, BUILTIN, IN("tcp 10.0.0.9:1025 > 192.168.0.1:23"))).toMatchObject({ verdict: "deny", rule: null });
+    // An ALLOW for the appliance's LAN address opens it; an explicit BLOCK then has an effect again once the ALLOW goes.
+    const allow = loadOk(key("AllowTelnetToBox", { Flags: "dword:0a", Mask: "dword:25", PrivateHost: "hex:02,00,00,00,c0,a8,00,01", Protocol: "dword:6", Port: "dword:17" }));
+    expect(await classify(allow, BUILTIN, IN("tcp 10.0.0.9:1025 > 192.168.0.1:23"))).toMatchObject({ verdict: "permit", rule: "AllowTelnetToBox" });
+    const block = loadOk(
+      key("BlockBox", { Flags: "dword:09", Mask: "dword:1", PrivateHost: "hex:02,00,00,00,c0,a8,00,01" }) +
+      key("AllowAllIn", { Flags: "dword:0a", Mask: "dword:20", PrivateHost: ANY4, Protocol: "dword:11" }),
+    );
+    expect(await classify(block, BUILTIN, IN("tcp 10.0.0.9:1025 > 192.168.0.1:23"))).toMatchObject({ verdict: "deny", rule: "BlockBox" });
   });
 
   describe("several private and public interfaces", () => {

@@ -28,7 +28,7 @@ export function parse(argv: string[], options: Options): { values: Record<string
 
 /** Dialect options: --profile X and --set key=value. */
 export function dialectOptions(values: Record<string, any>): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null); // keys are user text (--set __proto__=...)
   if (values.profile) out.profile = values.profile;
   for (const kv of (values.set ?? []) as string[]) {
     const eq = kv.indexOf("=");

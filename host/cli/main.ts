@@ -43,7 +43,7 @@ export async function main(argv: string[], io: IO = processIO): Promise<number> 
     io.out(USAGE);
     return name ? 0 : 2;
   }
-  const load = commands[name];
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined; // "constructor" is not a command
   if (!load) {
     io.err(`portcullis: unknown command "${name}"\n${USAGE}`);
     return 2;

@@ -77,7 +77,7 @@ export function parsePacketSpec(text: string, appliance: Appliance, nowMs = Date
   const gt = words.indexOf(">");
   if (gt !== 2 || words.length < 4) throw new SpecError(`expected "PROTO SRC[:PORT] > DST[:PORT] [key=value ...]", got "${text}"`);
   const protoWord = words[0].toLowerCase();
-  const proto = PROTOS[protoWord] ?? (/^\d+$/.test(protoWord) && Number(protoWord) <= 255 ? Number(protoWord) : NaN);
+  const proto = (Object.hasOwn(PROTOS, protoWord) ? PROTOS[protoWord] : undefined) ?? (/^\d+$/.test(protoWord) && Number(protoWord) <= 255 ? Number(protoWord) : NaN);
   if (Number.isNaN(proto)) throw new SpecError(`unknown protocol "${words[0]}" (tcp, udp, icmp, icmp6 or a number)`);
   const hasPorts = proto === 6 || proto === 17 || proto === 132;
   const src = parseEndpoint(words[1], hasPorts);

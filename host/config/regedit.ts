@@ -69,23 +69,29 @@ function excerpt(text: string, max = 40): string {
   return `"${text.length > max ? text.slice(0, max) + "..." : text}"`;
 }
 
-/** Parse a quoted regedit string starting at text[i] === '"'. Escapes: \\ and \". */
-function readQuoted(text: string, i: number, col0: number): { data: string; columns: number[]; end: number } | null {
-  let data = "";
+/** The registry's limit on a value name; data is bounded too (no firewall value needs more). */
+export const MAX_NAME = 16_383;
+export const MAX_STRING = 65_536;
+export const MAX_HEX_BYTES = 65_536;
+
+/**
+ * Parse a quoted regedit string starting at text[i] === '"'. Escapes: \\ and \".
+ * Past `max` characters the data is no longer collected (`tooLong`), but the
+ * closing quote is still found, so the rest of the line reads as before.
+ */
+function readQuoted(text: string, i: number, col0: number, max: number): { data: string; columns: number[]; end: number; tooLong: boolean } | null {
+  const parts: string[] = [];
   const columns: number[] = [];
   let j = i + 1;
   while (j < text.length) {
     const c = text[j];
-    if (c === '"') return { data, columns, end: j + 1 };
-    if (c === "\\" && j + 1 < text.length && (text[j + 1] === "\\" || text[j + 1] === '"')) {
-      data += text[j + 1];
+    if (c === '"') return { data: parts.join(""), columns, end: j + 1, tooLong: columns.length > max };
+    const escaped = c === "\\" && j + 1 < text.length && (text[j + 1] === "\\" || text[j + 1] === '"');
+    if (columns.length <= max) {
+      parts.push(escaped ? text[j + 1] : c);
       columns.push(col0 + j);
-      j += 2;
-      continue;
     }
-    data += c;
-    columns.push(col0 + j);
-    j++;
+    j += escaped ? 2 : 1;
   }
   return null;
 }
@@ -199,9 +205,13 @@ export function parseRegedit(text: string): RegFile {
       name = "";
       i = indent + 1;
     } else {
-      const q = readQuoted(body, indent, 1);
+      const q = readQuoted(body, indent, 1, MAX_NAME);
       if (!q) {
         if (!cut) problem(lineNo, indent + 1, REG.BAD_NAME, "value name has no closing quote");
+        continue;
+      }
+      if (q.tooLong) {
+        if (!cut) problem(lineNo, indent + 1, REG.BAD_NAME, `a value name is at most ${MAX_NAME} characters`);
         continue;
       }
       name = q.data;
@@ -229,8 +239,9 @@ export function parseRegedit(text: string): RegFile {
     };
     const data = body.slice(i);
     if (data.startsWith('"')) {
-      const q = readQuoted(body, i, 1);
+      const q = readQuoted(body, i, 1, MAX_STRING);
       if (!q) invalid(dataColumn, REG.BAD_STRING, "string has no closing quote");
+      else if (q.tooLong) invalid(dataColumn, REG.BAD_STRING, `a string value is at most ${MAX_STRING} characters here`);
       else if (!trailing(q.end)) add({ type: "string", data: q.data, columns: q.columns });
     } else if (/^-\s*(;.*)?$/.test(data)) {
       add({ type: "delete" });
@@ -242,9 +253,11 @@ export function parseRegedit(text: string): RegFile {
       const m = /^hex(?:\(([0-9a-fA-F]+)\))?:/i.exec(data)!;
       const list = data.slice(m[0].length).replace(/;.*$/, "").trim();
       // A trailing comma (as left by a continuation with nothing after it) ends the list.
-      const parts = list === "" ? [] : list.replace(/,\s*$/, "").split(",").map((s) => s.trim());
+      const raw = list === "" ? [] : list.replace(/,\s*$/, "").split(",");
+      const parts = raw.length > MAX_HEX_BYTES ? [] : raw.map((s) => s.trim());
       const bad = parts.findIndex((p) => !/^[0-9a-fA-F]{1,2}$/.test(p));
-      if (bad >= 0) invalid(dataColumn + m[0].length, REG.BAD_HEX, `bad hex byte ${excerpt(parts[bad], 20)} (byte ${bad + 1})`);
+      if (raw.length > MAX_HEX_BYTES) invalid(dataColumn, REG.BAD_HEX, `hex data is at most ${MAX_HEX_BYTES} bytes here, not ${raw.length}`);
+      else if (bad >= 0) invalid(dataColumn + m[0].length, REG.BAD_HEX, `bad hex byte ${excerpt(parts[bad], 20)} (byte ${bad + 1})`);
       else add({ type: "hex", kind: m[1] === undefined ? null : parseInt(m[1], 16), bytes: parts.map((p) => parseInt(p, 16)) });
     } else {
       invalid(dataColumn, REG.UNKNOWN_TYPE, `unknown value type: "${data.length > 20 ? data.slice(0, 20) + "..." : data}" (a "string", dword:, hex: or -)`);

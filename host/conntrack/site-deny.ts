@@ -63,7 +63,7 @@ export function parseSiteDenyList(text: string, file: string): { list: SiteDenyL
     let proto: number | null = null;
     if (p) {
       const key = p.text.toLowerCase();
-      if (!(key in PROTOS)) {
+      if (!Object.hasOwn(PROTOS, key)) {
         sink.error(line, p.col, "CT002", `protocol "${p.text}" must be tcp, udp or any`);
         return;
       }

@@ -69,7 +69,8 @@ export const AP = {
   READ: "AP001", // the file cannot be read
   JSON: "AP002", // not JSON (syntax, nesting too deep, a string too long)
   DUPLICATE_KEY: "AP003", // a key given twice in one object
-  STRUCTURE: "AP004", // not an object, an unknown key, a value of the wrong type
+  STRUCTURE: "AP004", // not an object, a value of the wrong type, "interfaces" missing
+  UNKNOWN_KEY: "AP005", // a key this version does not know (warning: ignored; cli.md lets later versions add keys)
   NAME: "AP010", // an interface name that is not 1 to 15 of A-Z a-z 0-9 _ . -
   NAME_TWICE: "AP011", // two interfaces with one name (names compare without case)
   ROLE: "AP012", // a role other than "private" or "public"
@@ -112,7 +113,10 @@ export function validateAppliance(root: JValue, source: string): { appliance: Ap
     }
     const out = new Map<string, JValue>();
     for (const e of v.entries) {
-      if (!allowed.includes(e.key)) err(e.keyPos, AP.STRUCTURE, `${what}: unknown key ${excerpt(e.key)} (known: ${allowed.join(", ")})`);
+      // cli.md: "Other keys may be added" (by later versions). So an unknown key is a
+      // warning, not an error: visible (a misspelt "timezon" would silently mean UTC),
+      // and an error with --strict.
+      if (!allowed.includes(e.key)) report("warning", e.keyPos, AP.UNKNOWN_KEY, `${what}: unknown key ${excerpt(e.key)}, ignored (known: ${allowed.join(", ")})`);
       else if (!out.has(e.key)) out.set(e.key, e.value);
     }
     return out;
@@ -189,10 +193,6 @@ export function validateAppliance(root: JValue, source: string): { appliance: Ap
           continue;
         }
         owners.set(id, { name, at: a.pos });
-        const other = subnets.find((x) => x.name !== name && (prefixCovers(x.prefix, prefix) || prefixCovers(prefix, x.prefix)));
-        if (other) {
-          report("warning", a.pos, AP.OVERLAP, `interface ${name}: subnet ${formatPrefix(prefix)} overlaps ${formatPrefix(other.prefix)} of interface ${other.name} (line ${other.at.line}): which interface a host of the overlap is on, when explain or replay infer it, is the first one's`);
-        }
         subnets.push({ prefix, name, at: a.pos });
         addresses.push({ address, prefix, text: text! });
       }
@@ -200,6 +200,9 @@ export function validateAppliance(root: JValue, source: string): { appliance: Ap
       const zone = zoneV?.type === "string" ? (zoneV.value as Zone) : undefined;
       interfaces.push({ name, role: (roleV as { value: string }).value as Role, addresses, ...(zone !== undefined ? { zone } : {}) });
     });
+    for (const [later, earlier] of overlaps(subnets)) {
+      report("warning", later.at, AP.OVERLAP, `interface ${later.name}: subnet ${formatPrefix(later.prefix)} overlaps ${formatPrefix(earlier.prefix)} of interface ${earlier.name} (line ${earlier.at.line}): which interface a host of the overlap is on, when explain or replay infer it, is the first one's`);
+    }
   }
 
   let loghost: Appliance["loghost"] = null;
@@ -220,6 +223,31 @@ export function validateAppliance(root: JValue, source: string): { appliance: Ap
   }
   if (diagnostics.some((d) => d.severity === "error")) return { appliance: null, diagnostics };
   return { appliance: { interfaces, loghost, timezone, source }, diagnostics };
+}
+
+/**
+ * Pairs of subnets of different interfaces where one holds the other (two
+ * prefixes overlap only so), each reported once at the later one. Sorted by
+ * start address, prefixes nest like brackets, so a stack of the open ones
+ * finds every pair in O(n log n): comparing all pairs was quadratic.
+ */
+function overlaps<T extends { prefix: Prefix; name: string; at: JPos }>(subnets: T[]): [T, T][] {
+  const bits = (p: Prefix) => p.words.reduce((acc, w) => (acc << 32n) | BigInt(w), 0n);
+  const items = subnets.map((s, order) => {
+    const width = BigInt((s.prefix.family === 4 ? 32 : 128) - s.prefix.len);
+    const start = bits(s.prefix);
+    return { s, order, family: s.prefix.family, start, end: start + (1n << width) - 1n };
+  });
+  items.sort((a, b) => a.family - b.family || (a.start < b.start ? -1 : a.start > b.start ? 1 : a.s.prefix.len - b.s.prefix.len || a.order - b.order));
+  const out: [T, T][] = [];
+  const open: typeof items = [];
+  for (const it of items) {
+    while (open.length && (open[open.length - 1].family !== it.family || open[open.length - 1].end < it.start)) open.pop();
+    const other = open.find((o) => o.s.name !== it.s.name); // at most 129 open prefixes
+    if (other) out.push(other.order < it.order ? [it.s, other.s] : [other.s, it.s]);
+    open.push(it);
+  }
+  return out;
 }
 
 function knownTimeZone(tz: string): boolean {

@@ -60,5 +60,6 @@ export const CATALOGUE: Record<string, ServicePart[]> = {
 
 /** Catalogue entry for a name, case-insensitively. */
 export function catalogueService(name: string): ServicePart[] | undefined {
-  return CATALOGUE[name.toUpperCase()];
+  const key = name.toUpperCase();
+  return Object.hasOwn(CATALOGUE, key) ? CATALOGUE[key] : undefined; // the name is user text
 }

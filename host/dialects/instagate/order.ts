@@ -10,10 +10,11 @@ import type { RuleBlock } from "./ast.ts";
 import type { Lowered } from "./lower.ts";
 import type { Reporter } from "./report.ts";
 import { zoneOf } from "./zones.ts";
+import { excerpt } from "../../config/jsonpos.ts";
 
 const MAX_LINT_RULES = 4000;
 
-const name = (b: RuleBlock) => `rule ${b.number} (${b.action === "accept" ? "Accept" : "Deny"}${b.title ? ` "${b.title}"` : ""})`;
+const name = (b: RuleBlock) => `rule ${b.number} (${b.action === "accept" ? "Accept" : "Deny"}${b.title ? ` ${excerpt(b.title)}` : ""})`;
 
 interface Finding {
   block: RuleBlock;

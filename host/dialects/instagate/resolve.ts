@@ -23,14 +23,14 @@ export class Names {
   constructor(t: Table, readonly rep: Reporter) {
     for (const o of t.objects) {
       const k = key(o.name);
-      if (RESERVED.has(k)) rep.error(o.pos, "IG032", `"${o.name}" is a built-in object and cannot be redefined`);
-      else if (this.objects.has(k)) rep.error(o.pos, "IG032", `object "${o.name}" is defined twice (first at ${where(this.objects.get(k)!.pos)})`);
+      if (RESERVED.has(k)) rep.error(o.pos, "IG032", `${excerpt(o.name)} is a built-in object and cannot be redefined`);
+      else if (this.objects.has(k)) rep.error(o.pos, "IG032", `object ${excerpt(o.name)} is defined twice (first at ${where(this.objects.get(k)!.pos)})`);
       else this.objects.set(k, o);
     }
     for (const s of t.services) {
       const k = key(s.name);
-      if (k === "ANY" || catalogueService(k)) rep.error(s.pos, "IG033", `"${s.name}" is a built-in service and cannot be redefined; choose another name`);
-      else if (this.services.has(k)) rep.error(s.pos, "IG033", `service "${s.name}" is defined twice (first at ${where(this.services.get(k)!.pos)})`);
+      if (k === "ANY" || catalogueService(k)) rep.error(s.pos, "IG033", `${excerpt(s.name)} is a built-in service and cannot be redefined; choose another name`);
+      else if (this.services.has(k)) rep.error(s.pos, "IG033", `service ${excerpt(s.name)} is defined twice (first at ${where(this.services.get(k)!.pos)})`);
       else this.services.set(k, s);
     }
   }
@@ -42,7 +42,7 @@ export class Names {
     if (user) return serviceParts(user);
     const builtin = catalogueService(k);
     if (builtin) return builtin;
-    this.rep.error(pos, "IG031", `unknown service "${name}": define it with "Service ${name} - TCP - PORT" (built-in: see the catalogue in docs/instagate.md)`);
+    this.rep.error(pos, "IG031", `unknown service ${excerpt(name)}: define it with "Service ${excerpt(name).slice(1, -1)} - TCP - PORT" (built-in: see the catalogue in docs/instagate.md)`);
     return null;
   }
 
@@ -54,13 +54,13 @@ export class Names {
     // Not an address: the seed's "Network - Server IP Address - Subnet ..." names an object holding one address.
     const o = this.objects.get(key(ref.address));
     if (!o) {
-      this.rep.error(ref.pos, "IG030", `"${ref.address}" is neither an IP address nor a defined object (define it with "Object ${ref.address} - Address - IP")`);
+      this.rep.error(ref.pos, "IG030", `${excerpt(ref.address)} is neither an IP address nor a defined object (define it with "Object ${excerpt(ref.address).slice(1, -1)} - Address - IP")`);
       return null;
     }
     const v = o.value;
     const single = v.kind === "address" ? v.address : v.kind === "network" && v.mask === null && !v.address.includes("/") ? v.address : null;
     if (single === null || !parseAddress(single)) {
-      this.rep.error(ref.pos, "IG037", `object "${o.name}" used as the address of a Network must hold one IP address (it is defined at ${where(o.pos)}); use "Object - ${o.name}" to match the whole object`);
+      this.rep.error(ref.pos, "IG037", `object ${excerpt(o.name)} used as the address of a Network must hold one IP address (it is defined at ${where(o.pos)}); use "Object - ${excerpt(o.name).slice(1, -1)}" to match the whole object`);
       return null;
     }
     const p = parseNetwork(single, ref.mask, ref.pos, this.rep);
@@ -118,7 +118,7 @@ export class Names {
             const cycle = stack.slice(onStack.get(k)!).map((f) => f.o.name);
             const shown = cycle.length > 8 ? [...cycle.slice(0, 4), `... (${cycle.length - 6} more)`, ...cycle.slice(-2)] : cycle;
             const o = this.objects.get(k)!;
-            this.rep.error(o.pos, "IG034", `object ${excerpt(o.name)} contains itself (${[...shown, o.name].join(" > ")})`);
+            this.rep.error(o.pos, "IG034", `object ${excerpt(o.name)} contains itself (${[...shown, o.name].map((x) => x.length > 40 ? x.slice(0, 40) + "..." : x).join(" > ")})`);
             top.ok = false;
           } else {
             const known = this.valid.get(k);
@@ -199,28 +199,28 @@ function parseNetwork(address: string, mask: string | null, pos: Pos, rep: Repor
   const addr = parseAddress(addrText);
   if (!addr) {
     if (/^[\d.:/]+$/.test(address) && /\d/.test(address)) {
-      rep.error(pos, "IG035", `bad IP address "${address}"`);
+      rep.error(pos, "IG035", `bad IP address ${excerpt(address)}`);
       return null;
     }
-    return maybeName || !hostOnly ? undefined : (rep.error(pos, "IG035", `bad IP address "${address}"`), null);
+    return maybeName || !hostOnly ? undefined : (rep.error(pos, "IG035", `bad IP address ${excerpt(address)}`), null);
   }
   const max = addr.family === 4 ? 32 : 128;
   let len = max;
   if (slash >= 0) {
     if (hostOnly || mask !== null) {
-      rep.error(pos, "IG035", hostOnly ? `an Address object holds one address, not "${address}" (use "Network")` : `give the mask either as /LEN or as "Subnet MASK", not both`);
+      rep.error(pos, "IG035", hostOnly ? `an Address object holds one address, not ${excerpt(address)} (use "Network")` : `give the mask either as /LEN or as "Subnet MASK", not both`);
       return null;
     }
     const p = parsePrefix(address);
     if (!p) {
-      rep.error(pos, "IG035", `bad prefix length in "${address}"`);
+      rep.error(pos, "IG035", `bad prefix length in ${excerpt(address)}`);
       return null;
     }
     len = p.len;
   } else if (mask !== null) {
     const l = addr.family === 4 ? netmaskLength(mask) : null;
     if (l === null) {
-      rep.error(pos, "IG035", addr.family === 4 ? `bad subnet mask "${mask}" (a contiguous mask such as 255.255.255.0)` : `an IPv6 network takes /LEN, not a subnet mask`);
+      rep.error(pos, "IG035", addr.family === 4 ? `bad subnet mask ${excerpt(mask)} (a contiguous mask such as 255.255.255.0)` : `an IPv6 network takes /LEN, not a subnet mask`);
       return null;
     }
     len = l;

@@ -22,6 +22,7 @@ export const CE = {
   DECISION: "CE029", // the rule relies on a behaviour this project decided (warning, so it shows)
   ALLOW_COVERS_BLOCK: "CE030", // a BLOCK rule every packet of which an ALLOW rule allows (warning)
   NO_INTERFACE: "CE031", // the appliance has no public or no private interface (warning)
+  NEVER_ACTS: "CE032", // a rule that matches only the appliance's traffic to itself, which always passes (warning)
   JSON: "CE040", // the JSON form is not valid JSON, or not an array of FW_RULE objects
   JSON_DUPLICATE: "CE041", // a JSON key given twice in one object, or two fields for one registry value
 } as const;

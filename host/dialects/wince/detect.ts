@@ -4,8 +4,13 @@
 const RULE_KEY_RE = /\[\s*-?HKEY_LOCAL_MACHINE\\COMM\\Firewall\\Rules\\/i;
 const HEADER_RE = /^\s*(REGEDIT4|Windows Registry Editor Version 5\.00)\s*$/m;
 
+/**
+ * The JSON form: text that starts with "{", or with "[" and then what a JSON
+ * array can hold ("[[", "[{", "[]", a string, a number, true/false/null). A
+ * regedit key line starts "[HKEY..." or "[-HKEY...", never like that.
+ */
 export function isJsonForm(text: string): boolean {
-  return /^\s*(\{|\[\s*[{\]])/.test(text);
+  return /^[ \t\r\n]*(\{|\[[ \t\r\n]*([[{\]"0-9tfn]|-[0-9]))/.test(text);
 }
 
 export function detectWince(text: string): number {

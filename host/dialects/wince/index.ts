@@ -48,7 +48,13 @@ export function loadWince(files: SourceFile[], opts: LoadOptions): CeLoadResult 
   }
   if (hasErrors(diagnostics)) return { policy: null, diagnostics, rules };
 
-  const { policy, covered } = lowerRules(rules, opts.appliance);
+  const { policy, covered, neverActs } = lowerRules(rules, opts.appliance);
+  for (const r of neverActs) {
+    diagnostics.push({
+      file: r.origin.file, line: r.origin.line, column: r.origin.column, severity: "warning", code: CE.NEVER_ACTS,
+      message: `rule "${r.name}" can never act: every packet it matches goes from the appliance (${opts.appliance.source}) to itself, and the device's traffic to itself always passes`,
+    });
+  }
   for (const { block, allow } of covered) {
     diagnostics.push({
       file: block.origin.file, line: block.origin.line, column: block.origin.column, severity: "warning", code: CE.ALLOW_COVERS_BLOCK,
@@ -79,8 +85,9 @@ export function showWince(result: LoadResult): string {
     preamble: [
       `Windows CE firewall rules: ${rules.length} rule${rules.length === 1 ? "" : "s"}${disabled ? ` (${disabled} disabled)` : ""}, sorted by key (order never matters).`,
       "A matching ALLOW wins over any matching BLOCK; with neither, inbound (public to private) is",
-      "blocked and outbound (private to public) allowed. Traffic to or from the appliance's own",
-      "addresses always passes; replies to allowed connections pass (connection tracking).",
+      "blocked and outbound (private to public) allowed. Traffic to the appliance's own addresses",
+      "follows the rules like any other; only the appliance's traffic to itself always passes;",
+      "replies to allowed connections pass (connection tracking).",
     ],
   }) ;
 }

@@ -92,8 +92,6 @@ function valueOf(field: string, n: JValue): RawData | string {
     return w === null ? `want a dotted mask such as "255.255.255.0"` : { kind: "hex", bytes: [w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255] };
   }
   if (field === "wszDescription" || field === "Description") return n.type === "string" ? { kind: "string", value: n.value } : "want a string";
-  // A field FW_RULE does not have keeps its JSON type; the validator warns about it.
-  if (!canonicalValueName(valueName(field)) && n.type === "string") return { kind: "string", value: n.value };
   const v = numberOf(n);
   return typeof v === "string" ? v : { kind: "dword", value: v };
 }
@@ -141,6 +139,12 @@ export function readFwRuleJson(file: string, text: string, sink: DiagnosticSink)
     const fieldOf = new Map<string, { key: string; line: number; column: number }>();
     for (const e of item.entries) {
       if (IGNORED.has(e.key)) continue;
+      // A JSON rule is code's FW_RULE: a field it does not have is a mistake
+      // (the registry form only warns, CE024: a registry key may hold anything).
+      if (!canonicalValueName(valueName(e.key))) {
+        sink.error(e.keyPos.line, e.keyPos.column, CE.JSON, `rule ${excerpt(name)}: FW_RULE has no field ${excerpt(e.key)} (fields: dwFlags, dwMask, PrivateHost, PublicHost, PublicHostMask, PublicHostPrefixLength, Protocol, PortMin, PortMax, Port, Type, Code, Action, wHourStart, wHourEnd, wDayOfWeek, wDay, wMonth, wszDescription, name)`);
+        continue;
+      }
       const target = (canonicalValueName(valueName(e.key)) ?? valueName(e.key)).toLowerCase();
       const first = fieldOf.get(target);
       if (first && first.key !== e.key) {

@@ -1,8 +1,8 @@
 // Lowers the order-independent Windows CE rules to the core's ordered
 // rulesets. The device: any matching ALLOW wins, else any matching BLOCK,
-// else the direction's default (inbound blocked, outbound allowed); traffic
-// to or from the appliance's own addresses always passes. In first-match
-// form: own addresses, then ALLOW rules, then BLOCK rules, then the default.
+// else the direction's default (inbound blocked, outbound allowed); only the
+// appliance's traffic to itself always passes. In first-match form:
+// device-to-itself, then ALLOW rules, then BLOCK rules, then the default.
 //
 // Direction: a packet arriving on a public interface meets the "inbound"
 // ruleset (bound as input of every public interface), one arriving on a
@@ -66,6 +66,8 @@ export interface Lowered {
   policy: Policy;
   /** BLOCK rules an ALLOW rule of the same direction fully covers: they never block anything. */
   covered: { block: CeRule; allow: CeRule }[];
+  /** Rules that match only the appliance's traffic to itself, which always passes: they never act. */
+  neverActs: CeRule[];
 }
 
 export function lowerRules(all: CeRule[], appliance: Appliance): Lowered {
@@ -78,18 +80,33 @@ export function lowerRules(all: CeRule[], appliance: Appliance): Lowered {
   const ingress = (d: CeRule["direction"]) => (d === "outbound" ? privates : publics);
   const perEgress = (d: CeRule["direction"], rules: Rule[]) => rules.flatMap((r) => egress(d).map((ifOut) => ({ ...r, ifOut })));
 
+  // Device-to-itself traffic (from one of the appliance's addresses to one of
+  // them) always passes, as on the device. Only that: traffic from other hosts
+  // to the appliance's addresses follows the rules and the defaults like any
+  // other (an inbound BLOCK for the LAN address blocks). Emitted in the
+  // outbound ruleset only: such a packet arriving from a public interface has
+  // a forged source (a LAND attack), and meets the inbound rules.
+  const own = appliance.interfaces.flatMap((i) => i.addresses.map((a) => ({ i, a })));
   const local: Rule[] = [];
-  for (const i of appliance.interfaces) {
-    for (const a of i.addresses) {
+  for (const from of own) {
+    for (const to of own) {
+      if (from.a.address.family !== to.a.address.family) continue;
+      const max = from.a.address.family === 4 ? 32 : 128;
+      const [src, dst] = [from, to].map(({ a }) => a.text.split("/")[0]);
       const origin: Provenance = {
         dialect: "wince", file: appliance.source, line: 0, column: 0,
-        text: `local traffic: to or from the appliance's address ${a.text.split("/")[0]} (${i.name}) always passes`,
-        label: `local traffic (${i.name})`,
+        text: `local traffic: the appliance to itself (${src} to ${dst}) always passes`,
+        label: `local traffic (${from.i.name} to ${to.i.name})`,
       };
-      const host = { prefix: makePrefix(a.address, a.address.family === 4 ? 32 : 128), negate: false };
-      local.push({ ...anyRule("permit", origin), src: host }, { ...anyRule("permit", origin), dst: host });
+      local.push({
+        ...anyRule("permit", origin),
+        src: { prefix: makePrefix(from.a.address, max), negate: false },
+        dst: { prefix: makePrefix(to.a.address, max), negate: false },
+      });
     }
   }
+  // A rule all of whose packets are device-to-itself traffic can never act.
+  const neverActs = enabled.filter((r) => r.action !== "log" && r.direction === "outbound" && local.some((l) => covers(l, matchRule(r))));
 
   const covered: Lowered["covered"] = [];
   const build = (d: CeRule["direction"]): Rule[] => {
@@ -102,16 +119,29 @@ export function lowerRules(all: CeRule[], appliance: Appliance): Lowered {
     const marked = (deciding: typeof allows, act: number): Rule[] =>
       logs.filter((l) => l.ce.logAction === act).flatMap((l) => deciding.flatMap((x) =>
         intersectRules(x.rule, l.rule).map((r) => ({ ...r, log: true, origin: { ...r.origin, label: `${x.ce.name} (logged by ${l.ce.name})` } }))));
+    // An ALLOW can cover a BLOCK only if it tests no private host or the same
+    // one (a host address, never a subnet): look only there, in name order,
+    // instead of trying every ALLOW for every BLOCK (quadratic).
+    const hostKey = (r: CeRule) => (r.privateHost ? `${r.family}/${r.privateHost.words.join(".")}` : "*");
+    const byHost = new Map<string, number[]>(); // key -> indices into allows, ascending
+    allows.forEach((x, k) => {
+      const key = hostKey(x.ce);
+      const list = byHost.get(key);
+      if (list) list.push(k);
+      else byHost.set(key, [k]);
+    });
     for (const b of blocks) {
-      const a = allows.find((x) => covers(x.rule, b.rule));
-      if (a) covered.push({ block: b.ce, allow: a.ce });
+      const key = hostKey(b.ce);
+      const candidates = key === "*" ? byHost.get("*") ?? [] : [...(byHost.get(key) ?? []), ...(byHost.get("*") ?? [])].sort((p, q) => p - q);
+      const k = candidates.find((c) => covers(allows[c].rule, b.rule));
+      if (k !== undefined) covered.push({ block: b.ce, allow: allows[k].ce });
     }
     const defaultLog = logs.filter((l) => l.ce.logAction === (d === "inbound" ? FWA.BLOCK : FWA.ALLOW)).map((l) => ({
       ...l.rule, action: d === "inbound" ? "deny" as const : "permit" as const, keepState: false, log: true,
       origin: { ...l.rule.origin, label: `default ${d === "inbound" ? "block" : "allow"} (logged by ${l.ce.name})` },
     }));
     return [
-      ...local,
+      ...(d === "outbound" ? local : []),
       ...perEgress(d, [...marked(allows, FWA.ALLOW), ...allows.map((x) => x.rule), ...marked(blocks, FWA.BLOCK), ...blocks.map((x) => x.rule), ...defaultLog]),
     ];
   };
@@ -139,5 +169,5 @@ export function lowerRules(all: CeRule[], appliance: Appliance): Lowered {
     output: names.map(() => null),
     monitor,
   };
-  return { policy, covered };
+  return { policy, covered, neverActs };
 }
