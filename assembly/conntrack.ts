@@ -645,6 +645,7 @@ export function ctAfterDecide(p: usize, t: usize, res: usize, outcome: u32): voi
   store<i32>(res, -1, RES_FLOW);
   store<u32>(res, 0, RES_FLOW_GEN);
   store<u8>(res, 0, RES_CT_FLAGS);
+  if (outcome != CT_EXPECTED && !programKeepsState) return; // nothing below can create a flow
   let verdict = <u32>load<u8>(res, RES_VERDICT);
   if (outcome == CT_EXPECTED) {
     // A deny rule naming the service wins over any pinhole; a default deny,

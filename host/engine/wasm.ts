@@ -327,10 +327,13 @@ export class WasmEngine {
 
   /** The deciding rule of result slot `i` (the hot path of classify and the benchmark). */
   resultRules(count: number): Int32Array {
-    const base = this.x.resultsPtr();
-    const dv = new DataView(this.memory);
+    // A strided Int32Array view (the region is 16-byte aligned, the records
+    // 32 bytes; little-endian, as WebAssembly memory): cheaper per packet
+    // than DataView reads.
+    const stride = L.RESULT_SIZE >> 2;
+    const v = new Int32Array(this.memory, this.x.resultsPtr() + L.RES_RULE, count * stride);
     const out = new Int32Array(count);
-    for (let i = 0; i < count; i++) out[i] = dv.getInt32(base + i * L.RESULT_SIZE + L.RES_RULE, true);
+    for (let i = 0; i < count; i++) out[i] = v[i * stride];
     return out;
   }
 
