@@ -52,8 +52,8 @@ export async function transmit(ports: { netns: string; ifname: string }[], items
       let err = "";
       child.stderr.on("data", (d) => (err += d));
       const timer = setTimeout(() => child.kill("SIGKILL"), limitMs);
-      // If this process is interrupted (verify's signal handler exits), the wire goes too.
-      const onExit = () => child.kill("SIGKILL");
+      // If this process is interrupted (verify's signal handler exits), the wire and its files go too.
+      const onExit = () => { child.kill("SIGKILL"); rmSync(dir, { recursive: true, force: true }); };
       process.once("exit", onExit);
       child.on("error", (e) => { clearTimeout(timer); process.off("exit", onExit); reject(e); });
       child.on("close", (code, signal) => {
