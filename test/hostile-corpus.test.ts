@@ -11,8 +11,9 @@
 // The bulk runs in-process (main() with captured output: spawning node per
 // file would take minutes); a few files of each kind also run as real
 // processes, where a stack trace or an unhandled error would show.
-import { describe, it, expect } from "vitest";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { describe, it, expect, afterAll } from "vitest";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { main } from "../host/cli/main.ts";
@@ -84,12 +85,16 @@ describe("hostile corpus", () => {
   }
 
   describe("as real processes (the first two files of each kind)", () => {
+    // The TypeScript loader keeps a cache in the temporary directory: give
+    // the children one of their own, removed afterwards.
+    const childTmp = mkdtempSync(join(tmpdir(), "pc-hostile-"));
+    afterAll(() => rmSync(childTmp, { recursive: true, force: true }));
     for (const kind of Object.keys(KINDS)) {
       for (const name of filesOf(kind).slice(0, 2)) {
         it(`${kind}/${name}`, () => {
           const file = join(CORPUS, kind, name);
           const t0 = performance.now();
-          const r = spawnSync(process.execPath, [join(ROOT, "bin", "portcullis.js"), ...KINDS[kind](file)], { encoding: "utf8", timeout: 60000 });
+          const r = spawnSync(process.execPath, [join(ROOT, "bin", "portcullis.js"), ...KINDS[kind](file)], { encoding: "utf8", timeout: 60000, env: { ...process.env, TMPDIR: childTmp } });
           // A node start with the TypeScript loader costs a few seconds on a loaded machine.
           judge(`${kind}/${name}`, r.status ?? -1, r.stdout, r.stderr, Math.max(0, performance.now() - t0 - 10000), statSync(file).size);
         }, 70000);
