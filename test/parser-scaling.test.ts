@@ -97,6 +97,25 @@ describe("parsers are linear: a 10x larger input takes less than 20x the time", 
   }
 });
 
+describe("dialect detection (no --dialect) is linear: it reads every file", () => {
+  const DETECT: [string, (n: number) => string, number][] = [
+    ["a file of blank lines", (n) => "\n".repeat(n) + "x\n", 20000],
+    ["a file of blanks and line ends", (n) => " \r\n".repeat(n) + "x\n", 20000],
+    ["Action and a long run of blanks", (n) => `Action${" ".repeat(n)}x\n`, 20000],
+    ["Services and a long run of blanks", (n) => `Services${" \t".repeat(n)}x\n`, 20000],
+  ];
+  const detect = (path: string) => loadConfig([path], { appliance, strict: false, options: {} });
+  for (const [name, gen, n] of DETECT) {
+    it(name, () => {
+      const small = file(gen(n)), large = file(gen(n * 10));
+      detect(small);
+      const ts = Math.min(...[0, 1, 2].map(() => cpuMs(() => detect(small))));
+      const tl = Math.min(...[0, 1].map(() => cpuMs(() => detect(large))));
+      expect(tl / Math.max(ts, 1), `${name}: ${n} took ${ts.toFixed(1)} ms, ${n * 10} took ${tl.toFixed(1)} ms`).toBeLessThan(20);
+    });
+  }
+});
+
 describe("the PortMaster order lint's budget", () => {
   it("a filter too large for it is linted up to the budget, and PM027 names the first rule not checked", () => {
     const text = pm(3000, 3000) + "set filter f0 3001 permit 10.0.0.0/24 0.0.0.0/0 tcp dst eq 1\n";

@@ -114,12 +114,15 @@ interface OpenBlock {
 export function looksLikeText(text: string): number {
   const has = (re: RegExp) => re.test(text);
   let score = 0;
-  if (has(/^\s*\d+\)/m)) score += 0.2;
-  if (has(/^\s*Action\s*[-:]?\s*(Accept|Deny)\s*$/im)) score += 0.3;
-  if (has(/^\s*(Source|Destination)\s+(Address\s+or\s+Network|Network\s+or\s+Address)\b/im)) score += 0.3;
-  if (has(/^\s*Services\s*[-:]?\s*(Any|Selected)\b/im)) score += 0.15;
+  // Blanks are [ \t], not \s: a leading \s* runs across line ends, and
+  // \s*[-:]?\s* splits a run of blanks every way, each quadratic on a
+  // file of blank lines or a long blank run (detection reads every file).
+  if (has(/^[ \t]*\d+\)/m)) score += 0.2;
+  if (has(/^[ \t]*Action(?:[ \t]*[-:])?[ \t]*(Accept|Deny)[ \t\r]*$/im)) score += 0.3;
+  if (has(/^[ \t]*(Source|Destination)[ \t]+(Address[ \t]+or[ \t]+Network|Network[ \t]+or[ \t]+Address)\b/im)) score += 0.3;
+  if (has(/^[ \t]*Services(?:[ \t]*[-:])?[ \t]*(Any|Selected)\b/im)) score += 0.15;
   // A file of definitions only, to go with a rule file.
-  if (has(/^\s*Object\s+\S.*\s-\s(Address|Network|List)\s+-\s/im) || has(/^\s*Service\s+\S.*\s-\s(TCP|UDP|TCP\/UDP|ICMP|Protocol)\b/im)) score += 0.5;
+  if (has(/^[ \t]*Object[ \t]+\S.*\s-\s(Address|Network|List)\s+-\s/im) || has(/^[ \t]*Service[ \t]+\S.*\s-\s(TCP|UDP|TCP\/UDP|ICMP|Protocol)\b/im)) score += 0.5;
   return Math.min(score, 0.95);
 }
 
