@@ -78,7 +78,9 @@ export const MUTATORS: Mutator[] = [
   { name: "replace a number by an extreme one", apply: (t, r) => onToken(t, r, (x) => (/\d/.test(x) ? x.replace(/\d+/, pick(EXTREME_NUMBERS, r)) : x)) },
   { name: "insert a control character", apply: (t, r) => { const i = Math.floor(r() * (t.length + 1)); return t.slice(0, i) + pick(CONTROL, r) + t.slice(i); } },
   { name: "replace a character by a control character", apply: (t, r) => { const i = Math.floor(r() * t.length); return t.slice(0, i) + pick(CONTROL, r) + t.slice(i + 1); } },
-  { name: "a long token", apply: (t, r) => onToken(t, r, (x) => x.repeat(200 + Math.floor(r() * 2000))) },
+  // Up to about 200 KB more per application: the cases stay far below the
+  // configuration size limit (a larger file is refused unread, CFG007).
+  { name: "a long token", apply: (t, r) => onToken(t, r, (x) => x.repeat(Math.max(1, Math.floor((200 + Math.floor(r() * 2000)) * Math.min(1, 100 / x.length))))) },
   { name: "change the case of a token", apply: (t, r) => onToken(t, r, (x) => (r() < 0.5 ? x.toUpperCase() : x.toLowerCase())) },
   { name: "insert a line from elsewhere", apply: (t, r) => onLines(t, (ls) => { ls.splice(Math.floor(r() * (ls.length + 1)), 0, pick(ls, r)); }, r) },
   { name: "blank the text", apply: (t, r) => (r() < 0.5 ? "" : t.replace(/\S/g, " ")) },
