@@ -92,7 +92,8 @@ describe("diagnostics quote a bounded excerpt of a bad token", () => {
       expect(r.out).toMatch(/:\d+:\d+: (error|warning)\[/);
       expect(longestLine(r.out + r.err) - p.length).toBeLessThan(MESSAGE_EXCERPT + 100);
       // The cut is visible (the wince and instagate readers quote less, or their own way).
-      if (dialect === "portmaster" || dialect === "winfw") expect(r.out).toMatch(/… \[\d+ more characters\]/);
+      // (.reg syntax errors come from the shared .reg reader, which marks its cuts its own way.)
+      if (dialect === "portmaster" || (dialect === "winfw" && !name.includes(".reg"))) expect(r.out).toMatch(/… \[\d+ more characters\]/);
     });
   }
 });
