@@ -165,8 +165,9 @@ export function parseRegedit(text: string): RegFile {
     if (/=\s*hex(\([0-9a-fA-F]+\))?:/i.test(raw)) {
       while (/\\\s*$/.test(tail)) {
         if (lastLine + 1 >= lines.length) {
-          const before = pieces.slice(0, -1).reduce((sum, p) => sum + p.length, 0);
-          cut = problem(lineNo, before + tail.search(/\\\s*$/) + 1, REG.CONTINUATION_AT_END, "the value continues past the end of the file");
+          // Located at the dangling backslash itself, on the last line (not
+          // at a column of the joined text on the value's first line).
+          cut = problem(lastLine + 1, lines[lastLine].search(/\\\s*$/) + 1, REG.CONTINUATION_AT_END, "the value continues past the end of the file");
           break;
         }
         lastLine++;
