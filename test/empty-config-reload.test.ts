@@ -86,7 +86,7 @@ describe("reloading an empty configuration", () => {
       const t = await start({}, lines);
       expect(await forwarded(t, [22, 23, 80])).toEqual([80]);
       writeFileSync(t.path, text);
-      const r = await live!.reload("test");
+      const r = await live!.reload("test"); // await: the reload may run in a worker
       expect(r.ok).toBe(false);
       expect((r.diagnostics ?? []).join("\n")).toContain(`${t.path}:1:1: error[CFG005]`);
       expect(lines.join("\n")).toMatch(/reload \(test\) refused/);

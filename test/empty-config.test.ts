@@ -3,12 +3,13 @@
 // for every command and every dialect, forced or detected, unless
 // --allow-empty; text that is not the forced dialect at all is an error too.
 import { describe, it, expect, afterAll } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../host/cli/main.ts";
 import { bufferIO } from "../host/cli/io.ts";
 import { holdsNoStatement } from "../host/config/empty.ts";
+import { MAX_CONFIG_BYTES } from "../host/config/load.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pc-empty-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -107,5 +108,17 @@ describe("text that is not the forced dialect at all", () => {
     const r = await run("check", p, "--dialect", "portmaster");
     expect(r.out).not.toContain("CFG006");
     expect(r.out).toContain("warning[PM024]");
+  });
+});
+
+describe("a file above the size limit", () => {
+  it("is refused unread (CFG007), where a 226 MB file once ended the process with a fatal V8 error", async () => {
+    const p = file("");
+    truncateSync(p, MAX_CONFIG_BYTES + 1); // sparse: no disk, no time
+    for (const d of ["portmaster", "winfw"]) {
+      const r = await run("check", p, "--dialect", d);
+      expect(r.code).toBe(1);
+      expect(r.out).toContain(`${p}:1:1: error[CFG007]: the file is larger than 32 MiB`);
+    }
   });
 });

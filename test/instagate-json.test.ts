@@ -49,11 +49,11 @@ describe("JSON form", () => {
     } }), "json");
     expect((await check(f)).diagnostics).toEqual([]);
     expect((await verdict(f, "udp 192.168.0.9:1 > 1.2.3.4:27001")).verdict).toBe("deny");
-    expect((await verdict(f, "udp 10.2.0.9:1 > 1.2.3.4:27001")).verdict).toBe("permit");
+    expect((await verdict(f, "udp 10.2.0.9:1 > 1.2.3.4:27001 in=lan")).verdict).toBe("permit");
     expect((await verdict(f, "tcp 192.168.0.9:1 > 1.2.3.4:8080")).verdict).toBe("deny");
     expect((await verdict(f, "icmp 192.168.0.9 > 1.2.3.4 type=3")).verdict).toBe("deny");
-    expect((await verdict(f, "47 10.3.0.1 > 1.2.3.4")).verdict).toBe("permit");
-    expect((await verdict(f, "47 10.3.0.2 > 1.2.3.4")).verdict).toBe("deny");
+    expect((await verdict(f, "47 10.3.0.1 > 1.2.3.4 in=lan")).verdict).toBe("permit");
+    expect((await verdict(f, "47 10.3.0.2 > 1.2.3.4 in=lan")).verdict).toBe("deny");
   });
   it("an antivirus key draws the no-proxy warning", async () => {
     const f = writeTemp('{"instagate": {"antivirus": {"other_smtp_scanning": true}, "rules": []}}', "json");

@@ -1,6 +1,6 @@
 // Loading a configuration: read the files, decode them, pick the dialect
 // (from the content, or --dialect), and run the dialect's front end.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import type { Dialect, LoadOptions, LoadResult, SourceFile } from "../dialects/dialect.ts";
 import { type DialectEntry, detectDialect, dialectNamed, knownDialects, frontEnd } from "../dialects/registry.ts";
 import { registerAllDialects } from "../dialects/all.ts";
@@ -21,6 +21,9 @@ export function decodeText(buf: Uint8Array): string {
   return new TextDecoder().decode(buf);
 }
 
+/** The largest configuration file read (CFG007 above it). */
+export const MAX_CONFIG_BYTES = 32 * 2 ** 20;
+
 function fileError(path: string, code: string, message: string): Diagnostic {
   return { file: path, line: 1, column: 1, severity: "error", code, message };
 }
@@ -35,6 +38,12 @@ function readConfig(paths: string[], forced: string | undefined, allowEmpty: boo
   const diagnostics: Diagnostic[] = [];
   for (const path of paths) {
     try {
+      // A configuration is kilobytes; a file past the limit is refused
+      // before it is read, rather than exhaust the process's memory.
+      if (statSync(path).size > MAX_CONFIG_BYTES) {
+        diagnostics.push(fileError(path, "CFG007", `the file is larger than ${MAX_CONFIG_BYTES / 2 ** 20} MiB; not a configuration this appliance loads`));
+        continue;
+      }
       files.push({ path, text: decodeText(readFileSync(path)) });
     } catch (e) {
       diagnostics.push(fileError(path, "CFG001", `cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));

@@ -181,7 +181,9 @@ export function parseRegedit(text: string): RegFile {
       let line = raw;
       while (at >= 0) {
         if (lastLine + 1 >= lines.length) {
-          cut = problem(lineNo, (pieces.length ? pieces.join("").length : 0) + at + 1, REG.CONTINUATION_AT_END, "the value continues past the end of the file");
+          // Located at the dangling backslash itself, on the last line (not
+          // at a column of the joined text on the value's first line).
+          cut = problem(lastLine + 1, lines[lastLine].search(/\\\s*$/) + 1, REG.CONTINUATION_AT_END, "the value continues past the end of the file");
           pieces.push(line);
           break;
         }

@@ -4,6 +4,7 @@
 // can give it a line and column, and a flawed string yields no entry.
 import { type Prefix, parseIpv4, parseIpv6, makePrefix, netmaskLength, isNetworkAddress, formatPrefix } from "../../model/addr.ts";
 import type { Severity } from "../../model/diagnostic.ts";
+import { excerpt } from "../../model/excerpt.ts";
 
 export type ScopeItem =
   | { kind: "any"; offset: number }
@@ -47,24 +48,24 @@ function parseScopeItem(item: string, offset: number, problems: DefinitionProble
   const slash = item.indexOf("/");
   const addrText = slash < 0 ? item : item.slice(0, slash);
   if (parseIpv6(addrText) !== null) {
-    return err("WF006", `IPv6 address "${item}" in the scope: Windows Firewall accepts IPv6 sources only as * or localsubnet`);
+    return err("WF006", `IPv6 address "${excerpt(item)}" in the scope: Windows Firewall accepts IPv6 sources only as * or localsubnet`);
   }
   const addr = parseIpv4(addrText);
-  if (addr === null) return err("WF005", `bad scope item "${item}" (an IPv4 address, ADDRESS/BITS, ADDRESS/MASK, localsubnet or *)`);
+  if (addr === null) return err("WF005", `bad scope item "${excerpt(item)}" (an IPv4 address, ADDRESS/BITS, ADDRESS/MASK, localsubnet or *)`);
   let len = 32;
   if (slash >= 0) {
     const mask = item.slice(slash + 1);
     if (/^\d{1,2}$/.test(mask) && Number(mask) <= 32) len = Number(mask);
     else if (mask.includes(".")) {
       const l = netmaskLength(mask);
-      if (l === null) return err("WF005", `bad subnet mask "${mask}" in "${item}" (a dotted mask must be contiguous ones, like 255.255.255.0)`);
+      if (l === null) return err("WF005", `bad subnet mask "${excerpt(mask)}" in "${excerpt(item)}" (a dotted mask must be contiguous ones, like 255.255.255.0)`);
       len = l;
-    } else return err("WF005", `bad prefix length "${mask}" in "${item}" (0 to 32, or a dotted mask)`);
+    } else return err("WF005", `bad prefix length "${excerpt(mask)}" in "${excerpt(item)}" (0 to 32, or a dotted mask)`);
   }
   const address = { family: 4 as const, words: [addr] };
   const prefix = makePrefix(address, len);
   if (!isNetworkAddress(address, len)) {
-    problems.push({ offset, severity: "warning", code: "WF012", message: `"${item}" has host bits set; it means the subnet ${formatPrefix(prefix)}` });
+    problems.push({ offset, severity: "warning", code: "WF012", message: `"${excerpt(item)}" has host bits set; it means the subnet ${formatPrefix(prefix)}` });
   }
   return { kind: "prefix", prefix, offset, text: item };
 }
@@ -106,23 +107,23 @@ export function parseDefinition(text: string): { definition: Definition | null; 
     statusText = text.slice(c3 + 1, c4).trim();
     statusOffset = c3 + 1 + (text.slice(c3 + 1, c4).length - text.slice(c3 + 1, c4).trimStart().length);
     name = text.slice(c4 + 1);
-    err(statusOffset, "WF008", `unknown status "${statusText}" (enabled or disabled)`);
+    err(statusOffset, "WF008", `unknown status "${excerpt(statusText)}" (enabled or disabled)`);
   }
 
   const portRaw = text.slice(0, c1);
   const portText = portRaw.trim();
   const portOffset = portRaw.length - portRaw.trimStart().length;
   let port = 0;
-  if (!/^\d+$/.test(portText)) err(portOffset, "WF002", `port "${portText}" is not a decimal number`);
+  if (!/^\d+$/.test(portText)) err(portOffset, "WF002", `port "${excerpt(portText)}" is not a decimal number`);
   else {
     port = Number(portText);
-    if (port < 1 || port > 65535) err(portOffset, "WF003", `port ${portText} is out of range (1 to 65535)`);
+    if (port < 1 || port > 65535) err(portOffset, "WF003", `port ${excerpt(portText)} is out of range (1 to 65535)`);
   }
 
   const trRaw = text.slice(c1 + 1, c2);
   const transport = trRaw.trim().toUpperCase();
   if (transport !== "TCP" && transport !== "UDP") {
-    err(c1 + 1 + (trRaw.length - trRaw.trimStart().length), "WF004", `unknown transport "${trRaw.trim()}" (TCP or UDP)`);
+    err(c1 + 1 + (trRaw.length - trRaw.trimStart().length), "WF004", `unknown transport "${excerpt(trRaw.trim())}" (TCP or UDP)`);
   }
 
   const scope: ScopeItem[] = [];

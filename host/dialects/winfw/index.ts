@@ -9,6 +9,7 @@ import { lowerExceptions } from "./lower.ts";
 import { showWinfw, type WinfwAnalysis } from "./show.ts";
 import { policyModels } from "../models.ts";
 import { detectWinfw } from "./detect.ts";
+import { excerpt } from "../../model/excerpt.ts";
 
 const analyses = policyModels<WinfwAnalysis>();
 
@@ -17,7 +18,7 @@ export { detectWinfw };
 export function loadWinfw(files: SourceFile[], opts: LoadOptions): LoadResult {
   const profileText = (opts.options.profile ?? "standard").toLowerCase();
   if (profileText !== "standard" && profileText !== "domain") {
-    return { policy: null, diagnostics: [{ file: files[0]?.path ?? "-", line: 1, column: 1, severity: "error", code: "WF020", message: `unknown profile "${opts.options.profile}" (--profile standard or domain)` }] };
+    return { policy: null, diagnostics: [{ file: files[0]?.path ?? "-", line: 1, column: 1, severity: "error", code: "WF020", message: `unknown profile "${excerpt(opts.options.profile ?? "")}" (--profile standard or domain)` }] };
   }
   const profile = profileText as Profile;
   const src = readSources(files, profile, opts.strict);

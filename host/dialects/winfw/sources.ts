@@ -5,6 +5,7 @@
 import type { SourceFile } from "../dialect.ts";
 import type { Diagnostic, Severity } from "../../model/diagnostic.ts";
 import { parseRegedit, registryView, type RegValueEntry, type RegViewKey } from "../../config/regedit.ts";
+import { excerpt } from "../../model/excerpt.ts";
 import { parseDefinition, type Definition, type DefinitionProblem } from "./definition.ts";
 
 export type ListKind = "plain" | "policy" | "local";
@@ -47,6 +48,12 @@ export function normalizeKey(path: string): string {
 
 export function looksLikeRegedit(text: string): boolean {
   return /^\s*(REGEDIT4|Windows Registry Editor Version)/.test(text) || /^\s*\[-?HK/im.test(text);
+}
+
+/** Value names for a message: each quoted and cut, at most ten, then a count. */
+function namesText(names: string[]): string {
+  const shown = names.slice(0, 10).map((n) => `"${excerpt(n)}"`).join(", ");
+  return names.length > 10 ? `${shown} and ${names.length - 10} more` : shown;
 }
 
 function diag(file: string, line: number, column: number, severity: Severity, code: string, message: string): Diagnostic {
@@ -103,7 +110,7 @@ function readList(out: Sources, file: string, key: RegViewKey, list: "policy" | 
   const entries: ListEntry[] = [];
   for (const v of key.values.values() as IterableIterator<RegValueEntry>) {
     if (v.value.type !== "string") {
-      out.diagnostics.push(diag(file, v.line, v.dataColumn, "error", "WF021", `list value "${v.name}" must be a string (a definition ${"PORT:TRANSPORT:SCOPE:STATUS:NAME"})`));
+      out.diagnostics.push(diag(file, v.line, v.dataColumn, "error", "WF021", `list value "${excerpt(v.name)}" must be a string (a definition ${"PORT:TRANSPORT:SCOPE:STATUS:NAME"})`));
       continue;
     }
     const cols = v.value.columns;
@@ -143,7 +150,7 @@ export function readSources(files: SourceFile[], profile: Profile, strict = fals
         enabled = readSetting(out, f.path, key, "Enabled") ?? enabled;
         merge = readSetting(out, f.path, key, "AllowUserPrefMerge") ?? merge;
         const rest = [...key.values.values()].filter((v) => !["enabled", "allowuserprefmerge"].includes(v.name.toLowerCase()));
-        if (rest.length) out.diagnostics.push(diag(f.path, rest[0].line, rest[0].column, "warning", "WF028", `value${rest.length > 1 ? "s" : ""} ${rest.map((v) => `"${v.name}"`).join(", ")} under GloballyOpenPorts not understood; ignored`));
+        if (rest.length) out.diagnostics.push(diag(f.path, rest[0].line, rest[0].column, "warning", "WF028", `value${rest.length > 1 ? "s" : ""} ${namesText(rest.map((v) => v.name))} under GloballyOpenPorts not understood; ignored`));
       } else if (k === mine.policyList) {
         policyLists.push(readList(out, f.path, key, "policy", strict));
       } else if (k === mine.localList) {
@@ -154,8 +161,8 @@ export function readSources(files: SourceFile[], profile: Profile, strict = fals
         // Other Windows Firewall settings (file sharing, ICMP, program
         // exceptions...) also open ports on Windows; this dialect applies only
         // the port exceptions lists, and says so rather than drop them quietly.
-        const names = [...key.values.values()].map((v) => `"${v.name || "@"}"`);
-        out.diagnostics.push(diag(f.path, key.line, 1, "warning", "WF028", `key ${key.path} is not a port exceptions list of the ${profile} profile; its values ${names.join(", ")} are not applied`));
+        const names = namesText([...key.values.values()].map((v) => v.name || "@"));
+        out.diagnostics.push(diag(f.path, key.line, 1, "warning", "WF028", `key ${excerpt(key.path, 200)} is not a port exceptions list of the ${profile} profile; its values ${names} are not applied`));
       }
     }
   }
