@@ -41,7 +41,7 @@ const live = await LiveAppliance.start({
   ports: [parsePortSpec(`lan=127.0.0.1:${await free()}/127.0.0.1:${sp}`), parsePortSpec(`wan=127.0.0.1:${await free()}/127.0.0.1:${sp}`)],
 });
 const loaded = live.status() as any;
-console.log(`loaded ${loaded.rules.length} rules (${loaded.dialect}) in ${(performance.now() - t0).toFixed(0)} ms: ${mem()}, wasm ${mb(loaded.memory.wasm)}`);
+console.log(`loaded ${loaded.ruleCount ?? loaded.rules.length} rules (${loaded.dialect}) in ${(performance.now() - t0).toFixed(0)} ms: ${mem()}, wasm ${mb(loaded.memory.wasm)}`);
 
 const t1 = performance.now();
 for (let i = 0; i < FLOWS; i += BATCH_MAX) {
@@ -55,7 +55,7 @@ for (let i = 0; i < FLOWS; i += BATCH_MAX) {
 await new Promise((r) => setTimeout(r, 200));
 const s = live.status() as any;
 console.log(`drove ${FLOWS} distinct flows in ${(performance.now() - t1).toFixed(0)} ms; connections: ${JSON.stringify(s.connections)}`);
-console.log(`with ${s.rules.length} rules and the connection table full: ${mem()}, wasm linear memory ${mb(s.memory.wasm)}`);
+console.log(`with ${s.ruleCount ?? s.rules.length} rules and the connection table full: ${mem()}, wasm linear memory ${mb(s.memory.wasm)}`);
 await live.stop("benchmark done");
 sink.close();
 rmSync(dir, { recursive: true, force: true });

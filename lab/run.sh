@@ -121,7 +121,7 @@ scenario_e() { # a reload in the middle of a long transfer
   [ "$before" -gt 0 ] || { fail "the transfer has not started after 2 s"; return 1; }
   cp "$CONF/e-after.pm" "$cfg"
   kill -HUP "$APP_PID"
-  for _ in $(seq 1 50); do [ "$(status_json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).generation)')" = 2 ] && break; sleep 0.1; done
+  for _ in $(seq 1 200); do [ "$(status_json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).generation)')" = 2 ] && break; sleep 0.1; done
   [ "$(status_json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).generation)')" = 2 ] || { fail "SIGHUP did not reload"; return 1; }
   local carried; carried=$(counter "$(rule_at "$cfg" "lan.in 10 ")")
   [ "$carried" -ge "$before" ] || { fail "the counter of the unchanged rule 10 was reset by the reload ($before -> $carried)"; return 1; }

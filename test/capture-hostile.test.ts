@@ -66,6 +66,28 @@ describe("hostile captures", () => {
   });
 });
 
+describe("files replay cannot open or write", () => {
+  const capture = "examples/portmaster/office.pcap";
+  it("--pass into a directory that does not exist: exit 1, 'cannot write', no stack trace", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-nowrite-"));
+    try {
+      const io = bufferIO();
+      expect(await main(["replay", CFG, "--appliance", APPLIANCE, "--pcap", capture, "--pass", join(dir, "no", "such", "dir.pcap")], io)).toBe(1);
+      expect(io.stderr).toMatch(/portcullis replay: cannot write .*dir\.pcap: ENOENT/);
+      expect(io.stderr).not.toMatch(STACK);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("--pcap naming a directory: exit 1, 'cannot read' with the reason, no stack trace", async () => {
+    const io = bufferIO();
+    expect(await main(["replay", CFG, "--appliance", APPLIANCE, "--pcap", HOSTILE_CAPTURE_DIR], io)).toBe(1);
+    expect(io.stderr).toMatch(/cannot read the file \(EISDIR\) at byte 0/);
+    expect(io.stderr).not.toMatch(STACK);
+  });
+});
+
 describe("timestamp bounds (1970 .. 2106, what a classic pcap holds)", () => {
   const T = 1_700_000_000_000_000n;
   it("the last representable nanosecond is read and written back; one more is refused at its block", () => {

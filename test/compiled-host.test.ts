@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findPackageRoot, packageRoot } from "../host/package-root.ts";
 import { classBenchDir } from "../bench/data-dir.ts";
+import { siblingModule } from "../host/sibling-module.ts";
 
 const CB = classBenchDir() + "/";
 
@@ -40,6 +41,14 @@ describe("the package root", () => {
   it("is an error where no package.json named portcullis is above", () => {
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "something-else" }));
     expect(() => findPackageRoot(dir)).toThrow(/no package\.json named "portcullis"/);
+  });
+});
+
+describe("a sibling module (a Worker's entry point)", () => {
+  it("is the .ts file beside a source, the .js file beside a compiled module", () => {
+    expect(siblingModule("file:///p/host/runtime/live.ts", "./reload-worker").href).toBe("file:///p/host/runtime/reload-worker.ts");
+    expect(siblingModule("file:///p/dist/host/runtime/live.js", "./reload-worker").href).toBe("file:///p/dist/host/runtime/reload-worker.js");
+    expect(siblingModule("file:///p/dist/host/runtime/live.js", "../engine/wasm").href).toBe("file:///p/dist/host/engine/wasm.js");
   });
 });
 

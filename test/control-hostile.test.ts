@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { Harness, syn, until } from "./support/live-harness.ts";
 import { registerHostile } from "./support/hostile-dialects.ts";
 import { exchange, answerProblems } from "./support/control-client.ts";
-import { request } from "../host/runtime/control.ts";
+import net from "node:net";
+import { request, ControlServer } from "../host/runtime/control.ts";
 
 const corpus = join(import.meta.dirname, "corpus/hostile/control");
 const files = readdirSync(corpus).filter((f) => f !== "README.md").sort();
@@ -87,4 +88,40 @@ describe("hostile control messages", () => {
     expect(({} as any).polluted).toBeUndefined();
     await stillUp();
   }, 90000);
+});
+
+describe("slow and silent clients (shortened limits)", () => {
+  const servers: ControlServer[] = [];
+  afterAll(async () => { for (const s of servers) await s.close(); });
+  const handler = () => ({ answer: "x".repeat(100_000) });
+
+  it("a request dripped so slowly that it never idles is closed at its deadline", async () => {
+    const path = join(h.dir, "deadline.sock");
+    servers.push(await ControlServer.listen(path, handler, { idleMs: 5000, deadlineMs: 300 }));
+    const started = Date.now();
+    const x = await exchange(path, Buffer.from('{"cmd":"status","pad":"' + "A".repeat(200) + '"}\n'), "drip", 10000);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(x.lines).toHaveLength(1);
+    expect(JSON.parse(x.lines[0])).toMatchObject({ ok: false, error: expect.stringMatching(/not complete within 0.3 s/) });
+  });
+
+  it("a client that never reads its answers is closed after the idle time", async () => {
+    const path = join(h.dir, "idle.sock");
+    servers.push(await ControlServer.listen(path, handler, { idleMs: 300, deadlineMs: 5000 }));
+    const got = await new Promise<{ answers: number; closedAfterResume: number }>((resolve) => {
+      const c = net.connect(path);
+      let data = "";
+      let resumedAt = 0;
+      c.pause(); // does not read: the answers (100 KB each) fill the socket's buffers
+      c.setEncoding("utf8");
+      c.on("connect", () => c.write('{"cmd":"status"}\n'.repeat(200)));
+      c.on("data", (d: string) => (data += d));
+      c.on("close", () => resolve({ answers: data.split("\n").length - 1, closedAfterResume: Date.now() - resumedAt }));
+      c.on("error", () => {});
+      // Reading again long after the idle time: what was sent, then the end; not the other answers.
+      setTimeout(() => { resumedAt = Date.now(); c.resume(); }, 1500);
+    });
+    expect(got.answers).toBeLessThan(200);
+    expect(got.closedAfterResume).toBeLessThan(2000);
+  });
 });

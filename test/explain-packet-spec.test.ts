@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { main } from "../host/cli/main.ts";
 import { bufferIO } from "../host/cli/io.ts";
 import { parsePacketSpec, parseSpecTime } from "../host/cli/packet-spec.ts";
-import { pathOf } from "../host/runtime/direction.ts";
+import { pathOf } from "../host/engine/direction.ts";
 import { loadAppliance } from "../host/model/appliance.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pc-explain-spec-"));

@@ -5,7 +5,7 @@
 // never the pcap reader/writer, the live runtime or the syslog sender.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -42,9 +42,11 @@ describe("the compiled command loads lazily", () => {
     expect(modules.filter((m) => m.endsWith(".ts"))).toEqual([]);
   });
 
-  it("--help loads the command line's own three modules and nothing else", () => {
+  // The output sanitizer (host/log/sanitize.ts, with the excerpt it re-exports) goes
+  // wherever output goes: every command's IO cleans what it prints.
+  it("--help loads the command line's own three modules and the output sanitizer, nothing else", () => {
     const { modules } = loadedBy("--help");
-    expect(modules.filter((m) => m.startsWith("dist/")).sort()).toEqual(["dist/host/cli/args.js", "dist/host/cli/io.js", "dist/host/cli/main.js"]);
+    expect(modules.filter((m) => m.startsWith("dist/")).sort()).toEqual(["dist/host/cli/args.js", "dist/host/cli/io.js", "dist/host/cli/main.js", "dist/host/log/sanitize.js", "dist/host/model/excerpt.js"]);
   });
 
   it("explain on a PortMaster config loads the PortMaster front end only, and no capture, runtime or logging code", () => {
@@ -53,7 +55,7 @@ describe("the compiled command loads lazily", () => {
     expect(status).toBe(0);
     expect(frontEnds(modules)).toEqual(["portmaster"]);
     for (const heavy of ["dist/host/pcap/", "dist/host/runtime/", "dist/host/log/", "dist/host/cli/replay.js", "dist/host/classbench/"]) {
-      expect(modules.filter((m) => m.startsWith(heavy))).toEqual([]);
+      expect(modules.filter((m) => m.startsWith(heavy) && m !== "dist/host/log/sanitize.js")).toEqual([]);
     }
     expect(modules).toContain("build/release.js"); // it did run the WebAssembly matcher
   });
@@ -65,7 +67,10 @@ describe("the compiled command loads lazily", () => {
   });
 
   it("a forced --dialect loads that front end only, even for text another dialect would claim", () => {
-    const { modules } = loadedBy("check", "--dialect", "winfw", "examples/portmaster/office.cfg");
+    // Detection would pick PortMaster (its `set filter` line scores higher); forced, it is Windows Firewall.
+    const mixed = join(dir, "mixed.txt");
+    writeFileSync(mixed, "set filter f 10 permit\n80:TCP:*:enabled:web\n");
+    const { modules } = loadedBy("check", "--dialect", "winfw", mixed);
     expect(frontEnds(modules)).toEqual(["winfw"]);
   });
 });

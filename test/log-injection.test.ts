@@ -44,8 +44,8 @@ describe("the sanitizer", () => {
     const json = JSON.stringify({ t: `x${HOSTILE}\\y"` });
     expect(UNSAFE.test(cleanText(json))).toBe(false);
     expect(JSON.parse(cleanText(json)).t).toBe(`x${HOSTILE}\\y"`);
-    expect(excerpt("x".repeat(50), 10)).toBe("xxxxxxxxxx…[40 more characters cut]");
-    expect(excerpt("ab\u{1f600}", 3)).toBe("ab…[2 more characters cut]"); // never half a surrogate pair
+    expect(excerpt("x".repeat(50), 10)).toBe("xxxxxxxxxx… [40 more characters]");
+    expect(excerpt("ab\u{1f600}", 3)).toBe("ab… [2 more characters]"); // never half a surrogate pair
   });
 
   it("RFC 5424 SD values and messages, RFC 3164 messages: one line, escaped (RFC 5424 6.3.3 after cleaning)", () => {
@@ -56,6 +56,8 @@ describe("the sanitizer", () => {
     expect(UNSAFE.test(formatRfc3164(msg))).toBe(false);
   });
 });
+
+const PASSWD_LINES = Array.from({ length: 30 }, (_, i) => `user${i}:x:${1000 + i}:${1000 + i}:User ${i} ${"secret".repeat(40)}:/home/user${i}:/bin/sh`);
 
 describe("the live appliance's logs", () => {
   it("a config path with a newline: the packet log's SD param file=... stays on one line", async () => {
@@ -86,17 +88,28 @@ describe("the live appliance's logs", () => {
     expect(lines.find((l) => l.includes("MINI002"))).toMatch(/^portcullis: warning: /);
   });
 
-  it("a config replaced by a symlink to a passwd file (forced dialect): only a bounded excerpt reaches the loghost", async () => {
+  it("a config replaced by a symlink to a passwd file (forced dialect): refused as not that dialect, nothing of it reaches the loghost", async () => {
     const good = join(h.dir, "good.cfg");
     writeFileSync(good, "#mini\npermit tcp dport 25\n");
     const passwd = join(h.dir, "passwd");
-    writeFileSync(passwd, Array.from({ length: 30 }, (_, i) => `user${i}:x:${1000 + i}:${1000 + i}:User ${i} ${"secret".repeat(40)}:/home/user${i}:/bin/sh`).join("\n") + "\n");
+    writeFileSync(passwd, PASSWD_LINES.join("\n") + "\n");
     const link = join(h.dir, "fw.cfg");
     symlinkSync(good, link);
-    const lines: string[] = [];
-    const t = await h.start([link], { loghost: loghostOpt(), values: { dialect: "mini" }, stderr: (l) => lines.push(l) });
+    const t = await h.start([link], { loghost: loghostOpt(), values: { dialect: "mini" } });
     unlinkSync(link);
     symlinkSync(passwd, link);
+    expect((await t.live.reload("test")).ok).toBe(false);
+    await until(() => datagrams.some((d) => d.includes("refused")), 5000, "the refusal");
+    await sleep(100);
+    expect(datagrams.some((d) => d.includes("CFG006"))).toBe(true);
+    expect(datagrams.filter((d) => /user\d+:x:/.test(d))).toEqual([]);
+  });
+
+  it("a file of the dialect full of passwd lines: only a bounded excerpt of a few diagnostics reaches the loghost", async () => {
+    const path = join(h.dir, "leaky.cfg");
+    writeFileSync(path, "#mini\npermit tcp dport 25\n");
+    const t = await h.start([path], { loghost: loghostOpt(), values: { dialect: "mini" } });
+    writeFileSync(path, "#mini\n" + PASSWD_LINES.join("\n") + "\n");
     expect((await t.live.reload("test")).ok).toBe(false);
     await until(() => datagrams.some((d) => d.includes("refused")), 5000, "the refusal");
     await sleep(100);

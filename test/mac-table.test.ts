@@ -5,6 +5,7 @@
 import { describe, it, expect } from "vitest";
 import { MacTable, Bridge, type Classifier } from "../host/runtime/bridge.ts";
 import { ethernet } from "../host/packet/build.ts";
+import { formatTail } from "../host/runtime/status.ts";
 
 describe("MacTable eviction", () => {
   it("with 100,000 source addresses, new ones are still learnt and the oldest are evicted and counted", () => {
@@ -37,5 +38,10 @@ describe("MacTable eviction", () => {
     br.handle([1, 2, 3].map((n) => ({ port: 0, data: arp(n) })), none, 1000, 0n);
     expect(br.macs.size).toBe(2);
     expect(br.macs.evicted).toBe(1);
+    const tail = formatTail({
+      defaults: [], connections: null, ports: [], unreachables: { sent: 0, suppressed: 0 }, memory: { rss: 0, heapUsed: 0, wasm: 0 },
+      bridge: { ...br.counters, macs: br.macs.size, macEvictions: br.macs.evicted },
+    });
+    expect(tail).toMatch(/^bridge: .* macs=2 mac-evictions=1$/m);
   });
 });

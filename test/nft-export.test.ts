@@ -61,6 +61,21 @@ describe("export --to nft", () => {
     for (const line of t.split("\n").filter((l) => /^\t\t[^#].*(return|drop|goto pc_deny_unreachable) comment/.test(l) && !l.includes("pc_"))) expect(line).toMatch(/\bcounter\b/);
   });
 
+  it("cuts a long log prefix to nft's 127 bytes from the left of the file name, keeping the line", async () => {
+    await withTmp(async (dir) => {
+      const deep = join(dir, "a-very-long-directory-name-".repeat(4));
+      const { mkdirSync } = await import("node:fs");
+      mkdirSync(deep, { recursive: true });
+      const cfg = join(deep, "filters-for-the-branch-office-with-a-long-name.cfg");
+      writeFileSync(cfg, "add filter wan.in\nset filter wan.in 10 deny 0.0.0.0/0 0.0.0.0/0 tcp dst eq 23 log\nset wan ifilter wan.in\n");
+      const r = await cli("export", "--to", "nft", cfg);
+      expect(r.code).toBe(0);
+      const prefix = /log prefix "([^"]*)"/.exec(r.out)![1];
+      expect(prefix.length).toBeLessThanOrEqual(127);
+      expect(prefix).toMatch(/^portcullis filter wan\.in rule 10 \.\.\..*long-name\.cfg:2: $/);
+    });
+  });
+
   it("--map renames interfaces; an unknown NAME or a clash is a usage error", async () => {
     const app = ["--appliance", "examples/portmaster/office.appliance.json", "--lossy"];
     const r = await cli("export", "--to", "nft", "examples/portmaster/office.cfg", ...app, "--map", "ether1=eth1", "--map", "ether0=br-lan");
@@ -116,6 +131,35 @@ describe("export --to nft", () => {
       const v = await cli("verify", "--nft", nft, cfg, "--pcap", pcap, "--json");
       const j = JSON.parse(v.out);
       expect({ code: v.code, differ: j.differ, compared: j.compared }).toEqual({ code: 0, differ: 0, compared: 10 });
+    });
+  });
+});
+
+describe("a long ruleset split into address buckets", () => {
+  it("acl1_1k: a vmap on the destination's top 16 bits, each bucket chain in rule order; loads with nft -c", async () => {
+    const { readClassBenchRules } = await import("../host/classbench/classbench.ts");
+    const { parseAppliance } = await import("../host/model/appliance.ts");
+    const { exportNft } = await import("../host/export/nft/index.ts");
+    const { policy } = readClassBenchRules("../shared/classbench/acl1_1k");
+    const a = parseAppliance({ interfaces: [{ name: "cb0", role: "public" }, { name: "cbout", role: "private" }] }, "test");
+    const text = exportNft(policy, a).text!;
+    expect(text).toMatch(/\tip daddr vmap \{ [0-9./]+\/16 : goto rs0_classbench_b0, /);
+    expect(text).toMatch(/\tmeta nfproto ipv4 goto rs0_classbench_brest/);
+    // Within a bucket chain the rules keep their order.
+    const b0 = text.slice(text.indexOf("chain rs0_classbench_b0 {"), text.indexOf("}", text.indexOf("chain rs0_classbench_b0 {")));
+    const lines = [...b0.matchAll(/comment "[^"]*acl1_1k:(\d+) /g)].map((m) => Number(m[1]));
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines).toEqual([...lines].sort((x, y) => x - y));
+    if (noKernel) return;
+    await withTmp(async (dir) => {
+      const ns = `pcb${process.pid}`;
+      writeFileSync(join(dir, "acl1.nft"), text);
+      execFileSync("ip", ["netns", "add", ns]);
+      try {
+        execFileSync("ip", ["netns", "exec", ns, "nft", "-c", "-f", join(dir, "acl1.nft")], { stdio: ["ignore", "pipe", "pipe"] });
+      } finally {
+        execFileSync("ip", ["netns", "del", ns]);
+      }
     });
   });
 });

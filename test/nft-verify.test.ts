@@ -85,6 +85,29 @@ describe.skipIf(noKernel)(`verify in the kernel${kernelWhyNot ? ` (skipped: ${ke
     }
   });
 
+  it("labels a difference of a class the kernel has by nature (routing: a TTL that expires at the router)", async () => {
+    const t = tmp();
+    try {
+      const nft = join(t.dir, "office.nft");
+      expect((await cli("export", "--to", "nft", ...OFFICE, "--lossy", "-o", nft)).code).toBe(0);
+      const pcap = join(t.dir, "ttl.pcap");
+      writeCaptureFile(pcap, [64, 1].map((ttl, i) => ({
+        tsNs: BigInt(i) * 1_000_000n,
+        data: tcpPacket({ src: "192.168.1.10", dst: "198.51.100.80", sport: 40000 + i, dport: 80, flags: "S", ttl }),
+      })));
+      const v = await cli("verify", "--nft", nft, ...OFFICE, "--pcap", pcap, "--json");
+      expect(v.code).toBe(1);
+      const j = JSON.parse(v.out);
+      expect(j.differences.map((d: { number: number; kernel: string; portcullis: string; class: string }) => [d.number, d.kernel, d.portcullis, d.class.split(":")[0]]))
+        .toEqual([[2, "deny", "permit", "routing"]]);
+      const plain = await cli("verify", "--nft", nft, ...OFFICE, "--pcap", pcap);
+      expect(plain.out).toMatch(/\[routing: the hop limit expires at the router/);
+      expect(plain.out).toMatch(/^  1 routing: /m);
+    } finally {
+      t.done();
+    }
+  });
+
   const labConfigs = readdirSync("lab/configs").map((f) => join("lab/configs", f));
   it.each(labConfigs)("lab configuration %s, exported, verifies with 0 differences", async (cfg) => {
     const t = tmp();

@@ -1,8 +1,8 @@
 // `replay` streams the capture (issue 12 item 14): a generated capture
 // replays under a 64 MB heap, with --json (its verdicts streamed, reasons and
 // log lines spooled) and --pass/--drop. Main needed about 1.7 KB of heap per
-// packet (1 M packets took 1.67 GB), so 250,000 packets (the default, about
-// 4 s of CPU) are far past what 64 MB held. PORTCULLIS_STREAM_PACKETS sets the
+// packet (1 M packets took 1.67 GB), so 150,000 packets (the default, about
+// 2.5 s of CPU) are far past what 64 MB held. PORTCULLIS_STREAM_PACKETS sets the
 // count: 2,000,000 also passes under the same 64 MB, but takes 30 s of CPU
 // and minutes on a loaded machine.
 import { describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tcpPacket, udpPacket } from "../host/packet/build.ts";
 
-const N = Number(process.env.PORTCULLIS_STREAM_PACKETS ?? 250_000);
+const N = Number(process.env.PORTCULLIS_STREAM_PACKETS ?? 150_000);
 const HEAP_MB = 64;
 const CFG = "examples/portmaster/office.cfg";
 const APPLIANCE = "examples/portmaster/office.appliance.json";

@@ -127,7 +127,21 @@ async function replayStream(
     if (ev.kind === "log") sender?.send(Severity.notice, text, sd, nowMs);
     else notifier?.sendTo(ev.src, notifyPort, Severity.notice, text, sd, nowMs);
   };
-  const fw = await Firewall.create(policy, l.program!, l.appliance, { force, onEvent, unreachableRate: 10, ftpHelper: !values["no-ftp-helper"] });
+  try {
+    const fw = await Firewall.create(policy, l.program!, l.appliance, { force, onEvent, unreachableRate: 10, ftpHelper: !values["no-ftp-helper"] });
+    return await replayBatches(values, l, policy, fw, reader, reasons, logLines, writers, io, sender !== null || notifier !== null);
+  } finally {
+    // Their sockets would keep the process alive; close() flushes what is pending.
+    await sender?.close();
+    await notifier?.close();
+  }
+}
+
+async function replayBatches(
+  values: Values, l: Loaded, policy: Policy, fw: Firewall,
+  reader: CaptureReader, reasons: Spool, logLines: Spool, writers: PcapFileWriter[], io: IO, sending: boolean,
+): Promise<number> {
+  const json = Boolean(values.json);
 
   const stream = new FrameStream(reader, BATCH);
   let batch = stream.next();
@@ -151,7 +165,7 @@ async function replayStream(
     outcomes.forEach((o, k) => {
       const n = packets + k + 1;
       if (o.verdict === "permit") permitted++;
-      reasons.push((n > 1 && json ? "," : "") + JSON.stringify(describeReason(o.reason)));
+      if (json) reasons.push((n > 1 ? "," : "") + JSON.stringify(describeReason(o.reason)));
       if (isMalformed(o.reason)) malformed++;
       if (o.reason === L.REASON_STATE || o.reason === L.REASON_EXPECTED || o.reason === L.REASON_RELATED) byState++;
       if (o.unreachable) unreachables++;
@@ -174,11 +188,9 @@ async function replayStream(
       io.err(`\rreplay: ${packets} packets${size ? ` (${Math.floor((reader.offset / size) * 100)}%)` : ""}`);
     }
     // Let the syslog datagrams of this batch leave before the next one.
-    if (sender || notifier) await new Promise((r) => setImmediate(r));
+    if (sending) await new Promise((r) => setImmediate(r));
   }
   if (progress) io.err("\n");
-  await sender?.close();
-  await notifier?.close();
   for (const w of writers.splice(0)) w.close();
 
   const counters = fw.counters();

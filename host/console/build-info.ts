@@ -3,8 +3,8 @@
 // by an image build), else from the git checkout the code runs from, else
 // "unknown". Read once, from files only (no child process).
 import { readFileSync, existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../package-root.ts";
 
 export interface BuildInfo {
   version: string;
@@ -12,22 +12,6 @@ export interface BuildInfo {
 }
 
 let cached: BuildInfo | null = null;
-
-/** The folder holding the package.json named "portcullis", found by walking up from this file. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = join(dir, "package.json");
-    if (existsSync(pj)) {
-      try {
-        if (JSON.parse(readFileSync(pj, "utf8")).name === "portcullis") return dir;
-      } catch { /* not ours */ }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error("portcullis: cannot find the package root (package.json)");
-    dir = up;
-  }
-}
 
 export function buildInfo(): BuildInfo {
   if (cached) return cached;

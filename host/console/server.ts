@@ -12,7 +12,7 @@ import { renderMetrics, METRICS_CONTENT_TYPE } from "./metrics.ts";
 import { PacketTester, MAX_SPEC_LENGTH } from "./tester.ts";
 import { MAX_SUBSCRIBERS } from "./log-feed.ts";
 import { checkBind, hostAllowed, presentedToken, tokenMatches, COOKIE_NAME } from "./access.ts";
-import { packageRoot } from "./build-info.ts";
+import { packagePath } from "../package-root.ts";
 import { rulesPage, connectionsPage, overview } from "./views.ts";
 
 export interface ConsoleOptions {
@@ -44,7 +44,7 @@ export class ConsoleServer {
   private constructor(readonly live: LiveAppliance, readonly opts: ConsoleOptions, private server: http.Server) {
     this.state = new ConsoleState(live);
     this.tester = new PacketTester(live);
-    const dir = join(packageRoot(), "host", "console", "assets");
+    const dir = packagePath("host", "console", "assets");
     for (const f of ["index.html", "login.html", "console.js", "console.css"]) this.assets.set(f, readFileSync(join(dir, f)));
   }
 

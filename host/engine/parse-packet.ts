@@ -10,17 +10,17 @@ const IPV6_EXTENSIONS = new Set([0, 43, 44, 60, 51]);
 export function parsePacketReference(pkt: Uint8Array, linkType: number = L.LINK_ETHERNET): PacketHeader {
   const h = emptyHeader(pkt.length);
   h.conn = emptyConn();
-  h.reason = parseFrame(new DataView(pkt.buffer, pkt.byteOffset, pkt.byteLength), linkType, h);
+  h.reason = parseFrame(pkt, new DataView(pkt.buffer, pkt.byteOffset, pkt.byteLength), linkType, h);
   return h;
 }
 
-function parseFrame(dv: DataView, linkType: number, h: PacketHeader): number {
+function parseFrame(pkt: Uint8Array, dv: DataView, linkType: number, h: PacketHeader): number {
   const len = dv.byteLength;
   let off = 0;
   let version: number;
   if (linkType !== L.LINK_RAW_IP) {
     // The one Ethernet/VLAN walker's rule: at most one 802.1Q tag.
-    const w = walkEthernet(new Uint8Array(dv.buffer, dv.byteOffset, len));
+    const w = walkEthernet(pkt);
     if (w.truncated) return L.REASON_TRUNCATED_ETHERNET;
     off = w.l3;
     const v = ipVersionOf(w);

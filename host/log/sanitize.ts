@@ -24,14 +24,5 @@ export function cleanLine(s: string): string {
   return s.replace(UNSAFE_ONE_LINE, escapeChar);
 }
 
-/**
- * At most `max` characters of `s`, with a marker saying how much was cut.
- * Never splits a surrogate pair.
- */
-export function excerpt(s: string, max: number): string {
-  if (s.length <= max) return s;
-  let end = Math.max(0, max);
-  const c = s.charCodeAt(end - 1);
-  if (c >= 0xd800 && c <= 0xdbff) end--;
-  return `${s.slice(0, end)}…[${s.length - end} more characters cut]`;
-}
+// Bounding a text's length is the model's (host/model/excerpt.ts): one marker everywhere.
+export { excerpt } from "../model/excerpt.ts";

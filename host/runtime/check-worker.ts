@@ -8,6 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { loadAllLazily } from "../cli/common.ts";
 import { fingerprintFiles } from "./fingerprint.ts";
 import { compactPolicyTexts } from "./compact-texts.ts";
+import { policyRuleKeys } from "./firewall.ts";
 
 export interface CheckRequest {
   configs: string[];
@@ -26,6 +27,8 @@ export interface CheckAnswer {
   policy: import("../model/rule.ts").Policy | null;
   appliance: import("../model/appliance.ts").Appliance | null;
   dialect: string | null;
+  /** Each rule's identity (firewall.ts policyRuleKeys), for carrying counters over. */
+  keys: string[] | null;
   /** A failure that is not a diagnostic (a bad --appliance file, a crash in a front end). */
   error: string | null;
 }
@@ -33,7 +36,7 @@ export interface CheckAnswer {
 async function check(req: CheckRequest): Promise<CheckAnswer> {
   for (const m of req.imports) await import(m);
   const before = await fingerprintFiles(req.configs);
-  const base = { unstable: false, fingerprint: before, diagnostics: [], program: null, policy: null, appliance: null, dialect: null, error: null };
+  const base = { unstable: false, fingerprint: before, diagnostics: [], program: null, policy: null, appliance: null, dialect: null, keys: null, error: null };
   let l;
   try {
     l = await loadAllLazily(req.configs, req.values);
@@ -42,13 +45,15 @@ async function check(req: CheckRequest): Promise<CheckAnswer> {
   }
   const after = await fingerprintFiles(req.configs);
   if (after !== before) return { ...base, ok: false, unstable: true, fingerprint: after };
+  const policy = l.config.policy && compactPolicyTexts(l.config.policy);
   return {
-    ...base, ok: l.ok && l.program !== null && l.config.policy !== null, diagnostics: l.diagnostics,
-    program: l.program, policy: l.config.policy && compactPolicyTexts(l.config.policy), appliance: l.appliance, dialect: l.config.dialect?.name ?? null,
+    ...base, ok: l.ok && l.program !== null && policy !== null, diagnostics: l.diagnostics,
+    program: l.program, policy, appliance: l.appliance, dialect: l.config.dialect?.name ?? null,
+    keys: policy && l.ok ? policyRuleKeys(policy) : null,
   };
 }
 
 check(workerData as CheckRequest).then(
   (a) => parentPort!.postMessage(a, a.program ? [a.program.buffer as ArrayBuffer] : []),
-  (e) => parentPort!.postMessage({ ok: false, unstable: false, fingerprint: "", diagnostics: [], program: null, policy: null, appliance: null, dialect: null, error: String(e?.message ?? e) }),
+  (e) => parentPort!.postMessage({ ok: false, unstable: false, fingerprint: "", diagnostics: [], program: null, policy: null, appliance: null, dialect: null, keys: null, error: String(e?.message ?? e) }),
 );

@@ -28,6 +28,8 @@ const MAX_QUEUED = 16;
 export const MAX_CONNECTIONS = 32;
 /** A connection idle this long (a slow drip, a client that stopped reading) is closed. */
 export const IDLE_MS = 10_000;
+/** A request must be complete this long after its first byte (a slow drip that never idles is closed too). */
+export const REQUEST_DEADLINE_MS = 30_000;
 
 const uid = (): number | undefined => process.getuid?.();
 
@@ -146,7 +148,7 @@ export class ControlServer {
    * one a live appliance answers on is not (two appliances on one socket
    * would make `status` lie), nor anything that is not a socket or not ours.
    */
-  static async listen(path: string, handler: Handler): Promise<ControlServer> {
+  static async listen(path: string, handler: Handler, limits: Limits = {}): Promise<ControlServer> {
     const dir = dirname(path);
     if (dir === privateDirPath()) ensurePrivateDir(dir);
     checkDirectory(dir);
@@ -164,7 +166,7 @@ export class ControlServer {
       unlinkSync(path);
     }
     // Half-open: a client may send its requests and shut its side (nc -U does), and still get every answer.
-    const server = net.createServer({ allowHalfOpen: true }, (conn) => serveConnection(conn, handler));
+    const server = net.createServer({ allowHalfOpen: true }, (conn) => serveConnection(conn, handler, { idleMs: limits.idleMs ?? IDLE_MS, deadlineMs: limits.deadlineMs ?? REQUEST_DEADLINE_MS }));
     server.maxConnections = MAX_CONNECTIONS;
     // Bind inside a fresh directory only this user can enter, set the mode,
     // then move the socket into place: it is never reachable with a wider mode.
@@ -198,18 +200,31 @@ export class ControlServer {
 }
 
 /** One connection: requests answered in order, one at a time, with bounded buffers. */
-function serveConnection(conn: net.Socket, handler: Handler): void {
+/** The time limits of a connection (tests shorten them). */
+export interface Limits {
+  idleMs?: number;
+  deadlineMs?: number;
+}
+
+function serveConnection(conn: net.Socket, handler: Handler, { idleMs, deadlineMs }: Required<Limits>): void {
   let buf = "";
   const queue: string[] = [];
   let busy = false;
   let refused = false;
   let ended = false; // the client sent all it will send
   conn.setEncoding("utf8");
-  // Idle while an answer is being worked out (a reload) is not the client's fault: wait again.
-  conn.setTimeout(IDLE_MS, () => (busy ? conn.setTimeout(IDLE_MS) : conn.destroy()));
+  let draining = false; // an answer waits for the client to read
+  // Idle while an answer is being worked out (a reload) is not the client's
+  // fault: wait again. Idle because the client does not read is: close.
+  // (A listener, not setTimeout's callback: that one is removed after it fires once.)
+  conn.on("timeout", () => (busy && !draining ? conn.setTimeout(idleMs) : conn.destroy()));
+  conn.setTimeout(idleMs);
   conn.on("error", () => {});
+  let deadline: NodeJS.Timeout | null = null;
+  conn.on("close", () => { if (deadline) clearTimeout(deadline); });
   const refuse = (message: string) => {
     refused = true;
+    if (deadline) clearTimeout(deadline);
     conn.end(JSON.stringify({ ok: false, error: message }) + "\n");
     buf = "";
     queue.length = 0;
@@ -224,8 +239,9 @@ function serveConnection(conn: net.Socket, handler: Handler): void {
         if (queue.length < MAX_QUEUED && conn.isPaused()) conn.resume();
         if (!conn.write(text)) {
           // The client does not read: wait (the idle timeout closes it if it never does).
+          draining = true;
           await new Promise<void>((resolve) => {
-            const done = () => { conn.off("drain", done); conn.off("close", done); resolve(); };
+            const done = () => { draining = false; conn.off("drain", done); conn.off("close", done); resolve(); };
             conn.on("drain", done);
             conn.on("close", done);
           });
@@ -251,15 +267,24 @@ function serveConnection(conn: net.Socket, handler: Handler): void {
     try {
       buf += chunk;
       let nl: number;
+      let completed = false;
       while ((nl = buf.indexOf("\n")) >= 0) {
         if (nl > MAX_REQUEST_CHARS) break; // refused below, however it arrived
         const line = buf.slice(0, nl).replace(/\r$/, "");
         buf = buf.slice(nl + 1);
+        completed = true;
         if (line.trim() !== "") queue.push(line);
       }
       if (buf.length > MAX_REQUEST_CHARS) {
         refuse(`request longer than ${MAX_REQUEST_CHARS} characters; closing`);
         return;
+      }
+      if ((completed || buf === "") && deadline) {
+        clearTimeout(deadline);
+        deadline = null;
+      }
+      if (buf !== "" && !deadline) {
+        deadline = setTimeout(() => refuse(`request not complete within ${deadlineMs / 1000} s; closing`), deadlineMs);
       }
       if (queue.length >= MAX_QUEUED) conn.pause();
       void pump();

@@ -12,8 +12,9 @@ import { packetMeta } from "../model/localtime.ts";
 import { formatAddress } from "../model/addr.ts";
 import { TokenBucket } from "../log/token-bucket.ts";
 import type { PacketEvent } from "../log/packet-event.ts";
-import { pathOf, dirCode, type Path } from "./direction.ts";
+import { pathOf, dirCode, type Path } from "../engine/direction.ts";
 import { FtpHelper } from "../conntrack/ftp.ts";
+import { createHash } from "node:crypto";
 
 export interface Frame {
   data: Uint8Array;
@@ -56,6 +57,7 @@ export class Firewall {
     readonly appliance: Appliance,
     readonly opts: FirewallOptions,
     public program: Uint8Array,
+    private keys: string[] = policyRuleKeys(policy),
   ) {
     this.ftp = opts.ftpHelper === false ? null : new FtpHelper(engine);
     const rate = opts.unreachableRate ?? 10;
@@ -186,26 +188,27 @@ export class Firewall {
    * unchanged. If the engine refuses the program, this throws and the old
    * rules keep running.
    */
-  reload(policy: Policy, program: Uint8Array): { carried: number; reset: number } {
+  reload(policy: Policy, program: Uint8Array, keys: string[] = policyRuleKeys(policy)): { carried: number; reset: number } {
     const old = this.policy;
     const oldCounters = this.engine.counters();
     const oldDefaults = this.engine.defaultCounters();
     this.engine.load(program); // throws, with the running program intact, on a bad program
     this.policy = policy;
     this.program = program;
+    const oldKeys = this.keys;
+    this.keys = keys;
     this.engine.resetCounters();
     const pending = new Map<string, number[]>();
-    allRules(old).forEach((r, i) => {
-      const key = ruleKey(ruleAt(old, i)!.ruleset.name, r);
+    oldKeys.forEach((key, i) => {
       const list = pending.get(key);
       if (list) list.push(i);
       else pending.set(key, [i]);
     });
     let carried = 0;
     const rules = allRules(policy);
-    rules.forEach((r, i) => {
+    rules.forEach((_r, i) => {
       // Identical rules in one ruleset pair up in order, so each old count is used once.
-      const from = pending.get(ruleKey(ruleAt(policy, i)!.ruleset.name, r))?.shift();
+      const from = pending.get(keys[i])?.shift();
       if (from === undefined) return;
       const c = oldCounters[from];
       this.engine.setCounter(i, c.packets, c.bytes);
@@ -224,4 +227,17 @@ export class Firewall {
 export function ruleKey(ruleset: string, r: Rule): string {
   const { line: _l, column: _c, ...origin } = r.origin;
   return JSON.stringify([ruleset, { ...r, origin }]);
+}
+
+/**
+ * The identity of every rule of a policy, as a hash of its ruleKey: a rule's
+ * key can be large (a scope of thousands of addresses), so a reload's worker
+ * computes these off the forwarding path and the swap only compares them.
+ */
+export function policyRuleKeys(policy: Policy): string[] {
+  const keys: string[] = [];
+  for (const rs of policy.rulesets) {
+    for (const r of rs.rules) keys.push(createHash("sha256").update(ruleKey(rs.name, r)).digest("base64"));
+  }
+  return keys;
 }

@@ -6,7 +6,7 @@ import { loadAll, type Loaded } from "../cli/common.ts";
 import { importAllDialects } from "../dialects/all.ts";
 import { formatDiagnostic, type Diagnostic } from "../model/diagnostic.ts";
 import type { Appliance } from "../model/appliance.ts";
-import { allRules, ruleAt, type Policy } from "../model/rule.ts";
+import { allRules, type Policy } from "../model/rule.ts";
 import { Firewall } from "./firewall.ts";
 import { Bridge, DEFAULT_AGEING_MS, type Arrival, type BatchResult } from "./bridge.ts";
 import { UdpPort, type PortSpec } from "./ports.ts";
@@ -110,8 +110,9 @@ export class LiveAppliance {
   static async start(opts: LiveOptions): Promise<LiveAppliance> {
     await importAllDialects(); // every dialect at hand, so that a reload (synchronous) may switch dialect
     const loaded = loadAll(opts.configs, opts.values);
-    const say = opts.stderr ?? (() => {});
-    for (const d of loaded.diagnostics) say(formatDiagnostic(d));
+    const say = (line: string) => opts.stderr?.(cleanLine(line));
+    for (const d of loaded.diagnostics.slice(0, STDERR_DIAGNOSTICS_MAX)) say(excerpt(formatDiagnostic(d), STDERR_DIAGNOSTIC_CHARS));
+    if (loaded.diagnostics.length > STDERR_DIAGNOSTICS_MAX) say(`${loaded.diagnostics.length - STDERR_DIAGNOSTICS_MAX} more diagnostics (portcullis check shows them all)`);
     if (!loaded.ok || !loaded.program) throw new StartError("the configuration has errors; not starting");
     const appliance = loaded.appliance;
     const index = (name: string) => appliance.interfaces.findIndex((i) => i.name === name);
@@ -195,7 +196,17 @@ export class LiveAppliance {
       this.classifyFailed(e, batch.length);
       return;
     }
-    const { sends, outcomes } = handled;
+
+    try {
+      this.forward(handled);
+    } catch (e) {
+      // Sending or answering failed after a verdict: the frames not yet sent are lost, never let through unjudged.
+      this.faults.batchesDropped++;
+      this.log(Severity.err, `forwarding a batch failed (${excerpt(e instanceof Error ? e.message : String(e), 200)}); the rest of the batch is dropped`);
+    }
+  }
+
+  private forward({ sends, outcomes }: ReturnType<Bridge["handle"]>): void {
     const byIndex = new Map(this.ports.map((p) => [p.index, p]));
     // The helper keeps what it announced; take it, so a long run does not accumulate it.
     for (const ev of this.fw.ftp?.events.splice(0) ?? []) {
@@ -289,7 +300,7 @@ export class LiveAppliance {
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     this.reloadTimer = setTimeout(() => {
       this.reloadTimer = null;
-      void this.settleAndReload();
+      this.settleAndReload().catch((e) => this.log(Severity.err, `watching the config files failed: ${excerpt(String(e?.message ?? e), 200)}`));
     }, SETTLE_MS);
   }
 
@@ -324,7 +335,11 @@ export class LiveAppliance {
    * carry over. On any error the running rules stay. Reloads run one at a time.
    */
   reload(why: string): Promise<ReloadResult> {
-    const run = this.reloadChain.then(() => this.reloadNow(why));
+    const run = this.reloadChain.then(() => this.reloadNow(why)).catch((e): ReloadResult => {
+      const message = `reload failed: ${excerpt(e instanceof Error ? e.message : String(e), 500)}`;
+      this.log(Severity.err, `${message}; the running rules (generation ${this.generation}) stay`);
+      return { ok: false, message };
+    });
     this.reloadChain = run.catch(() => {});
     return run;
   }
@@ -368,7 +383,7 @@ export class LiveAppliance {
     if (names(a.appliance) !== names(this.appliance)) return fail("the appliance's interfaces changed; that needs a restart");
     let carried: { carried: number; reset: number };
     try {
-      carried = this.fw.reload(a.policy, a.program);
+      carried = this.fw.reload(a.policy, a.program, a.keys ?? undefined);
     } catch (e) {
       return fail((e as Error).message, a.diagnostics);
     }

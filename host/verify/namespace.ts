@@ -4,7 +4,7 @@
 // The router's only addresses are one 169.254.K.1/30 per link (so its IPv4
 // next hop, .2, is on-link) and IPv6 link-local ones: nearly every IP packet
 // is forwarded, none answered; `ip rule iif` tables route each ingress interface
-// the way `replay` decides a packet's way out (host/runtime/direction.ts), and
+// the way `replay` decides a packet's way out (host/engine/direction.ts), and
 // permanent neighbour entries stand in for ARP and neighbour discovery.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";

@@ -8,10 +8,11 @@
 import type { Ruleset } from "../model/rule.ts";
 import { translateRule, markLaterFragments, PROTO_SETS, LATER_FRAGMENT_BIT } from "../export/nft/match.ts";
 import { quote } from "../export/nft/syntax.ts";
+import { planBuckets, bucketPrefix, BUCKET_MIN_RULES } from "../export/nft/buckets.ts";
 
 export const NO_MATCH = 0xffff;
 
-export function probeScript(rs: Ruleset, inIf: string, outIf: string, opts: { portsAnyProtocol?: boolean } = {}): string {
+export function probeScript(rs: Ruleset, inIf: string, outIf: string, opts: { portsAnyProtocol?: boolean; bucketMinRules?: number } = {}): string {
   if (rs.rules.length >= NO_MATCH) throw new Error(`a probe holds at most ${NO_MATCH - 1} rules`);
   const lines = [
     `table netdev pcprobe`,
@@ -20,7 +21,8 @@ export function probeScript(rs: Ruleset, inIf: string, outIf: string, opts: { po
     ...Object.entries(PROTO_SETS).flatMap(([n, p]) => [`\tset ${n} {`, `\t\ttype inet_proto`, `\t\telements = { ${p.join(", ")} }`, `\t}`]),
     `\tchain probe_frag {`,
   ];
-  const body = (later: boolean) => rs.rules.forEach((r, i) => {
+  const body = (later: boolean, only?: number[]) => (only ?? rs.rules.map((_, i) => i)).forEach((i) => {
+    const r = rs.rules[i];
     const t = translateRule(r, { ifname: () => null, portsAnyProtocol: opts.portsAnyProtocol });
     const m = later ? t.later : t.main;
     if (!m) return;
@@ -37,7 +39,23 @@ export function probeScript(rs: Ruleset, inIf: string, outIf: string, opts: { po
     ...markLaterFragments().map((m) => `\t\t${m}`),
     `\t\tmeta mark & ${LATER_FRAGMENT_BIT} == ${LATER_FRAGMENT_BIT} goto probe_frag`,
   );
+  // The export's address buckets (buckets.ts), so their first match is what the kernel is asked about too.
+  const plan = planBuckets(rs.rules, opts.bucketMinRules ?? BUCKET_MIN_RULES);
+  if (plan) {
+    lines.push(`\t\tip ${plan.field} vmap { ${plan.buckets.map((b, j) => `${bucketPrefix(b.value, plan.bits)} : goto probe_b${j}`).join(", ")} }`);
+    lines.push(`\t\tgoto probe_brest`);
+  }
   body(false);
-  lines.push(`\t\tip id set ${NO_MATCH} fwd to ${quote(outIf)}`, `\t}`, `}`);
+  lines.push(`\t\tip id set ${NO_MATCH} fwd to ${quote(outIf)}`, `\t}`);
+  if (plan) {
+    const sub = (name: string, only: number[]) => {
+      lines.push(`\tchain ${name} {`);
+      body(false, only);
+      lines.push(`\t\tip id set ${NO_MATCH} fwd to ${quote(outIf)}`, `\t}`);
+    };
+    plan.buckets.forEach((b, j) => sub(`probe_b${j}`, b.rules));
+    sub("probe_brest", plan.rest);
+  }
+  lines.push(`}`);
   return lines.join("\n") + "\n";
 }

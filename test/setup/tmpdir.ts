@@ -13,7 +13,9 @@ export default function setup(): () => void {
   const previous = process.env.TMPDIR;
   process.env.TMPDIR = dir; // inherited by the test workers (forks), started after this
   return () => {
-    const left = readdirSync(dir);
+    // tsx-UID is the cache tsx's loader keeps in TMPDIR for the child
+    // processes that run bin/portcullis.js: a tool's cache, not a test's leftover.
+    const left = readdirSync(dir).filter((f) => !/^tsx-\d+$/.test(f));
     rmSync(dir, { recursive: true, force: true });
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;

@@ -4,7 +4,9 @@
 //     WIDTH-character line as its text (what a Windows Firewall scope of
 //     5,000 addresses does: ~10,000 rules each with the whole 55 KB line);
 //   `#slow MS` then mini lines: the mini dialect after MS ms of busy parsing
-//     (a large file's parse, without the file).
+//     (a large file's parse, without the file); it first writes FILE.parsing,
+//     so a test knows the parse has begun.
+import { writeFileSync } from "node:fs";
 import type { Dialect, LoadResult } from "../../host/dialects/dialect.ts";
 import { registerDialect } from "../../host/dialects/registry.ts";
 import { anyRule, type Policy } from "../../host/model/rule.ts";
@@ -34,6 +36,7 @@ const slow: Dialect = {
   detect: (text) => (text.startsWith("#slow") ? 1 : 0),
   load(files, opts): LoadResult {
     const ms = Number(/^#slow (\d+)/.exec(files[0].text)?.[1] ?? 1000);
+    writeFileSync(`${files[0].path}.parsing`, "");
     const end = Date.now() + ms;
     while (Date.now() < end) { /* a parse that takes long */ }
     return mini.load(files, opts);

@@ -15,6 +15,6 @@ export function exportNft(policy: Policy, a: Appliance, opts: { lossy?: boolean 
   const losses = policyLosses(policy, a);
   const diagnostics = losses.map((l) => lossDiagnostic(l, Boolean(opts.lossy)));
   if (losses.length && !opts.lossy) return { text: null, diagnostics };
-  const text = writeNft(policy, a, { map: opts.map ?? new Map(), losses, command: opts.command, minSetRun: opts.minSetRun, ftpHelper: opts.ftpHelper });
+  const text = writeNft(policy, a, { map: opts.map ?? new Map(), losses, command: opts.command, minSetRun: opts.minSetRun, ftpHelper: opts.ftpHelper, bucketMinRules: opts.bucketMinRules });
   return { text, diagnostics };
 }

@@ -13,13 +13,14 @@
 // its way through the rules, and at the end of the base chain the bit is
 // copied to the connection's mark; `ct state established,related` with that
 // bit accepts the flow's later packets before any rule, as Portcullis does.
-import { type Policy, type Rule, type Ruleset, type Verdict, whereFrom } from "../../model/rule.ts";
+import { type Policy, type Rule, type Ruleset, type Verdict, whereFrom, ruleFamily } from "../../model/rule.ts";
 import type { Appliance } from "../../model/appliance.ts";
 import { translateRule, markLaterFragments, needsLaterChain, PROTO_SETS, LATER_FRAGMENT_BIT, type MatchContext } from "./match.ts";
 import { quote, chainName, LOG_PREFIX_MAX } from "./syntax.ts";
 import { groupRuns, MIN_SET_RUN, type Emitted } from "./sets.ts";
 import { sanityChains, SANITY_CHAIN } from "./sanity.ts";
 import type { Loss } from "./losses.ts";
+import { planBuckets, bucketPrefix, BUCKET_MIN_RULES } from "./buckets.ts";
 
 export const TABLE = "portcullis";
 /** The packet-mark and connection-mark bit that says "this flow is tracked as Portcullis tracks it". */
@@ -37,6 +38,8 @@ export interface WriteOptions {
   minSetRun?: number;
   /** The FTP helper (Portcullis's, on by default) as nft's ct helper. */
   ftpHelper?: boolean;
+  /** Split rulesets of at least this many rules into address buckets (buckets.ts). */
+  bucketMinRules?: number;
 }
 
 export function isStateful(p: Policy): boolean {
@@ -88,10 +91,10 @@ function ruleItems(rules: Rule[], c: ChainCtx, monitor: boolean, later: boolean)
   });
 }
 
-function ruleBody(rules: Rule[], c: ChainCtx, monitor: boolean, later = false): string[] {
+function ruleBody(rules: Rule[], c: ChainCtx, monitor: boolean, later = false, hashLines = true): string[] {
   const out: string[] = [];
   for (const g of groupRuns(ruleItems(rules, c, monitor, later), c.minSetRun)) {
-    for (const e of g.rules) {
+    for (const e of hashLines ? g.rules : []) {
       out.push(`\t\t# ${provenanceComment(e.rule).replace(/[\r\n]+/g, " ")}`);
       for (const l of c.losses.get(e.rule) ?? []) out.push(`\t\t# LOSSY (${l.code}): ${l.message}; ${l.instead}`);
       if (e.lines.length === 0) out.push(later ? `\t\t# (not for non-first fragments)` : `\t\t# (never matches: a test in it can hold for no packet)`);
@@ -174,9 +177,27 @@ export function writeNft(policy: Policy, a: Appliance, opts: WriteOptions): stri
       out.push(`\tchain ${names[k]} {`);
       if (stateful && rs.stateful) out.push(`\t\tmeta mark set meta mark | ${STATE_BIT}`);
       if (split) out.push(`\t\tmeta mark & ${LATER_FRAGMENT_BIT} == ${LATER_FRAGMENT_BIT} goto ${names[k]}_frag`);
-      out.push(...ruleBody(rs.rules, c, false));
+      const plan = planBuckets(rs.rules, opts.bucketMinRules ?? BUCKET_MIN_RULES);
+      if (plan) {
+        const map = plan.buckets.map((b, j) => `${bucketPrefix(b.value, plan.bits)} : goto ${names[k]}_b${j}`).join(", ");
+        out.push(`\t\t# IPv4 packets go to the rules that can match their address's bucket (same order, same first match)`);
+        out.push(`\t\tip ${plan.field} vmap { ${map} }`);
+        out.push(`\t\tmeta nfproto ipv4 goto ${names[k]}_brest`);
+      }
+      // With buckets, every IPv4 packet has gone: the rest is for IPv6 only.
+      out.push(...ruleBody(plan ? rs.rules.filter((r) => ruleFamily(r) !== 4) : rs.rules, c, false));
       out.push(...defaultsTail(rs, c, a));
       out.push(`\t}`);
+      if (plan) {
+        const sub = (name: string, idx: number[], what: string) => {
+          out.push(`\t# ${what} (provenance in each rule's comment)`, `\tchain ${name} {`);
+          out.push(...ruleBody(idx.map((i) => rs.rules[i]), c, false, false, false));
+          out.push(...defaultsTail(rs, c, a));
+          out.push(`\t}`);
+        };
+        plan.buckets.forEach((b, j) => sub(`${names[k]}_b${j}`, b.rules, `ruleset ${rs.name}, IPv4 ${plan.field} in ${bucketPrefix(b.value, plan.bits)}`));
+        sub(`${names[k]}_brest`, plan.rest, `ruleset ${rs.name}, IPv4 ${plan.field} in no bucket`);
+      }
       if (split) {
         out.push(`\t# ruleset ${rs.name} for non-first fragments: layer-4 tests cannot hold (Cisco's rule)`);
         out.push(`\tchain ${names[k]}_frag {`);

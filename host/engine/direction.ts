@@ -5,7 +5,7 @@
 // destination (else the first private one). `--in`/`--out` force both.
 import * as L from "../../assembly/layout.ts";
 import { type Appliance, interfaceForAddress, firstWithRole, direction } from "../model/appliance.ts";
-import type { PacketHeader } from "../engine/header.ts";
+import type { PacketHeader } from "./header.ts";
 
 export interface Path {
   ifIn: number;
