@@ -17,7 +17,7 @@ die() { echo "image: $*" >&2; exit 1; }
 for f in "$VMLINUZ" /bin/busybox "$(command -v node)" "$(command -v socat)" "$(command -v ethtool)"; do
   [ -e "$f" ] || die "missing $f (apt-get install linux-image-amd64 busybox-static socat ethtool)"
 done
-file -L /bin/busybox | grep -q "statically linked" || die "/bin/busybox is not static (apt-get install busybox-static)"
+ldd /bin/busybox >/dev/null 2>&1 && die "/bin/busybox is not static (apt-get install busybox-static)"
 [ -f dist/.tsbuildinfo ] && [ -f build/release.wasm ] || die "the host is not built: npm run build"
 
 STAGE=$(mktemp -d /tmp/portcullis-image.XXXXXX)
