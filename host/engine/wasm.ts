@@ -178,6 +178,18 @@ export function wasmPath(flavour: WasmFlavour = "release"): string {
   return packagePath("build", `${flavour}.wasm`);
 }
 
+// The smallest module that uses v128: (func (result v128) v128.const i32x4 0 0 0 0).
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11]);
+let simd: boolean | undefined;
+
+/** Can this machine's WebAssembly run 128-bit SIMD? (V8 refuses it on CPUs without SSE4.1.) */
+export function simdSupported(): boolean {
+  if (simd === undefined) {
+    try { simd = WebAssembly.validate(SIMD_PROBE) && new WebAssembly.Module(SIMD_PROBE) !== null; } catch { simd = false; }
+  }
+  return simd;
+}
+
 export class WasmEngine {
   private ruleCount = 0;
   private rulesetCount = 0;
@@ -188,6 +200,8 @@ export class WasmEngine {
   private constructor(readonly x: Exports) {}
 
   static async create(flavour: WasmFlavour = "release"): Promise<WasmEngine> {
+    // A machine whose WebAssembly has no 128-bit SIMD (an older CPU, an emulated one) runs the no-SIMD build.
+    if (flavour === "release" && !simdSupported()) flavour = "release-nosimd";
     const path = wasmPath(flavour);
     if (!existsSync(path)) throw new Error(`${path} is missing: run "npm run asbuild" first`);
     const bindings = await import(pathToFileURL(packagePath("build", `${flavour}.js`)).href);

@@ -18,6 +18,9 @@ import { TokenBucket } from "../log/token-bucket.ts";
 import { cleanLine, excerpt } from "../log/sanitize.ts";
 import { fingerprintFiles } from "./fingerprint.ts";
 import { compactPolicyTexts } from "./compact-texts.ts";
+import { denyAllPolicy } from "./fail-closed.ts";
+import { encodePolicy } from "../engine/encode.ts";
+import { firmwareFacts } from "./firmware.ts";
 import { checkInWorker, type CheckAnswer, type CheckJob } from "./check-in-worker.ts";
 
 export const BATCH_MAX = 256;
@@ -42,6 +45,12 @@ export interface LiveOptions {
   values: Record<string, any>;
   ports: PortSpec[];
   socketPath: string | null;
+  /**
+   * A configuration that fails its check at start does not stop the appliance:
+   * it runs a deny-everything program instead, logs why, answers `status`,
+   * and takes a good configuration by a reload (the firmware image's mode).
+   */
+  failClosed?: boolean;
   loghost?: { host: string; port: number } | null; // overrides the appliance's
   syslogFormat?: SyslogFormat;
   notifyPort?: number;
@@ -74,6 +83,8 @@ export class LiveAppliance {
   generation = 1;
   lastReload: { atMs: number; ok: boolean; message: string } | null = null;
   dialectName: string | null;
+  /** Set while the appliance runs its deny-everything program because its configuration failed at start. */
+  failedClosed: FailedClosed | null = null;
   /** The running configuration's warnings (it has no errors, or it would not run). */
   warnings: Diagnostic[];
   loadedAtMs = Date.now();
@@ -113,7 +124,15 @@ export class LiveAppliance {
     const say = (line: string) => opts.stderr?.(cleanLine(line));
     for (const d of loaded.diagnostics.slice(0, STDERR_DIAGNOSTICS_MAX)) say(excerpt(formatDiagnostic(d), STDERR_DIAGNOSTIC_CHARS));
     if (loaded.diagnostics.length > STDERR_DIAGNOSTICS_MAX) say(`${loaded.diagnostics.length - STDERR_DIAGNOSTICS_MAX} more diagnostics (portcullis check shows them all)`);
-    if (!loaded.ok || !loaded.program) throw new StartError("the configuration has errors; not starting");
+    let policy = loaded.config.policy, program = loaded.program;
+    let failedClosed: FailedClosed | null = null;
+    if (!loaded.ok || !program || !policy) {
+      if (!opts.failClosed) throw new StartError("the configuration has errors; not starting");
+      const errors = loaded.diagnostics.filter((d) => d.severity === "error");
+      failedClosed = { sinceMs: Date.now(), errors: errors.length, diagnostics: errors.slice(0, 20).map((d) => excerpt(formatDiagnostic(d), 500)) };
+      policy = denyAllPolicy(loaded.appliance);
+      program = encodePolicy(policy);
+    }
     const appliance = loaded.appliance;
     const index = (name: string) => appliance.interfaces.findIndex((i) => i.name === name);
     const seen = new Set<string>();
@@ -127,12 +146,14 @@ export class LiveAppliance {
     const bridge = new Bridge(portIndices, opts.macAgeingMs ?? DEFAULT_AGEING_MS);
     let live: LiveAppliance | undefined;
     // Bounded provenance texts, as every reload's (check-worker.ts) will be.
-    const fw = await Firewall.create(compactPolicyTexts(loaded.config.policy!), loaded.program, appliance, {
+    const fw = await Firewall.create(compactPolicyTexts(policy), program, appliance, {
       unreachableRate: opts.unreachableRate ?? 10,
       ftpHelper: opts.ftpHelper ?? true,
       onEvent: (ev, tsNs) => live?.packetEvent(ev, tsNs),
     });
     live = new LiveAppliance(opts, loaded, appliance, fw, bridge);
+    live.failedClosed = failedClosed;
+    if (failedClosed) live.dialectName = "fail-closed";
     live.fingerprint = await fingerprintFiles(opts.configs);
     await live.open(portIndices);
     return live;
@@ -393,6 +414,8 @@ export class LiveAppliance {
     const message = `reloaded (${why}): generation ${this.generation}, ${allRules(a.policy).length} rules, counters carried over for ${carried.carried}, new ${carried.reset}`;
     this.log(Severity.notice, message);
     this.lastReload = { atMs: Date.now(), ok: true, message };
+    if (this.failedClosed) this.log(Severity.notice, "the configuration now checks: no longer failing closed");
+    this.failedClosed = null;
     this.warnings = a.diagnostics;
     this.loadedAtMs = this.lastReload.atMs;
     this.reloadCounts.applied++;
@@ -445,6 +468,8 @@ export class LiveAppliance {
     const mem = process.memoryUsage();
     return {
       pid: process.pid,
+      firmware: firmwareFacts(),
+      failedClosed: this.failedClosed,
       uptimeS: Math.round((Date.now() - this.startedMs) / 1000),
       dialect: this.dialectName,
       configs: this.opts.configs.map(cut),
@@ -503,6 +528,13 @@ export class LiveAppliance {
 }
 
 export class StartError extends Error {}
+
+/** Why an appliance runs its deny-everything program (LiveOptions.failClosed). */
+export interface FailedClosed {
+  sinceMs: number;
+  errors: number;
+  diagnostics: string[]; // the first errors, bounded
+}
 
 /** An optional whole-number field of a request, within [min, max]. */
 function count(req: Record<string, unknown>, key: string, min: number, max: number): number | undefined {

@@ -20,6 +20,7 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
     "mac-ageing": { type: "string", default: "300" },
     watch: { type: "string", default: "1" },
     "no-ftp-helper": { type: "boolean", default: false },
+    "fail-closed": { type: "boolean", default: false },
     http: { type: "string" },
     "http-token": { type: "string" },
   });
@@ -71,7 +72,7 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
       configs: positionals, values, ports, socketPath, loghost, syslogFormat: format,
       sendNotify: values["send-notify"], notifyPort: num("notify-port", 1, 65535),
       unreachableRate: num("unreachable-rate", 0, 100000), macAgeingMs: num("mac-ageing", 1, 1e6) * 1000,
-      watchMs: num("watch", 0, 3600) * 1000, ftpHelper: !values["no-ftp-helper"],
+      watchMs: num("watch", 0, 3600) * 1000, ftpHelper: !values["no-ftp-helper"], failClosed: values["fail-closed"],
       stderr: (line) => io.err(line + "\n"),
     });
   } catch (e) {

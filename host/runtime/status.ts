@@ -16,7 +16,17 @@ const RELOAD_TIMEOUT_MS = 180_000;
 
 export function formatHead(s: Status): string {
   const last = s.lastReload ? `; last reload ${new Date(s.lastReload.atMs).toISOString()} ${s.lastReload.ok ? "ok" : `REFUSED: ${s.lastReload.message}`}` : "";
-  return `portcullis: running, pid ${s.pid}, up ${s.uptimeS} s; ${s.dialect} rules from ${s.configs.join(", ")}, generation ${s.generation}${last}\nrules:\n`;
+  let head = `portcullis: running, pid ${s.pid}, up ${s.uptimeS} s; ${s.dialect} rules from ${s.configs.join(", ")}, generation ${s.generation}${last}\n`;
+  const f = s.firmware;
+  if (f) {
+    head += `firmware: portcullis ${f.version}${f.commit ? ` (${f.commit})` : ""}, kernel ${f.kernel}${f.accelerator ? `, accelerator ${f.accelerator}` : ""}${f.origin ? `, configuration from ${f.origin}` : ""}\n`;
+  }
+  const fc = s.failedClosed;
+  if (fc) {
+    head += `FAILING CLOSED since ${new Date(fc.sinceMs).toISOString()}: the configuration has ${fc.errors} error${fc.errors === 1 ? "" : "s"}; every IP packet is dropped until a reload brings a configuration that checks\n`;
+    for (const d of fc.diagnostics) head += `  ${d}\n`;
+  }
+  return head + "rules:\n";
 }
 
 export function formatRules(rules: Status[]): string {
