@@ -14,6 +14,10 @@ import { loadConfig } from "../host/config/load.ts";
 import { loadAppliance } from "../host/model/appliance.ts";
 import { allRules } from "../host/model/rule.ts";
 import { excerpt, MESSAGE_EXCERPT, RULE_TEXT_EXCERPT } from "../host/model/excerpt.ts";
+import { importAllDialects } from "../host/dialects/all.ts";
+
+// loadAll/loadConfig are the synchronous loaders (the live appliance's): every front end imported first.
+await importAllDialects();
 
 const dir = mkdtempSync(join(tmpdir(), "pc-bounded-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

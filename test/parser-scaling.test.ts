@@ -13,6 +13,10 @@ import { loadAppliance } from "../host/model/appliance.ts";
 import { encodePolicy } from "../host/engine/encode.ts";
 import { hasErrors } from "../host/model/diagnostic.ts";
 import { loadPortmaster } from "../host/dialects/portmaster/index.ts";
+import { importAllDialects } from "../host/dialects/all.ts";
+
+// loadAll/loadConfig are the synchronous loaders (the live appliance's): every front end imported first.
+await importAllDialects();
 
 const appliance = loadAppliance(undefined);
 

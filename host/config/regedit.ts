@@ -296,7 +296,9 @@ export function registryView(file: RegFile, normalize: (path: string) => string 
     for (let i = 0; i < parts.length && n; i++) {
       parent = n;
       let c: Node | undefined = n.children.get(parts[i]);
-      if (!c && !k.delete) n.children.set(parts[i], (c = { children: new Map(), key: null, id: parts.slice(0, i + 1).join("\\"), seq: 0 }));
+      // A node's id is set when a key lands on it (it is that key's id): building
+      // every prefix's id here made a key of N components cost N squared.
+      if (!c && !k.delete) n.children.set(parts[i], (c = { children: new Map(), key: null, id: "", seq: 0 }));
       n = c;
     }
     if (k.delete) {
@@ -306,6 +308,7 @@ export function registryView(file: RegFile, normalize: (path: string) => string 
     const at = n!;
     if (!at.key) {
       at.key = { path: k.path, line: k.line, values: new Map() };
+      at.id = id;
       at.seq = ++seq;
     }
     for (const e of k.values) {

@@ -5,6 +5,10 @@
 import { writeFileSync } from "node:fs";
 import { loadAll, type Loaded } from "../../host/cli/common.ts";
 import { MESSAGE_EXCERPT } from "../../host/model/excerpt.ts";
+import { importAllDialects } from "../../host/dialects/all.ts";
+
+// loadAll/loadConfig are the synchronous loaders (the live appliance's): every front end imported first.
+await importAllDialects();
 
 export interface CaseResult {
   ok: boolean; // loaded and compiled
