@@ -50,7 +50,9 @@ describe("item 8: Windows CE JSON, hostile input gets located diagnostics", () =
     expect(errorsOf(r.diagnostics).map((d) => d.code)).toEqual(["CE040"]);
   });
   it("nesting 4,000 deep (arrays and objects): CE040 with its place", async () => {
-    for (const text of ["[".repeat(4000) + "]".repeat(4000), '{"rules": ' + '{"a": '.repeat(4000) + "1" + "}".repeat(4001)]) {
+    // Each text is FW_RULE JSON in shape (a dwFlags field), so the JSON reader is reached; a text with
+    // nothing of the dialect at all (a bare "[[[[...") is refused before reading, as not wince (CFG006).
+    for (const text of ['[{"dwFlags": 0, "x": ' + "[".repeat(4000) + "]".repeat(4000) + "}]", '{"dwFlags": 0, "rules": ' + '{"a": '.repeat(4000) + "1" + "}".repeat(4001)]) {
       const f = temp(text, "json");
       const c = await check(f, "wince");
       expect(c.code).toBe(1);
@@ -69,7 +71,7 @@ describe("item 8: Windows CE JSON, hostile input gets located diagnostics", () =
 
 describe("item 8: through bin/portcullis.js, a real process", () => {
   it("a field named constructor and nesting 4,000 deep: exit 1, located errors, no stack trace", () => {
-    for (const [text, code] of [[RULE(', "constructor": 1'), "CE040"], ["[".repeat(4000) + "]".repeat(4000), "CE040"]] as const) {
+    for (const [text, code] of [[RULE(', "constructor": 1'), "CE040"], ['[{"dwFlags": 0, "x": ' + "[".repeat(4000) + "]".repeat(4000) + "}]", "CE040"], ["[".repeat(4000) + "]".repeat(4000), "CFG006"]] as const) {
       const f = temp(text, "json");
       const r = spawnSync(process.execPath, ["bin/portcullis.js", "check", f, "--dialect", "wince"], { encoding: "utf8", timeout: 30_000 });
       expect(r.status).toBe(1);

@@ -22,15 +22,25 @@ interface Part {
   col: number; // 1-based column in the line
 }
 
-/** Split on " - ", keeping each part's column. */
+/**
+ * Split on " - " (a dash with whitespace on both sides), keeping each part's
+ * column. A hand-written scan, not /\s+-\s+/: that regex backtracks over a
+ * long run of blanks without a dash (quadratic in the run's length).
+ */
 function splitParts(text: string, col: number): Part[] {
   const out: Part[] = [];
-  const re = /\s+-\s+/g;
+  const blank = (c: string | undefined) => c === " " || c === "\t" || c === "\r" || c === "\n" || c === "\f" || c === "\v";
   let start = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text))) {
-    out.push({ text: text.slice(start, m.index), col: col + start });
-    start = m.index + m[0].length;
+  for (let j = text.indexOf("-", 1); j >= 0 && j < text.length - 1; j = text.indexOf("-", j + 1)) {
+    if (!blank(text[j - 1]) || !blank(text[j + 1])) continue;
+    let from = j - 1;
+    while (from > start && blank(text[from - 1])) from--;
+    if (from < start || !blank(text[from])) continue;
+    let to = j + 1;
+    while (to < text.length && blank(text[to])) to++;
+    out.push({ text: text.slice(start, from), col: col + start });
+    start = to;
+    j = to - 1;
   }
   out.push({ text: text.slice(start), col: col + start });
   return out.map((p) => {
@@ -145,7 +155,13 @@ export function parseText(file: string, text: string, sink: DiagnosticSink, tabl
     const header = /^(\d+)\)\s*(.*)$/.exec(line);
     if (header) {
       close();
-      const number = Number(header[1]);
+      // Range-checked as written: 99999999999999999999999 is refused, not read as 1e+23.
+      const number = header[1].length <= 7 ? Number(header[1]) : Infinity;
+      if (number < 1 || number > MAX_RULE_NUMBER) {
+        sink.error(lineNo, col, "IG014", `rule number ${header[1].length > 20 ? header[1].slice(0, 20) + "..." : header[1]} is not in 1..${MAX_RULE_NUMBER}`);
+        block = { number: lastNumber + 1, title: header[2].trim(), pos: { file, line: lineNo, column: col }, lines: [line], fields: {}, bad: true };
+        return;
+      }
       if (number <= lastNumber) {
         sink.error(lineNo, col, "IG013", `rule ${number} comes after rule ${lastNumber}: number the rules in the order they are evaluated (top to bottom)`);
       }
