@@ -17,6 +17,7 @@ export const USAGE = `usage: portcullis COMMAND ...
   disasm   CONFIG...                                     the compiled rule program, decoded
   run      CONFIG... --port NAME=LISTEN_HOST:PORT/PEER_HOST:PORT ... [--socket PATH] [--loghost H:P]
   status   [--socket PATH] [--json] [--reload]               a running appliance's rules, counters, connections, ports
+  diff     OLD NEW [--old MORE...] [--new MORE...] [--verdict-only] [--json]   the packets two configurations judge differently
 
 common options: --appliance FILE  --dialect portmaster|wince|winfw|instagate  --profile NAME  --set KEY=VALUE
 packet SPEC: PROTO SRC[:PORT] > DST[:PORT] [in=IF] [out=IF] [flags=SA] [type=8] [code=0] [frag=none|first|later] [time=...]
@@ -33,6 +34,7 @@ const commands: Record<string, () => Promise<Command>> = {
   replay: async () => (await import("./replay.ts")).replayCommand,
   run: async () => (await import("../runtime/run.ts")).runCommand,
   status: async () => (await import("../runtime/status.ts")).statusCommand,
+  diff: async () => (await import("./diff.ts")).diffCommand,
 };
 
 export async function main(argv: string[], io: IO = processIO): Promise<number> {

@@ -29,6 +29,7 @@ export const PM = {
   NO_SUCH_FILTER: "PM024",
   RULE_REPLACED: "PM025",
   ATTACHMENT_REPLACED: "PM026",
+  NO_EFFECT: "PM027",
 } as const;
 
 export type PmCode = (typeof PM)[keyof typeof PM];
@@ -61,4 +62,5 @@ export const PM_CODES: Record<PmCode, { severity: Severity; what: string }> = {
   PM024: { severity: "warning", what: "deletion of a filter that does not exist" },
   PM025: { severity: "warning", what: "a later file replaces a rule set in an earlier file" },
   PM026: { severity: "warning", what: "an attachment replaces an earlier one" },
+  PM027: { severity: "warning", what: "rule is redundant: the rules after it (or the default) give every packet it decides the same verdict; removing it changes no verdict" },
 };
