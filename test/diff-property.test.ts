@@ -19,6 +19,7 @@ import {
 const SEED = Number(process.env.DIFF_SEED ?? 20261129);
 const RUNS = Number(process.env.DIFF_RUNS ?? 40);
 const SAMPLE = 200;
+const PACKETS = Number(process.env.DIFF_PACKETS ?? 2000);
 
 /** Unique ruleset names and rule texts, as real configurations have (identity = ruleset + text). */
 function named(p: Policy, tag: string): Policy {
@@ -112,7 +113,7 @@ describe(`diff is exact (seed ${SEED})`, () => {
     it(`${verdictOnly ? "verdicts only" : "verdicts and deciding rules"}: differ exactly inside the regions, with the reported decisions`, () => {
       let inside = 0;
       let changed = 0;
-      fc.assert(fc.property(pairArb, fc.array(realPacketArb, { minLength: 2000, maxLength: 2000 }), ([a, b], pkts) => {
+      fc.assert(fc.property(pairArb, fc.array(realPacketArb, { minLength: PACKETS, maxLength: PACKETS }), ([a, b], pkts) => {
         const n = check(a, b, verdictOnly, pkts.map(([h, m]) => pointOf(h, m)));
         inside += n;
         if (n > 0) changed++;

@@ -195,7 +195,11 @@ export function examplePacket(b: Box, shape: Shape, interfaces: string[]): strin
   } else {
     words.push(addrText(src, fam), ">", addrText(dst, fam));
   }
-  words.push(`in=${interfaces[b[D_IN][0] as number]}`, `out=${interfaces[b[D_OUT][0] as number]}`);
+  // A packet that crosses the appliance: leaving by another interface than it came in, when the region allows.
+  const ifIn = b[D_IN][0] as number;
+  const outs = b[D_OUT];
+  const ifOut = outs[0] !== ifIn || (outs[1] as number) - (outs[0] as number) === 1 ? (outs[0] as number) : ifIn + 1;
+  words.push(`in=${interfaces[ifIn]}`, `out=${interfaces[ifOut]}`);
   if (shape.name === "tcp") words.push(`flags=${flagsText(pick(b[D_FLAGS], [2, 18, 16]) as number).replace("none", "")}`);
   if (shape.name === "icmp") words.push(`type=${pick(b[D_TYPE], [8, 128])}`, `code=${pick(b[D_CODE], [0])}`);
   if (shape.name === "later") words.push("frag=later");

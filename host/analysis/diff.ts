@@ -12,7 +12,7 @@
 // outside the changed rules is pruned at once; else the first rule that
 // keeps a policy undecided. Judged like `explain`: no connection state.
 import type { Policy, Verdict } from "../model/rule.ts";
-import { type ISet, intersect, isEmpty, minus, subset, union, key as setKey } from "./intervals.ts";
+import { type ISet, intersect, minus, subset, union, key as setKey } from "./intervals.ts";
 import { type Box, type Shape, shapes, boxIntersects, boxCovers, NDIMS, D_IN, D_OUT, D_DAY, D_MONTH } from "./space.ts";
 import { flatten, LIST_FIELDS } from "./describe.ts";
 import { type Layout, type SpecRule, type StageFrame, framesOf, Interner, ruleIds, firstIndexes, ShapeRules, rootRules, pairGroups } from "./frame.ts";
@@ -173,10 +173,11 @@ function cutNode(x: Node, r: SpecRule, stack: Node[]): void {
   for (const d of r.dims) {
     if (subset(x.box[d], r.box[d])) continue;
     const out = minus(x.box[d], r.box[d]);
-    if (!isEmpty(out)) {
+    const dims = [...changed, d];
+    // One piece per interval, so that the rules split between the pieces below and above r.
+    for (let i = 0; i < out.length; i += 2) {
       const piece = [...inner];
-      piece[d] = out;
-      const dims = [...changed, d];
+      piece[d] = out.length === 2 ? out : [out[i], out[i + 1]];
       stack.push({ box: piece, old: x.old.map((l) => filter(l, piece, dims)), new: x.new.map((l) => filter(l, piece, dims)) });
     }
     inner[d] = intersect(x.box[d], r.box[d]);

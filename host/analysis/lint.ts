@@ -13,7 +13,7 @@
 // bindings (all packets when it is bound nowhere), whatever other rulesets
 // decided first; no connection state.
 import type { Policy, Verdict } from "../model/rule.ts";
-import { intersect, isEmpty, minus, subset } from "./intervals.ts";
+import { intersect, minus, subset } from "./intervals.ts";
 import { type Box, type Shape, shapes, boxIntersects, boxCovers, D_IN, D_OUT } from "./space.ts";
 import { type Layout, type SpecRule, Interner, ruleIds, firstIndexes, ShapeRules, rootRules, pairGroups } from "./frame.ts";
 
@@ -48,10 +48,12 @@ function cut(x: Piece, r: SpecRule, out: Piece[]): Piece {
   for (const d of r.dims) {
     if (subset(x.box[d], r.box[d])) continue;
     const rest = minus(x.box[d], r.box[d]);
-    if (!isEmpty(rest)) {
+    const dims = [...changed, d];
+    // One piece per interval: the rules then split between the pieces below
+    // and above r (a search tree), rather than all following one piece.
+    for (let i = 0; i < rest.length; i += 2) {
       const piece = [...inner];
-      piece[d] = rest;
-      const dims = [...changed, d];
+      piece[d] = rest.length === 2 ? rest : [rest[i], rest[i + 1]];
       out.push({ box: piece, list: filter(x.list, piece, dims, r) });
     }
     inner[d] = intersect(x.box[d], r.box[d]);
