@@ -17,9 +17,9 @@ import {
 } from "./support/space-points.ts";
 
 const SEED = Number(process.env.DIFF_SEED ?? 20261129);
-const RUNS = Number(process.env.DIFF_RUNS ?? 40);
+const RUNS = Number(process.env.DIFF_RUNS ?? 25);
 const SAMPLE = 200;
-const PACKETS = Number(process.env.DIFF_PACKETS ?? 2000);
+const PACKETS = Number(process.env.DIFF_PACKETS ?? 1500);
 
 /** Unique ruleset names and rule texts, as real configurations have (identity = ruleset + text). */
 function named(p: Policy, tag: string): Policy {

@@ -107,9 +107,9 @@ const largeRulesetArb: fc.Arbitrary<Ruleset> = fc.record({
 
 export const policyArb: fc.Arbitrary<Policy> = policyOf(fc.array(rulesetArb, { minLength: 1, maxLength: 3 }));
 export const largePolicyArb: fc.Arbitrary<Policy> = policyOf(fc.array(largeRulesetArb, { minLength: 1, maxLength: 2 }));
-/** Up to two rulesets of up to eight rules: for the header-space analyses, whose answers grow fast with size. */
+/** Up to two rulesets of up to five rules: for the header-space analyses, whose answers grow fast with size. */
 export const smallPolicyArb: fc.Arbitrary<Policy> = policyOf(fc.array(
-  fc.record({ ...rulesetFields, rules: fc.array(ruleArb, { minLength: 0, maxLength: 8 }) }), { minLength: 1, maxLength: 2 }));
+  fc.record({ ...rulesetFields, rules: fc.array(ruleArb, { minLength: 0, maxLength: 5 }) }), { minLength: 1, maxLength: 2 }));
 
 function policyOf(rulesetsArb: fc.Arbitrary<Ruleset[]>): fc.Arbitrary<Policy> {
   return rulesetsArb.chain((rulesets) => {
