@@ -16,10 +16,10 @@ import {
   TEST_APPLIANCE, TEST_LAYOUT, pointOf, packetOf, inBox, cornerPoints, realPacketArb, isRealPoint, decisionKey, type Point,
 } from "./support/space-points.ts";
 
-const SEED = Number(process.env.DIFF_SEED ?? 20261129);
-const RUNS = Number(process.env.DIFF_RUNS ?? 25);
+const SEED = Number(process.env.SEMDIFF_SEED ?? 20261129);
+const RUNS = Number(process.env.SEMDIFF_RUNS ?? 25);
 const SAMPLE = 200;
-const PACKETS = Number(process.env.DIFF_PACKETS ?? 1500);
+const PACKETS = Number(process.env.SEMDIFF_PACKETS ?? 1500);
 
 /** Unique ruleset names and rule texts, as real configurations have (identity = ruleset + text). */
 function named(p: Policy, tag: string): Policy {
