@@ -69,7 +69,7 @@ function ruleList(rules: PmRule[], ks: number[], from: Loc): string {
  * `check`'s exact order findings (host/analysis/lint.ts) in PortMaster's
  * words: PM010 for a rule the earlier rules cover together (one earlier
  * rule alone is reported by checkConfig already), PM027 for a rule whose
- * removal changes no verdict.
+ * removal changes no verdict (unless it logs: removing it would change the log).
  */
 export function describeOrder(cfg: PmConfig, policy: Policy, findings: OrderReport[], existing: Diagnostic[]): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -87,6 +87,8 @@ export function describeOrder(cfg: PmConfig, policy: Policy, findings: OrderRepo
     }
     for (const k of f.redundant) {
       const r = rules[k];
+      // A rule that logs changes what is logged: "deny log" before a deny default is deliberate.
+      if (r.log || r.notify) continue;
       out.push(diag(r.loc, r.numberColumn, "warning", PM.NO_EFFECT, `rule ${r.number} of filter "${filter.name}" is redundant: every packet it decides would get the same verdict (${r.action}) from the rules after it or the filter's default; removing it changes no verdict`));
     }
   }
