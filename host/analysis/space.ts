@@ -68,8 +68,8 @@ function point(v: number): ISet {
 
 /** Month groups by their number of days (a packet's date is a real date). */
 const MONTH_GROUPS: { months: ISet; days: ISet }[] = [
-  { months: fromPredicate(12, (m) => [1, 3, 5, 7, 8, 10, 12].includes(m), 1), days: [1, 32] },
-  { months: fromPredicate(12, (m) => [4, 6, 9, 11].includes(m), 1), days: [1, 31] },
+  { months: fromPredicate(12, (m) => [1, 3, 5, 7, 8, 10, 12].includes(m + 1), 1), days: [1, 32] },
+  { months: fromPredicate(12, (m) => [4, 6, 9, 11].includes(m + 1), 1), days: [1, 31] },
   { months: [2, 3], days: [1, 30] },
 ];
 
