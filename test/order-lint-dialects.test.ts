@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { main } from "../host/cli/main.ts";
 import { bufferIO } from "../host/cli/io.ts";
+import { key, HOST2 } from "./wince-helpers.ts";
 
 async function check(name: string, text: string): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), "portcullis-order-"));
@@ -51,5 +52,14 @@ describe("exact order lint in check", () => {
     ].join("\n") + "\n");
     expect(w).toHaveLength(1);
     expect(w[0]).toMatch(/^warning\[IG052\]: rule 1 \(Accept "Accept Rule"\) has no effect on lan/);
+  });
+  it("Windows CE: a BLOCK two ALLOWs cover together (morning and afternoon) is CE030, naming both", async () => {
+    const text = "Windows Registry Editor Version 5.00\r\n\r\n" +
+      key("B", { Flags: "dword:11", Mask: "dword:1", PrivateHost: HOST2 }) +
+      key("Morning", { Flags: "dword:12", Mask: "dword:81", PrivateHost: HOST2, HourStart: "dword:0", HourEnd: "dword:c" }) +
+      key("Afternoon", { Flags: "dword:12", Mask: "dword:81", PrivateHost: HOST2, HourStart: "dword:c", HourEnd: "dword:0" });
+    const w = await check("c.reg", text);
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatch(/^warning\[CE030\]: rule "B": this BLOCK never blocks anything: ALLOW rule "Afternoon" \(\S+c\.reg:15\), ALLOW rule "Morning" \(\S+c\.reg:8\) and the rule that traffic to or from the appliance itself passes together allow every packet it matches, and an ALLOW always wins$/);
   });
 });

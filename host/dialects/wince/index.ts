@@ -11,6 +11,7 @@ import { validateRule } from "./validate.ts";
 import { lowerRules } from "./lower.ts";
 import { exportReg } from "./export.ts";
 import { ceRulesOf, rememberCeRules } from "./store.ts";
+import { describeOrderExact } from "./order-exact.ts";
 
 const RULE_KEY_RE = /\[\s*-?HKEY_LOCAL_MACHINE\\COMM\\Firewall\\Rules\\/i;
 const HEADER_RE = /^\s*(REGEDIT4|Windows Registry Editor Version 5\.00)\s*$/m;
@@ -101,4 +102,8 @@ export const wince: Dialect = {
   detect: detectWince,
   load: (files, opts) => loadWince(files, opts),
   show: (result) => showWince(result),
+  describeOrder: (result, findings, existing) => {
+    const rules = ceRulesOf(result.policy);
+    return rules && result.policy ? describeOrderExact(result.policy, rules, findings, existing) : [];
+  },
 };
