@@ -17,7 +17,7 @@ function fixtures(): string[] {
   const out: string[] = [];
   for (const dir of readdirSync(ROOT)) {
     const d = join(ROOT, dir);
-    if (!statSync(d).isDirectory()) continue;
+    if (!statSync(d).isDirectory() || dir === "diff") continue; // diff goldens: test/diff-golden.test.ts
     for (const f of readdirSync(d)) {
       if (f.endsWith(".out") || f.endsWith(".appliance.json") || f.endsWith(".args") || f.startsWith(".")) continue;
       out.push(join(d, f));

@@ -14,6 +14,7 @@ export const USAGE = `usage: portcullis COMMAND ...
   status   [--socket PATH] [--json] [--reload]               a running appliance's rules, counters, connections, ports
   export   --to nft CONFIG... [--map NAME=IFNAME ...] [--lossy] [-o FILE]   an nftables script with the same verdicts
   verify   --nft FILE CONFIG... --pcap IN [--json]       the Linux kernel with FILE against Portcullis, packet by packet (root)
+  diff     OLD NEW [--old MORE...] [--new MORE...] [--verdict-only] [--json]   the packets two configurations judge differently
 
 common options: --appliance FILE  --dialect portmaster|wince|winfw|instagate  --profile NAME  --set KEY=VALUE  --allow-empty
 packet SPEC: PROTO SRC[:PORT] > DST[:PORT] [in=IF] [out=IF] [flags=SA] [type=8] [code=0] [frag=none|first|later] [time=...]
@@ -35,6 +36,7 @@ const commands: Record<string, () => Promise<Command>> = {
   status: async () => (await import("../runtime/status.ts")).statusCommand,
   export: async () => (await import("./export.ts")).exportCommand,
   verify: async () => (await import("./verify.ts")).verifyCommand,
+  diff: async () => (await import("./diff.ts")).diffCommand,
 };
 
 export async function main(argv: string[], io: IO = processIO): Promise<number> {

@@ -79,7 +79,7 @@ export function parsePacketSpec(text: string, appliance: Appliance, nowMs = Date
   const protoWord = words[0].toLowerCase();
   const proto = (Object.hasOwn(PROTOS, protoWord) ? PROTOS[protoWord] : undefined) ?? (/^\d+$/.test(protoWord) && Number(protoWord) <= 255 ? Number(protoWord) : NaN);
   if (Number.isNaN(proto)) throw new SpecError(`unknown protocol "${words[0]}" (tcp, udp, icmp, icmp6 or a number)`);
-  const hasPorts = proto === 6 || proto === 17 || proto === 132;
+  const hasPorts = proto === 6 || proto === 17 || proto === 132 || proto === 136; // as the parser: udplite has ports too
   const src = parseEndpoint(words[1], hasPorts);
   const dst = parseEndpoint(words[3], hasPorts);
   if (src.addr.family !== dst.addr.family) throw new SpecError("source and destination are of different address families");

@@ -4,6 +4,7 @@
 import type { Appliance } from "../model/appliance.ts";
 import type { Diagnostic } from "../model/diagnostic.ts";
 import type { Policy } from "../model/rule.ts";
+import type { OrderReport } from "../model/lint.ts";
 
 export type DialectName = "portmaster" | "wince" | "winfw" | "instagate" | "classbench";
 
@@ -32,4 +33,11 @@ export interface Dialect {
   load(files: SourceFile[], opts: LoadOptions): LoadResult;
   /** The canonical form: the rules printed back in the dialect's syntax, each with its provenance. */
   show(result: LoadResult, opts: LoadOptions): string;
+  /**
+   * `check`'s exact rule-order findings (rules the earlier rules together
+   * cover, rules whose removal changes no verdict), as the dialect's own
+   * diagnostics; `existing` holds what the dialect already reported, so a
+   * rule is not reported twice.
+   */
+  describeOrder?(result: LoadResult, findings: OrderReport[], existing: Diagnostic[]): Diagnostic[];
 }

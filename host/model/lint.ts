@@ -120,3 +120,16 @@ export function findCoveredRulesWithin(rules: Rule[], budget: number): { finding
   }
   return { findings: out, checkedUpTo: rules.length, used };
 }
+
+/**
+ * The exact rule-order findings of one ruleset (computed over header space by
+ * host/analysis/lint.ts; plain data here so that dialects can word them).
+ * Indexes are positions in the ruleset.
+ */
+export interface OrderReport {
+  ruleset: number;
+  /** Rules that never decide a packet; `by`: the earlier rules that decide their packets instead. */
+  dead: { index: number; by: number[] }[];
+  /** Rules that decide packets, every one of which the rest of the ruleset would give the same verdict. */
+  redundant: number[];
+}

@@ -84,6 +84,12 @@ export const ruleArb: fc.Arbitrary<Rule> = fc.constantFrom<4 | 6>(4, 6).chain((f
 
 const verdict = fc.constantFrom("permit" as const, "deny" as const);
 
+const rulesetFields = {
+  name: fc.constantFrom("a", "b", "c"),
+  defaults: fc.record({ inbound: verdict, outbound: verdict, other: verdict }),
+  stateful: fc.constant(false),
+};
+
 const rulesetArb: fc.Arbitrary<Ruleset> = fc.record({
   name: fc.constantFrom("a", "b", "c"),
   rules: fc.array(ruleArb, { minLength: 0, maxLength: 24, size: "max" }),
@@ -101,6 +107,9 @@ const largeRulesetArb: fc.Arbitrary<Ruleset> = fc.record({
 
 export const policyArb: fc.Arbitrary<Policy> = policyOf(fc.array(rulesetArb, { minLength: 1, maxLength: 3 }));
 export const largePolicyArb: fc.Arbitrary<Policy> = policyOf(fc.array(largeRulesetArb, { minLength: 1, maxLength: 2 }));
+/** Up to two rulesets of up to five rules: for the header-space analyses, whose answers grow fast with size. */
+export const smallPolicyArb: fc.Arbitrary<Policy> = policyOf(fc.array(
+  fc.record({ ...rulesetFields, rules: fc.array(ruleArb, { minLength: 0, maxLength: 5 }) }), { minLength: 1, maxLength: 2 }));
 
 function policyOf(rulesetsArb: fc.Arbitrary<Ruleset[]>): fc.Arbitrary<Policy> {
   return rulesetsArb.chain((rulesets) => {

@@ -8,7 +8,8 @@ import { parseText } from "./text.ts";
 import { parseJson, looksLikeJson } from "./json.ts";
 import { Names } from "./resolve.ts";
 import { Reporter } from "./report.ts";
-import { lowerTable } from "./lower.ts";
+import { lowerTable, type Lowered } from "./lower.ts";
+import { describeOrderExact } from "./order-exact.ts";
 import { checkOrder } from "./order.ts";
 import { zoneOf } from "./zones.ts";
 import { showTable } from "./show.ts";
@@ -29,6 +30,7 @@ export function parseFiles(files: SourceFile[]): { table: Table; diagnostics: Lo
 
 export interface InstagateResult extends LoadResult {
   table: Table;
+  lowered?: Lowered | null;
 }
 
 export function loadInstagate(files: SourceFile[], opts: LoadOptions): InstagateResult {
@@ -54,7 +56,7 @@ export function loadInstagate(files: SourceFile[], opts: LoadOptions): Instagate
   if (lowered) checkOrder(lowered, a, rep);
   const all = [...diagnostics, ...rep.list];
   const failed = all.some((d) => d.severity === "error");
-  return { policy: failed || !lowered ? null : lowered.policy, diagnostics: all, table };
+  return { policy: failed || !lowered ? null : lowered.policy, diagnostics: all, table, lowered };
 }
 
 export const instagateDialect: Dialect = {
@@ -62,4 +64,8 @@ export const instagateDialect: Dialect = {
   detect: detectInstagate,
   load: (files, opts) => loadInstagate(files, opts),
   show: (result, opts) => showTable(result as InstagateResult, opts),
+  describeOrder: (result, findings, existing) => {
+    const lowered = (result as InstagateResult).lowered;
+    return lowered ? describeOrderExact(lowered, findings, existing) : [];
+  },
 };

@@ -2,9 +2,10 @@
 // to filters that do not exist, filters nobody uses, size limits, and the
 // rule-order lint (shadowed and redundant rules).
 import type { Diagnostic, Severity } from "../../model/diagnostic.ts";
-import { findCoveredRulesWithin } from "../../model/lint.ts";
+import { findCoveredRulesWithin, type OrderReport } from "../../model/lint.ts";
+import type { Policy } from "../../model/rule.ts";
 import { PM } from "./codes.ts";
-import { type Loc, type PmConfig, MAX_RULES_PER_FILTER, sortedRules, targetText } from "./model.ts";
+import { type Loc, type PmConfig, type PmRule, MAX_RULES_PER_FILTER, sortedRules, targetText } from "./model.ts";
 import { lowerRule } from "./lower.ts";
 import { excerpt } from "../../model/excerpt.ts";
 
@@ -69,6 +70,43 @@ export function checkConfig(cfg: PmConfig): Diagnostic[] {
         ? diag(r.loc, r.numberColumn, "warning", PM.REDUNDANT, `rule ${r.number} of filter "${f.name}" repeats rule ${by.number} (${at(by.loc, r.loc)}); it never decides a packet`)
         : diag(r.loc, r.numberColumn, "warning", PM.SHADOWED, `rule ${r.number} of filter "${f.name}" is shadowed by rule ${by.number} (${at(by.loc, r.loc)}), which matches every packet it matches; it never decides a packet${
           by.action === r.action ? " (same action: it can be removed)" : ` (its ${r.action} never takes effect)`}`));
+    }
+  }
+  return out;
+}
+
+function ruleList(rules: PmRule[], ks: number[], from: Loc): string {
+  const nums = ks.map((k) => rules[k].number);
+  const words = nums.length === 1 ? `rule ${nums[0]}` : `rules ${nums.slice(0, -1).join(", ")} and ${nums[nums.length - 1]}`;
+  const lines = ks.map((k) => at(rules[k].loc, from).replace(/^line /, ""));
+  return `${words} (${ks.length === 1 ? "line" : "lines"} ${lines.join(", ")})`;
+}
+
+/**
+ * `check`'s exact order findings (host/analysis/lint.ts) in PortMaster's
+ * words: PM010 for a rule the earlier rules cover together (one earlier
+ * rule alone is reported by checkConfig already), PM028 for a rule whose
+ * removal changes no verdict (unless it logs: removing it would change the log).
+ */
+export function describeOrder(cfg: PmConfig, policy: Policy, findings: OrderReport[], existing: Diagnostic[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const said = new Set(existing.filter((d) => d.code === PM.SHADOWED || d.code === PM.REDUNDANT).map((d) => `${d.file}:${d.line}`));
+  for (const f of findings) {
+    const filter = cfg.filters.get(policy.rulesets[f.ruleset].name);
+    if (!filter) continue;
+    const rules = sortedRules(filter);
+    for (const d of f.dead) {
+      const r = rules[d.index];
+      if (said.has(`${r.loc.file}:${r.loc.line}`)) continue;
+      const same = d.by.every((k) => rules[k].action === r.action);
+      out.push(diag(r.loc, r.numberColumn, "warning", PM.SHADOWED, `rule ${r.number} of filter "${filter.name}" is shadowed by ${ruleList(rules, d.by, r.loc)}, which together match every packet it matches; it never decides a packet${
+        same ? " (same action: it can be removed)" : ` (its ${r.action} never takes effect)`}`));
+    }
+    for (const k of f.redundant) {
+      const r = rules[k];
+      // A rule that logs changes what is logged: "deny log" before a deny default is deliberate.
+      if (r.log || r.notify) continue;
+      out.push(diag(r.loc, r.numberColumn, "warning", PM.NO_EFFECT, `rule ${r.number} of filter "${filter.name}" is redundant: every packet it decides would get the same verdict (${r.action}) from the rules after it or the filter's default; removing it changes no verdict`));
     }
   }
   return out;

@@ -30,6 +30,7 @@ export const PM = {
   RULE_REPLACED: "PM025",
   ATTACHMENT_REPLACED: "PM026",
   LINT_STOPPED: "PM027",
+  NO_EFFECT: "PM028",
 } as const;
 
 export type PmCode = (typeof PM)[keyof typeof PM];
@@ -63,4 +64,5 @@ export const PM_CODES: Record<PmCode, { severity: Severity; what: string }> = {
   PM025: { severity: "warning", what: "a later file replaces a rule set in an earlier file" },
   PM026: { severity: "warning", what: "an attachment replaces an earlier one" },
   PM027: { severity: "warning", what: "a filter too large for the rule-order lint's budget: its later rules were not checked for shadowing" },
+  PM028: { severity: "warning", what: "rule is redundant: the rules after it (or the default) give every packet it decides the same verdict; removing it changes no verdict" },
 };

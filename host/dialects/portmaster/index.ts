@@ -3,7 +3,7 @@ import type { Dialect, LoadOptions, LoadResult, SourceFile } from "../dialect.ts
 import { hasErrors } from "../../model/diagnostic.ts";
 import { policyModels } from "../models.ts";
 import { parseFiles } from "./parse.ts";
-import { checkConfig } from "./checks.ts";
+import { checkConfig, describeOrder } from "./checks.ts";
 import { lowerConfig } from "./lower.ts";
 import { showConfig } from "./show.ts";
 import type { PmConfig } from "./model.ts";
@@ -29,4 +29,8 @@ export const portmaster: Dialect = {
   show: models.show((model, opts) => showConfig(model, opts.appliance), () => {
     throw new Error("portmaster show: not a configuration this dialect loaded");
   }),
+  describeOrder: (result, findings, existing) => {
+    const cfg = models.of(result.policy);
+    return cfg && result.policy ? describeOrder(cfg, result.policy, findings, existing) : [];
+  },
 };

@@ -12,6 +12,7 @@ import { lowerRules } from "./lower.ts";
 import { exportReg } from "./export.ts";
 import { ceRulesOf, rememberCeRules } from "./store.ts";
 import { isJsonForm, detectWince } from "./detect.ts";
+import { describeOrderExact } from "./order-exact.ts";
 
 export { isJsonForm, detectWince };
 
@@ -97,4 +98,8 @@ export const wince: Dialect = {
   detect: detectWince,
   load: (files, opts) => loadWince(files, opts),
   show: (result) => showWince(result),
+  describeOrder: (result, findings, existing) => {
+    const rules = ceRulesOf(result.policy);
+    return rules && result.policy ? describeOrderExact(result.policy, rules, findings, existing) : [];
+  },
 };
