@@ -4,7 +4,7 @@
 // configuration errors, like diff(1).
 import type { IO } from "./io.ts";
 import { parse, UsageError } from "./args.ts";
-import { loadAll, printDiagnostics, type Loaded } from "./common.ts";
+import { loadAllLazily, printDiagnostics, type Loaded } from "./common.ts";
 import { direction } from "../model/appliance.ts";
 import { totalRules } from "../model/rule.ts";
 import { diffReport, diffJson, type Decision } from "../analysis/diff-report.ts";
@@ -17,7 +17,7 @@ function decisionText(d: Decision): string {
   return d.rule ? `${v} by ${d.rule.file}:${d.rule.line}  ${d.rule.text}` : `${v} by ${d.reason}`;
 }
 
-export function diffCommand(argv: string[], io: IO): number {
+export async function diffCommand(argv: string[], io: IO): Promise<number> {
   const { values, positionals } = parse(argv, {
     old: { type: "string", multiple: true },
     new: { type: "string", multiple: true },
@@ -26,7 +26,7 @@ export function diffCommand(argv: string[], io: IO): number {
   if (positionals.length !== 2) throw new UsageError("expected OLD and NEW configurations (more files with --old FILE and --new FILE)");
   const sides: Loaded[] = [];
   for (const [first, more] of [[positionals[0], values.old], [positionals[1], values.new]] as [string, string[] | undefined][]) {
-    const l = loadAll([first, ...(more ?? [])], { ...values, strict: false });
+    const l = await loadAllLazily([first, ...(more ?? [])], { ...values, strict: false });
     const errors = l.diagnostics.filter((d) => d.severity === "error");
     if (!l.ok || !l.config.policy) {
       printDiagnostics(io, errors.length ? errors : l.diagnostics);
