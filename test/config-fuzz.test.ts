@@ -29,6 +29,24 @@ const CASES = Number(process.env.PORTCULLIS_FUZZ_CASES ?? 1500);
 const SEED = Number(process.env.PORTCULLIS_FUZZ_SEED ?? 20261129);
 console.log(`config-fuzz: ${CASES} cases per parser from seed ${SEED} (PORTCULLIS_FUZZ_CASES, PORTCULLIS_FUZZ_SEED)`);
 
+const EXTREMES = [
+  "99999999999999999999999", "-1", "0", "4294967295", "4294967296", "0x100000019", "0xffffffff", "65535", "65536", "1e400", "-0", "1.5", "NaN",
+  "", "__proto__", "constructor", "toString", "hasOwnProperty", "valueOf",
+  "\u0000", "\u0007", "\u001b[2J", "\u202e", "\u0085", "\r", "\n", "\t", "\ufeff", "\ud800",
+  '"', "\\", "[", "]", "{", "}", ",", ":", ";", "=", "-", " - ", "/", "|",
+  "dword:", "hex:", "hex(7):", "dword:ffffffff", "hex:02,00,00,00,c0,a8,00,65", "FWF_ALLOW | FWF_INBOUND", "Object - ANY", "Network - 10.0.0.1 - Subnet 255.0.0.0",
+  "255.255.255.255", "0.0.0.0/0", "::", "fe80::1%eth0", "2001:db8::/129", "192.168.0.1/33",
+];
+
+/** A huge or deep token, made when needed (not kept in the list: they would dominate memory). */
+function bigToken(r: () => number): string {
+  switch (Math.floor(r() * 5)) {
+    case 0: return "A".repeat(70_000);
+    case 1: return "9".repeat(500);
+    case 2: return "[".repeat(300 + Math.floor(r() * 300));
+    case 3: return '{"a":'.repeat(300);
+    default: return ",".repeat(5000);
+  }
 }
 
 const pick = <T>(r: () => number, xs: T[]): T => xs[Math.floor(r() * xs.length)];
