@@ -38,6 +38,18 @@ const RULE_SORTS: Record<string, (a: RuleRow, b: RuleRow) => number> = {
   last: (a, b) => (b.lastHitMs ?? -1) - (a.lastHitMs ?? -1) || a.index - b.index,
 };
 
+/** A snapshot's rules in one order, sorted once however many viewers ask (a snapshot lives half a second). */
+const sortCache = new WeakMap<Snapshot, Map<string, RuleRow[]>>();
+
+function sortedOnce(s: Snapshot, sort: string, rows: RuleRow[]): RuleRow[] {
+  if (rows !== s.rules) return [...rows].sort(RULE_SORTS[sort]); // filtered: small, or particular to one viewer
+  let bySort = sortCache.get(s);
+  if (!bySort) sortCache.set(s, (bySort = new Map()));
+  let sorted = bySort.get(sort);
+  if (!sorted) bySort.set(sort, (sorted = [...rows].sort(RULE_SORTS[sort])));
+  return sorted;
+}
+
 export function rulesPage(s: Snapshot, q: URLSearchParams) {
   const { offset, limit, filter } = paging(q, 200);
   const sort = RULE_SORTS[q.get("sort") ?? "order"] ? (q.get("sort") ?? "order") : "order";
@@ -45,7 +57,7 @@ export function rulesPage(s: Snapshot, q: URLSearchParams) {
   let rows = s.rules;
   if (filter) rows = rows.filter((r) => `${r.ruleset} ${r.name} ${r.file}:${r.line} ${r.text} ${r.action}`.toLowerCase().includes(filter));
   if (only === "never") rows = rows.filter((r) => r.packets === 0);
-  if (sort !== "order") rows = [...rows].sort(RULE_SORTS[sort]);
+  if (sort !== "order") rows = sortedOnce(s, sort, rows);
   return {
     generation: s.generation, dialect: s.dialect, total: s.rules.length, matched: rows.length, offset, limit, sort,
     rows: rows.slice(offset, offset + limit),
