@@ -9,7 +9,7 @@ import { allRules, ruleAt } from "../model/rule.ts";
 import { formatDiagnostic } from "../model/diagnostic.ts";
 import type { LiveAppliance, BatchOutcome } from "../runtime/live.ts";
 import { LogFeed } from "./log-feed.ts";
-import { buildInfo, type BuildInfo } from "./build-info.ts";
+import { buildInfo, type BuildInfo } from "../build-info.ts";
 
 /**
  * One rule as the operator wrote it. A dialect may lower one vendor rule into
@@ -229,8 +229,6 @@ function hitKey(policy: LiveAppliance["fw"]["policy"], i: number): string {
 }
 
 function conntrackOf(live: LiveAppliance): Snapshot["conntrack"] {
-  const e = live.fw.engine as unknown as { conntrackStats?: () => Record<string, number | bigint> };
-  if (typeof e.conntrackStats !== "function") return null;
-  const s = e.conntrackStats();
+  const s = live.fw.engine.conntrackStats();
   return { flows: Number(s.flows), capacity: Number(s.capacity), evicted: Number(s.evicted), untracked: Number(s.untracked), created: Number(s.created) };
 }

@@ -1,13 +1,13 @@
 // What `status` says about the firmware itself: the project's version and
-// commit, the kernel, and (inside the appliance image, whose init sets them)
-// the accelerator QEMU used and where the configuration came from.
-import { readFileSync } from "node:fs";
+// commit (host/build-info.ts, as the console's portcullis_build_info), the
+// kernel, and (inside the appliance image, whose init sets them) the
+// accelerator QEMU used and where the configuration came from.
 import { release } from "node:os";
-import { packagePath } from "../package-root.ts";
+import { buildInfo } from "../build-info.ts";
 
 export interface FirmwareFacts {
   version: string;
-  commit: string | null;
+  commit: string;
   kernel: string;
   accelerator: string | null;
   origin: string | null;
@@ -16,15 +16,10 @@ export interface FirmwareFacts {
 let facts: FirmwareFacts | null = null;
 
 export function firmwareFacts(): FirmwareFacts {
-  if (facts) return facts;
-  let version = "unknown";
-  try { version = String(JSON.parse(readFileSync(packagePath("package.json"), "utf8")).version); } catch { /* unknown */ }
-  facts = {
-    version,
-    commit: process.env.PORTCULLIS_COMMIT || null,
+  return (facts ??= {
+    ...buildInfo(),
     kernel: release(),
     accelerator: process.env.PORTCULLIS_ACCEL || null,
     origin: process.env.PORTCULLIS_ORIGIN || null,
-  };
-  return facts;
+  });
 }

@@ -1,10 +1,10 @@
-// The firmware's version and commit, for the console and portcullis_build_info.
+// The firmware's version and commit, for `status`, the console and portcullis_build_info.
 // The version is package.json's; the commit comes from PORTCULLIS_COMMIT (set
 // by an image build), else from the git checkout the code runs from, else
 // "unknown". Read once, from files only (no child process).
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { packageRoot } from "../package-root.ts";
+import { packageRoot } from "./package-root.ts";
 
 export interface BuildInfo {
   version: string;
