@@ -37,7 +37,7 @@ const free = async () => { const s = dgram.createSocket("udp4"); await new Promi
 console.log(`before loading: ${mem()}`);
 const t0 = performance.now();
 const live = await LiveAppliance.start({
-  configs: [cfg], values: {}, socketPath: null, loghost: null, watchMs: 0,
+  configs: [cfg], load: {}, socketPath: null, loghost: null, watchMs: 0,
   ports: [parsePortSpec(`lan=127.0.0.1:${await free()}/127.0.0.1:${sp}`), parsePortSpec(`wan=127.0.0.1:${await free()}/127.0.0.1:${sp}`)],
 });
 const loaded = live.status() as any;

@@ -47,7 +47,7 @@ try {
   const cfg = join(dir, "big.pm");
   writeFileSync(cfg, bigRules(RULES));
   live = await LiveAppliance.start({
-    configs: [cfg], values: {}, socketPath: null, watchMs: 0,
+    configs: [cfg], load: {}, socketPath: null, watchMs: 0,
     ports: [parsePortSpec(`lan=127.0.0.1:${PORT0}/127.0.0.1:9`), parsePortSpec(`wan=127.0.0.1:${PORT0 + 1}/127.0.0.1:9`)],
   });
   web = await ConsoleServer.start(live, { host: "127.0.0.1", port: 0, token: null });

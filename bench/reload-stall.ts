@@ -26,7 +26,7 @@ await new Promise<void>((r) => sink.bind(0, "127.0.0.1", r));
 const sp = sink.address().port;
 const free = async () => { const s = dgram.createSocket("udp4"); await new Promise<void>((r) => s.bind(0, "127.0.0.1", r)); const p = s.address().port; s.close(); return p; };
 const live = await LiveAppliance.start({
-  configs: [cfg], values: { dialect: "winfw" }, socketPath: null, loghost: null, watchMs: 0,
+  configs: [cfg], load: { dialect: "winfw" }, socketPath: null, loghost: null, watchMs: 0,
   ports: [parsePortSpec(`lan=127.0.0.1:${await free()}/127.0.0.1:${sp}`), parsePortSpec(`wan=127.0.0.1:${await free()}/127.0.0.1:${sp}`)],
 });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync, readFileSync, lstatSync, chownSync, chmodSync
 import { join, dirname } from "node:path";
 import { tmpdir } from "node:os";
 import { ControlServer, defaultSocketPath, privateDirPath } from "../host/runtime/control.ts";
-import { statusCommand } from "../host/runtime/status.ts";
+import { statusCommand } from "../host/cli/status.ts";
 import { bufferIO } from "../host/cli/io.ts";
 import { Harness } from "./support/live-harness.ts";
 

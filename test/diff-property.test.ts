@@ -11,7 +11,7 @@ import { smallPolicyArb as policyArb, ruleArb } from "./support/arbitrary.ts";
 import { diffReport, type Change } from "../host/analysis/diff-report.ts";
 import type { Outcome } from "../host/analysis/diff.ts";
 import { ruleAt, type Policy, type Rule } from "../host/model/rule.ts";
-import { parsePacketSpec } from "../host/cli/packet-spec.ts";
+import { parsePacketSpec } from "../host/engine/packet-spec.ts";
 import {
   TEST_APPLIANCE, TEST_LAYOUT, pointOf, packetOf, inBox, cornerPoints, realPacketArb, isRealPoint, decisionKey, type Point,
 } from "./support/space-points.ts";

@@ -1,8 +1,9 @@
 // Issue 12, item 1: a running PortMaster appliance whose configuration file
 // is emptied (or left as blanks) refuses the reload and keeps its rules: the
 // SYNs to ports 22 and 23 it denied a moment before are still denied. With
-// --allow-empty (the command's values, used again by every reload) the empty
+// --allow-empty (the load settings, used again by every reload) the empty
 // file is accepted, as asked.
+import type { LoadSettings } from "../host/config/compile.ts";
 import { describe, it, expect, afterEach } from "vitest";
 import dgram from "node:dgram";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -56,7 +57,7 @@ afterEach(async () => {
   dir = "";
 });
 
-async function start(values: Record<string, unknown>, lines: string[]) {
+async function start(load: LoadSettings, lines: string[]) {
   dir = mkdtempSync(join(tmpdir(), "pc-empty-reload-"));
   const path = join(dir, "office.cfg");
   writeFileSync(path, PM_CONFIG);
@@ -64,7 +65,7 @@ async function start(values: Record<string, unknown>, lines: string[]) {
   relays.push(lan, wan);
   const listenL = nextPort++, listenW = nextPort++;
   live = await LiveAppliance.start({
-    configs: [path], values: { dialect: "portmaster", ...values },
+    configs: [path], load: { dialect: "portmaster", ...load },
     ports: [`lan=127.0.0.1:${listenL}/127.0.0.1:${lan.port}`, `wan=127.0.0.1:${listenW}/127.0.0.1:${wan.port}`].map(parsePortSpec),
     socketPath: join(dir, "ctl.sock"), watchMs: 0, unreachableRate: 1000, stderr: (l) => lines.push(l),
   });
@@ -97,7 +98,7 @@ describe("reloading an empty configuration", () => {
 
   it("accepts it with --allow-empty (the flag of the run command holds for its reloads)", async () => {
     const lines: string[] = [];
-    const t = await start({ "allow-empty": true }, lines);
+    const t = await start({ allowEmpty: true }, lines);
     expect(await forwarded(t, [22, 80])).toEqual([80]);
     writeFileSync(t.path, "");
     expect((await live!.reload("test")).ok).toBe(true);

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../host/cli/main.ts";
 import { bufferIO } from "../host/cli/io.ts";
-import { parsePacketSpec, parseSpecTime } from "../host/cli/packet-spec.ts";
+import { parsePacketSpec, parseSpecTime } from "../host/engine/packet-spec.ts";
 import { pathOf } from "../host/engine/direction.ts";
 import { loadAppliance } from "../host/model/appliance.ts";
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Harness, syn, until, sleep } from "./support/live-harness.ts";
 import { registerMini } from "./support/mini-dialect.ts";
 import { StartError } from "../host/runtime/live.ts";
-import { statusCommand } from "../host/runtime/status.ts";
+import { statusCommand } from "../host/cli/status.ts";
 import { bufferIO } from "../host/cli/io.ts";
 
 const h = new Harness();

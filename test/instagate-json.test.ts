@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { writeTemp, cli, verdict, check } from "./helpers/instagate.ts";
 import { loadInstagate } from "../host/dialects/instagate/index.ts";
 import { parseAppliance, BUILTIN_APPLIANCE_JSON } from "../host/model/appliance.ts";
-import { parseJson } from "../host/config/jsonpos.ts";
+import { parseJson } from "../host/model/jsonpos.ts";
 
 const appliance = parseAppliance(BUILTIN_APPLIANCE_JSON, "built-in");
 const load = (path: string, text: string) => loadInstagate([{ path, text }], { appliance, strict: false, options: {} });

@@ -5,7 +5,7 @@
 // instead of throwing.
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { parseJson, MAX_DEPTH, MAX_STRING, type JValue } from "../host/config/jsonpos.ts";
+import { parseJson, MAX_DEPTH, MAX_STRING, type JValue } from "../host/model/jsonpos.ts";
 
 const SEED = Number(process.env.JSONPOS_SEED ?? 20261129);
 

@@ -7,7 +7,7 @@ import { writeFileSync, appendFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { Harness, syn, until, sleep } from "./support/live-harness.ts";
 import { registerHostile } from "./support/hostile-dialects.ts";
-import { statusCommand } from "../host/runtime/status.ts";
+import { statusCommand } from "../host/cli/status.ts";
 import { request } from "../host/runtime/control.ts";
 import { bufferIO } from "../host/cli/io.ts";
 import { parsePacketReference } from "../host/engine/parse-packet.ts";

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import * as L from "../assembly/layout.ts";
 import { LiveAppliance } from "../host/runtime/live.ts";
 import { parsePortSpec } from "../host/runtime/ports.ts";
-import { statusCommand } from "../host/runtime/status.ts";
+import { statusCommand } from "../host/cli/status.ts";
 import { request } from "../host/runtime/control.ts";
 import { bufferIO } from "../host/cli/io.ts";
 import { tcpPacket, ethernet } from "../host/packet/build.ts";
@@ -82,7 +82,7 @@ async function startLive(config: string, opts: { watchMs?: number; three?: boole
   }
   const socketPath = join(dir, `ctl-${nextPort++}.sock`);
   live = await LiveAppliance.start({
-    configs: [config], values: appliance ? { appliance } : {}, ports: specs.map(parsePortSpec), socketPath,
+    configs: [config], load: appliance ? { appliance } : {}, ports: specs.map(parsePortSpec), socketPath,
     watchMs: opts.watchMs ?? 0, unreachableRate: 1000, stderr: (l) => opts.lines?.push(l),
   });
   return { lan, wan, dmz, listenL, listenW, listenD, socketPath };
@@ -199,8 +199,8 @@ describe("live appliance over UDP", () => {
 
   it("refuses to start with a port the appliance does not have, or with errors in the config", async () => {
     const specs = ["lan=127.0.0.1:1/127.0.0.1:2", "dmz=127.0.0.1:3/127.0.0.1:4"].map(parsePortSpec);
-    await expect(LiveAppliance.start({ configs: [cfg("g.cfg", "permit\n")], values: {}, ports: specs, socketPath: null })).rejects.toThrow(/no interface "dmz"/);
-    await expect(LiveAppliance.start({ configs: [cfg("h.cfg", "frobnicate\n")], values: {}, ports: specs, socketPath: null })).rejects.toThrow(/errors/);
+    await expect(LiveAppliance.start({ configs: [cfg("g.cfg", "permit\n")], load: {}, ports: specs, socketPath: null })).rejects.toThrow(/no interface "dmz"/);
+    await expect(LiveAppliance.start({ configs: [cfg("h.cfg", "frobnicate\n")], load: {}, ports: specs, socketPath: null })).rejects.toThrow(/errors/);
   });
 });
 

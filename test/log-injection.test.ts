@@ -95,7 +95,7 @@ describe("the live appliance's logs", () => {
     writeFileSync(passwd, PASSWD_LINES.join("\n") + "\n");
     const link = join(h.dir, "fw.cfg");
     symlinkSync(good, link);
-    const t = await h.start([link], { loghost: loghostOpt(), values: { dialect: "mini" } });
+    const t = await h.start([link], { loghost: loghostOpt(), load: { dialect: "mini" } });
     unlinkSync(link);
     symlinkSync(passwd, link);
     expect((await t.live.reload("test")).ok).toBe(false);
@@ -108,7 +108,7 @@ describe("the live appliance's logs", () => {
   it("a file of the dialect full of passwd lines: only a bounded excerpt of a few diagnostics reaches the loghost", async () => {
     const path = join(h.dir, "leaky.cfg");
     writeFileSync(path, "#mini\npermit tcp dport 25\n");
-    const t = await h.start([path], { loghost: loghostOpt(), values: { dialect: "mini" } });
+    const t = await h.start([path], { loghost: loghostOpt(), load: { dialect: "mini" } });
     writeFileSync(path, "#mini\n" + PASSWD_LINES.join("\n") + "\n");
     expect((await t.live.reload("test")).ok).toBe(false);
     await until(() => datagrams.some((d) => d.includes("refused")), 5000, "the refusal");

@@ -5,7 +5,7 @@
 import { describe, it, expect } from "vitest";
 import { MacTable, Bridge, type Classifier } from "../host/runtime/bridge.ts";
 import { ethernet } from "../host/packet/build.ts";
-import { formatTail } from "../host/runtime/status.ts";
+import { formatTail } from "../host/cli/status.ts";
 
 describe("MacTable eviction", () => {
   it("with 100,000 source addresses, new ones are still learnt and the oldest are evicted and counted", () => {

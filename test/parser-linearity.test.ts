@@ -8,8 +8,8 @@ import { describe, it, expect } from "vitest";
 import { loadWince } from "../host/dialects/wince/index.ts";
 import { loadInstagate } from "../host/dialects/instagate/index.ts";
 import { looksLikeText } from "../host/dialects/instagate/text.ts";
-import { parseRegedit, registryView } from "../host/config/regedit.ts";
-import { parseJson } from "../host/config/jsonpos.ts";
+import { parseRegedit, registryView } from "../host/model/regedit.ts";
+import { parseJson } from "../host/model/jsonpos.ts";
 import { readApplianceText } from "../host/model/appliance.ts";
 import { parseAppliance, BUILTIN_APPLIANCE_JSON } from "../host/model/appliance.ts";
 

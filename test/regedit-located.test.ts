@@ -3,7 +3,7 @@
 // first line at a column of the joined text, past the end of that line. It
 // is located at the dangling backslash, on the last line.
 import { describe, it, expect } from "vitest";
-import { parseRegedit, REG } from "../host/config/regedit.ts";
+import { parseRegedit, REG } from "../host/model/regedit.ts";
 
 describe(".reg: a continuation past the end of the file", () => {
   it("is located at the backslash of the last line", () => {

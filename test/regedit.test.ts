@@ -1,7 +1,7 @@
 // The regedit (.reg) reader: keys, values of each type, continuations,
 // comments, headers, deletions, and every problem it reports.
 import { describe, it, expect } from "vitest";
-import { parseRegedit, registryView } from "../host/config/regedit.ts";
+import { parseRegedit, registryView } from "../host/model/regedit.ts";
 import { decodeText } from "../host/config/load.ts";
 
 describe("parseRegedit", () => {

@@ -6,7 +6,7 @@ import { parseAppliance, BUILTIN_APPLIANCE_JSON, type Appliance } from "../host/
 import { encodePolicy } from "../host/engine/encode.ts";
 import { WasmEngine } from "../host/engine/wasm.ts";
 import { ReferenceEngine } from "../host/engine/reference.ts";
-import { parsePacketSpec } from "../host/cli/packet-spec.ts";
+import { parsePacketSpec } from "../host/engine/packet-spec.ts";
 import { ruleAt, type Policy } from "../host/model/rule.ts";
 import * as L from "../assembly/layout.ts";
 

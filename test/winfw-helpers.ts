@@ -8,7 +8,7 @@ import type { Policy } from "../host/model/rule.ts";
 import { encodePolicy } from "../host/engine/encode.ts";
 import { WasmEngine } from "../host/engine/wasm.ts";
 import { ReferenceEngine } from "../host/engine/reference.ts";
-import { parsePacketSpec } from "../host/cli/packet-spec.ts";
+import { parsePacketSpec } from "../host/engine/packet-spec.ts";
 
 export const builtin: Appliance = parseAppliance(BUILTIN_APPLIANCE_JSON, "built-in");
 

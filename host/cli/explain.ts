@@ -3,7 +3,7 @@
 import type { IO } from "./io.ts";
 import { parse, UsageError } from "./args.ts";
 import { loadAllLazily, printDiagnostics } from "./common.ts";
-import { parsePacketSpec, SpecError } from "./packet-spec.ts";
+import { parsePacketSpec, SpecError } from "../engine/packet-spec.ts";
 import { WasmEngine } from "../engine/wasm.ts";
 import { ReferenceEngine } from "../engine/reference.ts";
 import { describeReason } from "../engine/reasons.ts";

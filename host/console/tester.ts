@@ -3,7 +3,7 @@
 // own loaded with the running program, so a test never touches the live
 // connection table or counters; the reference engine decides too, and the
 // two must agree.
-import { parsePacketSpec, SpecError } from "../cli/packet-spec.ts";
+import { parsePacketSpec, SpecError } from "../engine/packet-spec.ts";
 import { WasmEngine } from "../engine/wasm.ts";
 import { ReferenceEngine } from "../engine/reference.ts";
 import { describeReason } from "../engine/reasons.ts";

@@ -1,5 +1,6 @@
 // The parsed packet header, as the reference matcher sees it: the same
 // fields as the tuple of assembly/layout.ts, as a plain object.
+import { localTime } from "../model/localtime.ts";
 import * as L from "../../assembly/layout.ts";
 
 export type FragState = "none" | "first" | "later";
@@ -161,4 +162,10 @@ function readConn(dv: DataView, o: number, has: number): ConnFields {
     icmpId: has & L.HAS_ICMP_ID ? dv.getUint16(o + L.T_ICMP_ID, true) : null,
     inner,
   };
+}
+
+/** The descriptor fields of a packet seen at `timeNs` on interfaces ifIn -> ifOut. */
+export function packetMeta(timeNs: bigint, timeZone: string, ifIn: number, ifOut: number, dir: number): PacketMeta {
+  const lt = localTime(Number(timeNs / 1000000n), timeZone);
+  return { ifIn, ifOut, dir, minuteOfDay: lt.minuteOfDay, dayOfWeek: lt.dayOfWeek, day: lt.day, month: lt.month, timeNs };
 }

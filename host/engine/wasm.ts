@@ -7,7 +7,6 @@ import { packagePath } from "../package-root.ts";
 import * as L from "../../assembly/layout.ts";
 import * as C from "../../assembly/conntrack-layout.ts";
 import { type Address, parseAddress } from "../model/addr.ts";
-import type { SiteDenyList } from "../conntrack/site-deny.ts";
 import { LOAD_ERRORS } from "./reasons.ts";
 import { type PacketHeader, type PacketMeta, writeTuple, readTuple } from "./header.ts";
 
@@ -190,10 +189,15 @@ export function simdSupported(): boolean {
   return simd;
 }
 
+/** What the engine asks of AllowFutureConnect's site deny list (conntrack/site-deny.ts builds one). */
+export interface SiteDenyCheck {
+  denies(dst: Address, proto: number, port: number): boolean;
+}
+
 export class WasmEngine {
   private ruleCount = 0;
   private rulesetCount = 0;
-  private siteDeny: SiteDenyList | null = null;
+  private siteDeny: SiteDenyCheck | null = null;
   private externalAddresses: { address: Address; ifIndex: number }[] = [];
   private slowPath: SlowPathHandler | null = null;
 
@@ -526,7 +530,7 @@ export class WasmEngine {
   }
 
   /** The site-and-content deny list AllowFutureConnect checks first (null: none). */
-  setSiteDenyList(list: SiteDenyList | null): void {
+  setSiteDenyList(list: SiteDenyCheck | null): void {
     this.siteDeny = list;
   }
 

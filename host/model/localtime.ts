@@ -1,7 +1,6 @@
 // Local wall-clock fields of a timestamp in the appliance's time zone, for
 // time-window rules. Intl is slow per call, so the offset is cached per
 // quarter hour of UTC (every real zone changes offset on such a boundary).
-import type { PacketMeta } from "../engine/header.ts";
 
 export interface LocalTime {
   minuteOfDay: number;
@@ -40,10 +39,4 @@ export function localTime(ms: number, timeZone: string): LocalTime {
   if (cache.size > 4096) cache.clear();
   cache.set(key, lt);
   return lt;
-}
-
-/** The descriptor fields of a packet seen at `timeNs` on interfaces ifIn -> ifOut. */
-export function packetMeta(timeNs: bigint, timeZone: string, ifIn: number, ifOut: number, dir: number): PacketMeta {
-  const lt = localTime(Number(timeNs / 1000000n), timeZone);
-  return { ifIn, ifOut, dir, minuteOfDay: lt.minuteOfDay, dayOfWeek: lt.dayOfWeek, day: lt.day, month: lt.month, timeNs };
 }

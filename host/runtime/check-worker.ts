@@ -5,14 +5,14 @@
 // the file contents it checked (the same before and after, or the files were
 // being written and the answer says so).
 import { parentPort, workerData } from "node:worker_threads";
-import { loadAllLazily } from "../cli/common.ts";
+import { loadAllLazily, type LoadSettings } from "../config/compile.ts";
 import { fingerprintFiles } from "./fingerprint.ts";
 import { compactPolicyTexts } from "./compact-texts.ts";
 import { policyRuleKeys } from "./firewall.ts";
 
 export interface CheckRequest {
   configs: string[];
-  values: Record<string, unknown>;
+  load: LoadSettings;
   /** Modules imported first (tests register their dialects this way). */
   imports: string[];
 }
@@ -39,7 +39,7 @@ async function check(req: CheckRequest): Promise<CheckAnswer> {
   const base = { unstable: false, fingerprint: before, diagnostics: [], program: null, policy: null, appliance: null, dialect: null, keys: null, error: null };
   let l;
   try {
-    l = await loadAllLazily(req.configs, req.values);
+    l = await loadAllLazily(req.configs, req.load);
   } catch (e) {
     return { ...base, ok: false, error: e instanceof Error ? e.message : String(e) };
   }

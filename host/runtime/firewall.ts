@@ -8,7 +8,7 @@ import { parsePacketReference } from "../engine/parse-packet.ts";
 import type { PacketHeader } from "../engine/header.ts";
 import { type Policy, type Rule, ruleAt, allRules } from "../model/rule.ts";
 import type { Appliance } from "../model/appliance.ts";
-import { packetMeta } from "../model/localtime.ts";
+import { packetMeta } from "../engine/header.ts";
 import { formatAddress } from "../model/addr.ts";
 import { TokenBucket } from "../log/token-bucket.ts";
 import type { PacketEvent } from "../log/packet-event.ts";

@@ -2,7 +2,7 @@
 // control socket, wired together. `portcullis run` (run.ts) adds the command
 // line and the signals; tests start one in-process.
 import { watchFile, unwatchFile } from "node:fs";
-import { loadAll, type Loaded } from "../cli/common.ts";
+import { loadAll, type Loaded, type LoadSettings } from "../config/compile.ts";
 import { importAllDialects } from "../dialects/all.ts";
 import { formatDiagnostic, type Diagnostic } from "../model/diagnostic.ts";
 import type { Appliance } from "../model/appliance.ts";
@@ -41,8 +41,8 @@ const STDERR_DIAGNOSTIC_CHARS = 1000;
 
 export interface LiveOptions {
   configs: string[];
-  /** The command's option values (appliance, dialect, profile, set, strict): reloads use them again. */
-  values: Record<string, any>;
+  /** How to load the configuration (appliance file, dialect, strict, dialect options): reloads use it again. */
+  load: LoadSettings;
   ports: PortSpec[];
   socketPath: string | null;
   /**
@@ -120,7 +120,7 @@ export class LiveAppliance {
   /** Load, check, bind the ports and the control socket. Throws (with diagnostics logged) if the configuration has errors. */
   static async start(opts: LiveOptions): Promise<LiveAppliance> {
     await importAllDialects(); // every dialect at hand, so that a reload (synchronous) may switch dialect
-    const loaded = loadAll(opts.configs, opts.values);
+    const loaded = loadAll(opts.configs, opts.load);
     const say = (line: string) => opts.stderr?.(cleanLine(line));
     for (const d of loaded.diagnostics.slice(0, STDERR_DIAGNOSTICS_MAX)) say(excerpt(formatDiagnostic(d), STDERR_DIAGNOSTIC_CHARS));
     if (loaded.diagnostics.length > STDERR_DIAGNOSTICS_MAX) say(`${loaded.diagnostics.length - STDERR_DIAGNOSTICS_MAX} more diagnostics (portcullis check shows them all)`);
@@ -379,7 +379,7 @@ export class LiveAppliance {
     for (let tries = 0; tries < 3; tries++) {
       try {
         this.reloadJob = checkInWorker(
-          { configs: this.opts.configs, values: { ...this.opts.values }, imports: [] },
+          { configs: this.opts.configs, load: { ...this.opts.load }, imports: [] },
           this.opts.reloadTimeoutMs ?? 120_000,
         );
         a = await this.reloadJob.answer;

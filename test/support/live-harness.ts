@@ -53,7 +53,7 @@ export class Harness {
     const listenL = this.nextPort++, listenW = this.nextPort++;
     const socketPath = opts.socketPath === undefined ? join(this.dir, `ctl-${this.nextPort++}.sock`) : opts.socketPath;
     const live = await LiveAppliance.start({
-      configs, values: {}, watchMs: 0, unreachableRate: 0,
+      configs, load: {}, watchMs: 0, unreachableRate: 0,
       ...opts,
       socketPath,
       ports: [`lan=127.0.0.1:${listenL}/127.0.0.1:${lan.port}`, `wan=127.0.0.1:${listenW}/127.0.0.1:${wan.port}`].map(parsePortSpec),

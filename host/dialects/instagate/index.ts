@@ -13,6 +13,9 @@ import { describeOrderExact } from "./order-exact.ts";
 import { checkOrder } from "./order.ts";
 import { zoneOf } from "./zones.ts";
 import { showTable } from "./show.ts";
+import type { InstagateResult } from "./result.ts";
+
+export type { InstagateResult } from "./result.ts";
 import { detectInstagate } from "./detect.ts";
 
 /** Parse every file into one table: definitions are shared, rules follow file order. */
@@ -26,11 +29,6 @@ export function parseFiles(files: SourceFile[]): { table: Table; diagnostics: Lo
     for (const d of sink.list) diagnostics.push(d); // not push(...list): a huge list would overflow the call
   }
   return { table, diagnostics };
-}
-
-export interface InstagateResult extends LoadResult {
-  table: Table;
-  lowered?: Lowered | null;
 }
 
 export function loadInstagate(files: SourceFile[], opts: LoadOptions): InstagateResult {

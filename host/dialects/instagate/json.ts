@@ -4,7 +4,7 @@
 import type { DiagnosticSink } from "../../model/diagnostic.ts";
 import type { AddrField, NameRef, ObjectDef, Pos, RuleBlock, ServiceDef, Table, ZoneName } from "./ast.ts";
 import { emptyTable } from "./ast.ts";
-import { type JValue, type JPos, parseJson as readJson, excerpt, integerIn } from "../../config/jsonpos.ts";
+import { type JValue, type JPos, parseJson as readJson, excerpt, integerIn } from "../../model/jsonpos.ts";
 import { parsePorts, parseServiceProto } from "./text.ts";
 import { formatRuleLines } from "./format.ts";
 import { MAX_RULE_NUMBER } from "./ast.ts";

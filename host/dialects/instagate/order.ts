@@ -10,7 +10,7 @@ import type { RuleBlock } from "./ast.ts";
 import type { Lowered } from "./lower.ts";
 import type { Reporter } from "./report.ts";
 import { zoneOf } from "./zones.ts";
-import { excerpt } from "../../config/jsonpos.ts";
+import { excerpt } from "../../model/jsonpos.ts";
 
 const MAX_LINT_RULES = 4000;
 

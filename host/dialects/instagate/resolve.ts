@@ -5,7 +5,7 @@ import { type Prefix, parseAddress, makePrefix, netmaskLength, isNetworkAddress,
 import type { AddrRef, ObjectDef, Pos, ServiceDef, Table } from "./ast.ts";
 import { type ServicePart, catalogueService, TCP, UDP, ICMP } from "./catalogue.ts";
 import type { Reporter } from "./report.ts";
-import { excerpt } from "../../config/jsonpos.ts";
+import { excerpt } from "../../model/jsonpos.ts";
 
 /** A set of addresses: everything, or the union of some prefixes. */
 export interface AddrSet {

@@ -5,7 +5,7 @@ import type { LoadOptions } from "../dialect.ts";
 import { formatPrefix } from "../../model/addr.ts";
 import { type Rule, portRange, ruleAt, allRules } from "../../model/rule.ts";
 import type { Pos } from "./ast.ts";
-import type { InstagateResult } from "./index.ts";
+import type { InstagateResult } from "./result.ts";
 import { formatObject, formatService, formatRuleLines, tableToJson } from "./format.ts";
 import { zoneOf, lanipFor } from "./zones.ts";
 

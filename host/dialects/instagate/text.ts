@@ -15,7 +15,7 @@
 import type { DiagnosticSink } from "../../model/diagnostic.ts";
 import type { AddrField, AddrRef, NameRef, ObjectDef, Pos, RuleBlock, ServiceDef, ServiceProto, Table, ZoneName } from "./ast.ts";
 import { emptyTable, MAX_RULE_NUMBER } from "./ast.ts";
-import { excerpt } from "../../config/jsonpos.ts";
+import { excerpt } from "../../model/jsonpos.ts";
 
 interface Part {
   text: string;

@@ -7,7 +7,7 @@
 //    "Protocol": 6, "PortMin": 25, "PortMax": 25, "wszDescription": "..."}
 // Each field becomes the registry value of the same meaning, so validate.ts
 // judges both forms alike. The text is read by the shared JSON reader
-// (host/config/jsonpos.ts); a key given twice, or two fields naming one
+// (host/model/jsonpos.ts); a key given twice, or two fields naming one
 // registry value ("dwFlags" and "Flags"), is an error: the JSON form has no
 // "later one wins" as regedit has.
 import type { DiagnosticSink } from "../../model/diagnostic.ts";
@@ -16,7 +16,7 @@ import type { RawData, RawRule, RawValue } from "./raw.ts";
 import { CE } from "./codes.ts";
 import { FWF, FWM, FWA, AF_INET, AF_INET6, canonicalValueName } from "./constants.ts";
 import { encodeFwAddress } from "./address.ts";
-import { parseJson, excerpt, kindOf, type JValue } from "../../config/jsonpos.ts";
+import { parseJson, excerpt, kindOf, type JValue } from "../../model/jsonpos.ts";
 
 // Maps, never plain objects: field names and constants are user text ("toString", "__proto__").
 const FIELD_TO_VALUE = new Map<string, string>([

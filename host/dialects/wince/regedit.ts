@@ -1,9 +1,9 @@
 // The regedit form of the Windows CE dialect: every subkey of
 // ...\COMM\Firewall\Rules\ is a rule. The text itself is read by the shared
-// regedit reader (host/config/regedit.ts); this file gives its keys and
+// regedit reader (host/model/regedit.ts); this file gives its keys and
 // values their Windows CE meaning and its problems their CE codes.
 import type { DiagnosticSink, Severity } from "../../model/diagnostic.ts";
-import { parseRegedit, REG, type RegProblem, type RegValue } from "../../config/regedit.ts";
+import { parseRegedit, REG, type RegProblem, type RegValue } from "../../model/regedit.ts";
 import type { RawData, RawRule } from "./raw.ts";
 import { CE } from "./codes.ts";
 

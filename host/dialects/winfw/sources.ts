@@ -4,7 +4,7 @@
 // the policy's `Enabled` and `AllowUserPrefMerge` values decide (seed 001).
 import type { SourceFile } from "../dialect.ts";
 import type { Diagnostic, Severity } from "../../model/diagnostic.ts";
-import { parseRegedit, registryView, type RegValueEntry, type RegViewKey } from "../../config/regedit.ts";
+import { parseRegedit, registryView, type RegValueEntry, type RegViewKey } from "../../model/regedit.ts";
 import { excerpt } from "../../model/excerpt.ts";
 import { parseDefinition, type Definition, type DefinitionProblem } from "./definition.ts";
 

@@ -3,9 +3,9 @@
 // connection table's figures and the ports' packet counts. The rules come a
 // page at a time and are printed as they come, so no list is ever one string
 // of unbounded size, in the appliance or here.
-import type { IO } from "../cli/io.ts";
-import { parse } from "../cli/args.ts";
-import { defaultSocketPath, request } from "./control.ts";
+import type { IO } from "./io.ts";
+import { parse } from "./args.ts";
+import { defaultSocketPath, request } from "../runtime/control.ts";
 
 type Status = Record<string, any>;
 

@@ -3,8 +3,8 @@
 //   [frag=none|first|later] [time=2026-11-22T10:00:00]
 import { parseAddress, type Address } from "../model/addr.ts";
 import { type Appliance, interfaceIndex } from "../model/appliance.ts";
-import { pathOf } from "../engine/direction.ts";
-import { type PacketHeader, type PacketMeta, emptyHeader, type FragState } from "../engine/header.ts";
+import { pathOf } from "./direction.ts";
+import { type PacketHeader, type PacketMeta, emptyHeader, type FragState } from "./header.ts";
 import { TCP_FLAG_BITS } from "../model/rule.ts";
 import { localTime } from "../model/localtime.ts";
 

@@ -1,11 +1,12 @@
 // `portcullis run CONFIG... --port NAME=LISTEN_HOST:PORT/PEER_HOST:PORT ...`:
 // the live appliance (cli.md). Runs until SIGTERM or SIGINT; SIGHUP reloads.
-import type { IO } from "../cli/io.ts";
-import { parse, UsageError } from "../cli/args.ts";
+import type { IO } from "./io.ts";
+import { parse, UsageError } from "./args.ts";
 import { parseHostPort } from "../model/appliance.ts";
-import { parsePortSpec, PortSpecError } from "./ports.ts";
-import { defaultSocketPath } from "./control.ts";
-import { LiveAppliance, StartError } from "./live.ts";
+import { parsePortSpec, PortSpecError } from "../runtime/ports.ts";
+import { defaultSocketPath } from "../runtime/control.ts";
+import { LiveAppliance, StartError } from "../runtime/live.ts";
+import { loadSettings } from "./common.ts";
 
 export async function runCommand(argv: string[], io: IO): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -69,7 +70,7 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
   let live: LiveAppliance;
   try {
     live = await LiveAppliance.start({
-      configs: positionals, values, ports, socketPath, loghost, syslogFormat: format,
+      configs: positionals, load: loadSettings(values), ports, socketPath, loghost, syslogFormat: format,
       sendNotify: values["send-notify"], notifyPort: num("notify-port", 1, 65535),
       unreachableRate: num("unreachable-rate", 0, 100000), macAgeingMs: num("mac-ageing", 1, 1e6) * 1000,
       watchMs: num("watch", 0, 3600) * 1000, ftpHelper: !values["no-ftp-helper"], failClosed: values["fail-closed"],

@@ -1,0 +1,10 @@
+// What loading an InstaGate table gives: the neutral policy with its
+// diagnostics, and the vendor's own table beside it (for show and the order checks).
+import type { LoadResult } from "../dialect.ts";
+import type { Table } from "./ast.ts";
+import type { Lowered } from "./lower.ts";
+
+export interface InstagateResult extends LoadResult {
+  table: Table;
+  lowered?: Lowered | null;
+}
