@@ -89,7 +89,7 @@ describe("rule syntax lowers to the rule model", () => {
   it("each rule carries its provenance", () => {
     const r = load("# c\n\nadd filter f\n   set filter f 7 permit tcp   # why\nset lan ifilter f\n");
     expect(r.policy!.rulesets[0].rules[0].origin).toEqual({
-      dialect: "portmaster", file: "t.cfg", line: 4, column: 4, text: "set filter f 7 permit tcp", label: "filter f rule 7",
+      dialect: "portmaster", file: "t.cfg", line: 4, column: 4, text: "set filter f 7 permit tcp", label: "filter f rule 7", number: 7,
     });
   });
 });

@@ -85,9 +85,9 @@ describe("portcullis on .reg files", () => {
     }
   });
 
-  it("exportReg(policy) writes regedit's own form: header, CRLF, and the same rules back", () => {
+  it("exportReg(the vendor model) writes regedit's own form: header, CRLF, and the same rules back", () => {
     const res = load(readFileSync(SEED, "utf8"));
-    const text = exportReg(res.policy!);
+    const text = exportReg(res.vendor!);
     expect(text.startsWith("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\COMM\\Firewall\\Rules\\")).toBe(true);
     expect(text.includes("\n") && !/[^\r]\n/.test(text)).toBe(true);
     expect(load(text).rules.map(ruleMeaning)).toEqual(res.rules.map(ruleMeaning).sort((x, y) => x.name.localeCompare(y.name)));

@@ -1,6 +1,7 @@
 // Shared by the wince tests: load rule text, classify packets with both
 // engines (which must agree), and name the deciding rule.
 import { expect } from "vitest";
+import type { CeRule } from "../host/dialects/wince/model.ts";
 import { loadWince, type CeLoadResult } from "../host/dialects/wince/index.ts";
 import { parseAppliance, BUILTIN_APPLIANCE_JSON, type Appliance } from "../host/model/appliance.ts";
 import { encodePolicy } from "../host/engine/encode.ts";
@@ -16,8 +17,10 @@ export function appliance(json: object): Appliance {
   return parseAppliance(json, "test-appliance.json");
 }
 
-export function load(text: string, app: Appliance = BUILTIN, file = "rules.reg"): CeLoadResult {
-  return loadWince([{ path: file, text }], { appliance: app, strict: false, options: {} });
+/** The load result, with its vendor model (every rule read) also as `rules`. */
+export function load(text: string, app: Appliance = BUILTIN, file = "rules.reg"): CeLoadResult & { rules: CeRule[] } {
+  const r = loadWince([{ path: file, text }], { appliance: app, strict: false, options: {} });
+  return { ...r, rules: r.vendor ?? [] };
 }
 
 export function loadOk(text: string, app: Appliance = BUILTIN, file = "rules.reg"): Policy {

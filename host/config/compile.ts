@@ -61,7 +61,7 @@ function loadOptions(settings: LoadSettings): { opts: LoadOptions; applianceDiag
     const builtin = readAppliance(undefined).appliance!; // a placeholder: nothing runs when ok is false
     const opts: LoadOptions = { appliance: builtin, strict: Boolean(settings.strict), options };
     const diagnostics = sortDiagnostics(app.diagnostics);
-    return { appliance: builtin, config: { policy: null, diagnostics, dialect: null, files: [] }, opts, program: null, diagnostics, ok: false };
+    return { appliance: builtin, config: { policy: null, diagnostics, vendor: null, dialect: null, files: [] }, opts, program: null, diagnostics, ok: false };
   }
   return { opts: { appliance: app.appliance, strict: Boolean(settings.strict), options }, applianceDiagnostics: app.diagnostics };
 }

@@ -83,7 +83,7 @@ function readConfig(paths: string[], forced: string | undefined, allowEmpty: boo
  */
 export function loadConfig(paths: string[], opts: LoadOptions, forced?: string, allowEmpty = false): LoadedConfig {
   const { files, diagnostics, dialect: entry } = readConfig(paths, forced, allowEmpty);
-  if (!entry) return { policy: null, diagnostics, dialect: null, files };
+  if (!entry) return { policy: null, diagnostics, vendor: null, dialect: null, files };
   const dialect = entry.loaded;
   if (!dialect) throw new Error(`the ${entry.name} front end is not imported: call importAllDialects() first, or use loadConfigLazily`);
   return runFrontEnd(dialect, files, opts);
@@ -92,7 +92,7 @@ export function loadConfig(paths: string[], opts: LoadOptions, forced?: string, 
 /** Load a configuration, importing only its own dialect's front end: for one-shot commands. */
 export async function loadConfigLazily(paths: string[], opts: LoadOptions, forced?: string, allowEmpty = false): Promise<LoadedConfig> {
   const { files, diagnostics, dialect: entry } = readConfig(paths, forced, allowEmpty);
-  if (!entry) return { policy: null, diagnostics, dialect: null, files };
+  if (!entry) return { policy: null, diagnostics, vendor: null, dialect: null, files };
   return runFrontEnd(await frontEnd(entry), files, opts);
 }
 

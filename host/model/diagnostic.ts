@@ -24,14 +24,48 @@ export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
   return [...ds].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code));
 }
 
-/** Collects diagnostics for one file. */
+/** A place in a config file. */
+export interface Located {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/**
+ * The one collector of diagnostics every dialect uses: `error`/`warning` for
+ * a line and column of the sink's own file (a parser reading one file),
+ * `errorAt`/`warningAt` for a place in any file (checks across the files of
+ * one configuration). With `once`, a diagnostic identical in place, code and
+ * message to one already collected is dropped (a name resolved once per
+ * interface is reported once, not per interface).
+ */
 export class DiagnosticSink {
   readonly list: Diagnostic[] = [];
-  constructor(readonly file: string) {}
+  private seen: Set<string> | null;
+  constructor(readonly file = "-", opts: { once?: boolean } = {}) {
+    this.seen = opts.once ? new Set() : null;
+  }
   error(line: number, column: number, code: string, message: string): void {
-    this.list.push({ file: this.file, line, column, severity: "error", code, message });
+    this.add({ file: this.file, line, column, severity: "error", code, message });
   }
   warning(line: number, column: number, code: string, message: string): void {
-    this.list.push({ file: this.file, line, column, severity: "warning", code, message });
+    this.add({ file: this.file, line, column, severity: "warning", code, message });
+  }
+  errorAt(at: Located, code: string, message: string): void {
+    this.add({ file: at.file, line: at.line, column: at.column, severity: "error", code, message });
+  }
+  warningAt(at: Located, code: string, message: string): void {
+    this.add({ file: at.file, line: at.line, column: at.column, severity: "warning", code, message });
+  }
+  hasErrors(): boolean {
+    return hasErrors(this.list);
+  }
+  private add(d: Diagnostic): void {
+    if (this.seen) {
+      const key = `${d.file}\0${d.line}\0${d.column}\0${d.code}\0${d.message}`;
+      if (this.seen.has(key)) return;
+      this.seen.add(key);
+    }
+    this.list.push(d);
   }
 }

@@ -34,6 +34,8 @@ export interface Provenance {
   column: number;
   text: string; // the original config text of the rule
   label?: string; // the dialect's own name for it: "filter inbound rule 10", a registry key...
+  /** The dialect's own rule number, where its rules are numbered (PortMaster's `set filter F N`, an InstaGate table's rule N): logs name it. */
+  number?: number;
 }
 
 export interface Rule {

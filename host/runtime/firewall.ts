@@ -150,12 +150,11 @@ export class Firewall {
   event(kind: "log" | "notify", index: number, o: Outcome): PacketEvent {
     const at = ruleAt(this.policy, index)!;
     const h = o.header;
-    const ruleNumber = /rule (\d+)$/.exec(at.rule.origin.label ?? "");
     const decidedHere = index === o.rule;
     return {
       kind,
       ruleset: at.ruleset.name,
-      rule: ruleNumber ? Number(ruleNumber[1]) : null,
+      rule: at.rule.origin.number ?? null,
       ruleIndex: index,
       file: at.rule.origin.file,
       line: at.rule.origin.line,

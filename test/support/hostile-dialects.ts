@@ -26,7 +26,7 @@ const wide: Dialect = {
       rulesets: [{ name: "main", rules, defaults: { inbound: "deny", outbound: "deny", other: "deny" }, stateful: false }],
       input: names.map(() => 0), output: names.map(() => null), unreachables: true,
     };
-    return { policy, diagnostics: [] };
+    return { policy, diagnostics: [], vendor: null };
   },
   show: () => "",
 };

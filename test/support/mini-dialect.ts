@@ -47,7 +47,7 @@ export const mini: Dialect = {
       rulesets: [{ name: "main", rules, defaults: { inbound: "deny", outbound: "deny", other: "deny" }, stateful: rules.some((r) => r.keepState) }],
       input: names.map(() => 0), output: names.map(() => null), unreachables: true,
     };
-    return { policy, diagnostics };
+    return { policy, diagnostics, vendor: null };
   },
   show: () => "",
 };

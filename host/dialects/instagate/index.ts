@@ -7,15 +7,15 @@ import { type Table, emptyTable } from "./ast.ts";
 import { parseText } from "./text.ts";
 import { parseJson, looksLikeJson } from "./json.ts";
 import { Names } from "./resolve.ts";
-import { Reporter } from "./report.ts";
+
 import { lowerTable, type Lowered } from "./lower.ts";
 import { describeOrderExact } from "./order-exact.ts";
 import { checkOrder } from "./order.ts";
 import { zoneOf } from "./zones.ts";
 import { showTable } from "./show.ts";
-import type { InstagateResult } from "./result.ts";
+import type { InstagateModel, InstagateResult } from "./result.ts";
 
-export type { InstagateResult } from "./result.ts";
+export type { InstagateModel, InstagateResult } from "./result.ts";
 import { detectInstagate } from "./detect.ts";
 
 /** Parse every file into one table: definitions are shared, rules follow file order. */
@@ -33,10 +33,10 @@ export function parseFiles(files: SourceFile[]): { table: Table; diagnostics: Lo
 
 export function loadInstagate(files: SourceFile[], opts: LoadOptions): InstagateResult {
   const { table, diagnostics } = parseFiles(files);
-  const rep = new Reporter();
+  const rep = new DiagnosticSink("-", { once: true });
   const a = opts.appliance;
   for (const m of table.antivirus) {
-    rep.warning(m.pos, "IG040", "this appliance has no Gateway Anti-Virus SMTP proxy: nothing intercepts SMTP ahead of the firewall rules, so the rules alone decide SMTP traffic; this setting is ignored");
+    rep.warningAt(m.pos, "IG040", "this appliance has no Gateway Anti-Virus SMTP proxy: nothing intercepts SMTP ahead of the firewall rules, so the rules alone decide SMTP traffic; this setting is ignored");
   }
   const names = new Names(table, rep);
   names.checkDefinitions();
@@ -46,7 +46,7 @@ export function loadInstagate(files: SourceFile[], opts: LoadOptions): Instagate
     names.addr(b.dst.ref, []);
     if (b.services !== "any") for (const s of b.services) names.service(s.name, s.pos);
     if (!a.interfaces.some((i) => zoneOf(i) === b.zone)) {
-      rep.warning(b.pos, "IG041", `rule ${b.number} is for Interface ${b.zone}, but the appliance (${a.source}) has no ${b.zone} interface, so it never applies${b.zone === "DMZ" ? " (mark one with \"zone\": \"dmz\")" : ""}`);
+      rep.warningAt(b.pos, "IG041", `rule ${b.number} is for Interface ${b.zone}, but the appliance (${a.source}) has no ${b.zone} interface, so it never applies${b.zone === "DMZ" ? " (mark one with \"zone\": \"dmz\")" : ""}`);
     }
   }
   const parseOk = !diagnostics.some((d) => d.severity === "error") && !rep.list.some((d) => d.severity === "error");
@@ -54,16 +54,16 @@ export function loadInstagate(files: SourceFile[], opts: LoadOptions): Instagate
   if (lowered) checkOrder(lowered, a, rep);
   const all = [...diagnostics, ...rep.list];
   const failed = all.some((d) => d.severity === "error");
-  return { policy: failed || !lowered ? null : lowered.policy, diagnostics: all, table, lowered };
+  return { policy: failed || !lowered ? null : lowered.policy, diagnostics: all, vendor: { table, lowered } };
 }
 
-export const instagateDialect: Dialect = {
+export const instagateDialect: Dialect<InstagateModel> = {
   name: "instagate",
   detect: detectInstagate,
   load: (files, opts) => loadInstagate(files, opts),
-  show: (result, opts) => showTable(result as InstagateResult, opts),
+  show: (result, opts) => showTable(result, opts),
   describeOrder: (result, findings, existing) => {
-    const lowered = (result as InstagateResult).lowered;
+    const lowered = result.vendor?.lowered;
     return lowered ? describeOrderExact(lowered, findings, existing) : [];
   },
 };

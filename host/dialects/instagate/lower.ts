@@ -9,7 +9,7 @@ import { anyRule } from "../../model/rule.ts";
 import type { AddrField, RuleBlock, Table, ZoneName } from "./ast.ts";
 import type { ServicePart } from "./catalogue.ts";
 import type { AddrSet, Names } from "./resolve.ts";
-import type { Reporter } from "./report.ts";
+import type { DiagnosticSink } from "../../model/diagnostic.ts";
 import { zoneOf, lanipFor } from "./zones.ts";
 
 /** Defaults, as on comparable appliances: LAN may start anything, WAN nothing, DMZ only outward. */
@@ -130,6 +130,7 @@ export function ruleOrigin(b: RuleBlock): Provenance {
     dialect: "instagate", file: b.pos.file, line: b.pos.line, column: b.pos.column,
     text: b.lines.join(" | "),
     label: `${b.zone} rule ${b.number}${b.title ? ` "${b.title}"` : ""}`,
+    number: b.number,
   };
 }
 
@@ -177,7 +178,7 @@ export interface Lowered {
   blocks: { block: RuleBlock; first: number; count: number }[][];
 }
 
-export function lowerTable(t: Table, names: Names, a: Appliance, rep: Reporter): Lowered | null {
+export function lowerTable(t: Table, names: Names, a: Appliance, rep: DiagnosticSink): Lowered | null {
   const rulesets: Ruleset[] = [];
   const blocks: Lowered["blocks"] = [];
   let ok = true;
@@ -191,7 +192,7 @@ export function lowerTable(t: Table, names: Names, a: Appliance, rep: Reporter):
       if (!rs) { ok = false; continue; }
       if (rs.length === 0) {
         const why = lanip.length === 0 && (b.src.ref.kind === "object" || b.dst.ref.kind === "object") ? ` on ${i.name} (LANIP: the appliance has no LAN address there)` : "";
-        rep.warning(b.pos, "IG042", `rule ${b.number} matches nothing${why}: check its Match and address fields`);
+        rep.warningAt(b.pos, "IG042", `rule ${b.number} matches nothing${why}: check its Match and address fields`);
       }
       mine.push({ block: b, first: rules.length, count: rs.length });
       for (const r of rs) rules.push(r); // not push(...rs): a rule can expand to more items than a call takes

@@ -8,7 +8,7 @@ import type { Rule } from "../../model/rule.ts";
 import type { Appliance } from "../../model/appliance.ts";
 import type { RuleBlock } from "./ast.ts";
 import type { Lowered } from "./lower.ts";
-import type { Reporter } from "./report.ts";
+import type { DiagnosticSink } from "../../model/diagnostic.ts";
 import { zoneOf } from "./zones.ts";
 import { excerpt } from "../../model/jsonpos.ts";
 
@@ -34,7 +34,7 @@ function coveringBlocks(rules: Rule[], earlier: { block: RuleBlock; rules: Rule[
   return [...by];
 }
 
-export function checkOrder(lowered: Lowered, a: Appliance, rep: Reporter): void {
+export function checkOrder(lowered: Lowered, a: Appliance, rep: DiagnosticSink): void {
   const findings = new Map<RuleBlock, Finding>();
   lowered.policy.rulesets.forEach((rs, k) => {
     // Quadratic in model rules: past this size the check would stall `check` (no finding is better than a hang).
@@ -66,10 +66,10 @@ export function checkOrder(lowered: Lowered, a: Appliance, rep: Reporter): void 
     const frag = f.fragmentsOnly ? " (except non-first fragments, which carry no ports)" : "";
     const redundant = f.by.every((x) => x.action === b.action);
     if (redundant) {
-      rep.warning(b.pos, "IG051", `${name(b)} is redundant${where}: ${byNames} above it already ${b.action === "accept" ? "accepts" : "denies"} all of its traffic${frag}`);
+      rep.warningAt(b.pos, "IG051", `${name(b)} is redundant${where}: ${byNames} above it already ${b.action === "accept" ? "accepts" : "denies"} all of its traffic${frag}`);
     } else {
       const above = f.by.map((x) => `rule ${x.number}`).join(" and ");
-      rep.warning(b.pos, "IG050", `${name(b)} is shadowed${where} by ${byNames} above it: every packet it matches is decided there first${frag}; move rule ${b.number} above ${above} if it should decide`);
+      rep.warningAt(b.pos, "IG050", `${name(b)} is shadowed${where} by ${byNames} above it: every packet it matches is decided there first${frag}; move rule ${b.number} above ${above} if it should decide`);
     }
   }
 }

@@ -4,7 +4,10 @@ import type { LoadResult } from "../dialect.ts";
 import type { Table } from "./ast.ts";
 import type { Lowered } from "./lower.ts";
 
-export interface InstagateResult extends LoadResult {
+/** The vendor model: the table as written, and (when it resolved) its lowering with each rule's bindings. */
+export interface InstagateModel {
   table: Table;
-  lowered?: Lowered | null;
+  lowered: Lowered | null;
 }
+
+export type InstagateResult = LoadResult<InstagateModel>;

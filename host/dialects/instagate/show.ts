@@ -29,7 +29,8 @@ export function formatModelRule(r: Rule): string {
 }
 
 export function showTable(result: InstagateResult, opts: LoadOptions): string {
-  const t = result.table;
+  if (!result.vendor) return "";
+  const t = result.vendor.table;
   if (opts.options.format === "json") return JSON.stringify(tableToJson(t), null, 2) + "\n";
   const out: string[] = ["# InstaGate rule table: evaluated top to bottom per interface, first match decides"];
   if (t.objects.length || t.services.length) out.push("");

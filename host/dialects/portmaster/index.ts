@@ -1,7 +1,6 @@
 // The PortMaster (ComOS) IP filter dialect: detection, loading, printing.
 import type { Dialect, LoadOptions, LoadResult, SourceFile } from "../dialect.ts";
 import { hasErrors } from "../../model/diagnostic.ts";
-import { policyModels } from "../models.ts";
 import { parseFiles } from "./parse.ts";
 import { checkConfig, describeOrder } from "./checks.ts";
 import { lowerConfig } from "./lower.ts";
@@ -9,28 +8,23 @@ import { showConfig } from "./show.ts";
 import type { PmConfig } from "./model.ts";
 import { detectPortmaster } from "./detect.ts";
 
-/** show() is handed the LoadResult; it prints from the PortMaster model, kept here. */
-const models = policyModels<PmConfig>();
-
 export { detectPortmaster };
 
-export function loadPortmaster(files: SourceFile[], opts: LoadOptions): LoadResult & { model: PmConfig } {
+export function loadPortmaster(files: SourceFile[], opts: LoadOptions): LoadResult<PmConfig> {
   const { config, sinks } = parseFiles(files, opts.appliance);
   const diagnostics = [...sinks.flatMap((s) => s.list), ...checkConfig(config)];
   const policy = hasErrors(diagnostics) ? null : lowerConfig(config, opts.appliance);
-  if (policy) models.remember(policy, config);
-  return { policy, diagnostics, model: config };
+  return { policy, diagnostics, vendor: config };
 }
 
-export const portmaster: Dialect = {
+export const portmaster: Dialect<PmConfig> = {
   name: "portmaster",
   detect: detectPortmaster,
   load: loadPortmaster,
-  show: models.show((model, opts) => showConfig(model, opts.appliance), () => {
-    throw new Error("portmaster show: not a configuration this dialect loaded");
-  }),
-  describeOrder: (result, findings, existing) => {
-    const cfg = models.of(result.policy);
-    return cfg && result.policy ? describeOrder(cfg, result.policy, findings, existing) : [];
+  show: (result, opts) => {
+    if (!result.vendor) throw new Error("portmaster show: not a configuration this dialect loaded");
+    return showConfig(result.vendor, opts.appliance);
   },
+  describeOrder: (result, findings, existing) =>
+    result.vendor && result.policy ? describeOrder(result.vendor, result.policy, findings, existing) : [],
 };

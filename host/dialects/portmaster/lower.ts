@@ -18,7 +18,7 @@ export function ruleLabel(r: PmRule): string {
  */
 export function lowerRule(r: PmRule): Rule {
   const out = anyRule(r.action, {
-    dialect: "portmaster", file: r.loc.file, line: r.loc.line, column: r.loc.column, text: r.loc.text, label: ruleLabel(r),
+    dialect: "portmaster", file: r.loc.file, line: r.loc.line, column: r.loc.column, text: r.loc.text, label: ruleLabel(r), number: r.number,
   });
   out.log = r.log;
   out.notify = r.notify;

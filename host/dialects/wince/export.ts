@@ -6,7 +6,6 @@ import type { CeRule } from "./model.ts";
 import { FWF, FWM, FWA, bitNames, PROTOCOL_NAMES } from "./constants.ts";
 import { encodeFwAddress, hexBytes } from "./address.ts";
 import { RULES_KEY } from "./regedit.ts";
-import { ceRulesOf } from "./store.ts";
 
 export function ruleFlags(r: CeRule): number {
   const act = r.action === "block" ? FWF.BLOCK : r.action === "allow" ? FWF.ALLOW : FWF.LOG;
@@ -92,9 +91,7 @@ export interface ExportOptions {
  * The rules as regedit text, sorted by key name (their order never matters
  * to the device, so the canonical form does not keep it).
  */
-export function exportReg(input: Policy | CeRule[], opts: ExportOptions = {}): string {
-  const rules = Array.isArray(input) ? input : ceRulesOf(input);
-  if (!rules) throw new Error("exportReg: this policy was not loaded from the wince dialect");
+export function exportReg(rules: CeRule[], opts: ExportOptions = {}): string {
   const out = ["Windows Registry Editor Version 5.00", ...(opts.preamble ?? []).map((l) => `; ${l}`.trimEnd()), ""];
   for (const r of [...rules].sort(byName)) {
     if (opts.provenance) {

@@ -10,15 +10,13 @@ import { readFwRuleJson } from "./json.ts";
 import { validateRule } from "./validate.ts";
 import { lowerRules } from "./lower.ts";
 import { exportReg } from "./export.ts";
-import { ceRulesOf, rememberCeRules } from "./store.ts";
 import { isJsonForm, detectWince } from "./detect.ts";
 import { describeOrderExact } from "./order-exact.ts";
 
 export { isJsonForm, detectWince };
 
-export interface CeLoadResult extends LoadResult {
-  rules: CeRule[]; // every rule read without error, disabled ones included
-}
+/** The vendor model: every rule read without error, disabled ones included. */
+export type CeLoadResult = LoadResult<CeRule[]>;
 
 /** Read, validate and lower; also usable without the CLI (tests, tools). */
 export function loadWince(files: SourceFile[], opts: LoadOptions): CeLoadResult {
@@ -47,38 +45,33 @@ export function loadWince(files: SourceFile[], opts: LoadOptions): CeLoadResult 
     for (const d of local.list) diagnostics.push(d);
     if (r) rules.push(r);
   }
-  if (hasErrors(diagnostics)) return { policy: null, diagnostics, rules };
+  if (hasErrors(diagnostics)) return { policy: null, diagnostics, vendor: rules };
 
   const { policy, covered, neverActs } = lowerRules(rules, opts.appliance);
+  const checks = new DiagnosticSink();
   for (const r of neverActs) {
-    diagnostics.push({
-      file: r.origin.file, line: r.origin.line, column: r.origin.column, severity: "warning", code: CE.NEVER_ACTS,
-      message: `rule "${r.name}" can never act: every packet it matches goes from the appliance (${opts.appliance.source}) to itself, and the device's traffic to itself always passes`,
-    });
+    checks.warningAt(r.origin, CE.NEVER_ACTS,
+      `rule "${r.name}" can never act: every packet it matches goes from the appliance (${opts.appliance.source}) to itself, and the device's traffic to itself always passes`);
   }
   for (const { block, allow } of covered) {
-    diagnostics.push({
-      file: block.origin.file, line: block.origin.line, column: block.origin.column, severity: "warning", code: CE.ALLOW_COVERS_BLOCK,
-      message: `rule "${block.name}": this BLOCK never blocks anything: ALLOW rule "${allow.name}" (${allow.origin.file}:${allow.origin.line}) allows every packet it matches, and an ALLOW always wins`,
-    });
+    checks.warningAt(block.origin, CE.ALLOW_COVERS_BLOCK,
+      `rule "${block.name}": this BLOCK never blocks anything: ALLOW rule "${allow.name}" (${allow.origin.file}:${allow.origin.line}) allows every packet it matches, and an ALLOW always wins`);
   }
   for (const dir of ["inbound", "outbound"] as const) {
     const lacking = opts.appliance.interfaces.some((i) => i.role === "public") ? (opts.appliance.interfaces.some((i) => i.role === "private") ? null : "private") : "public";
     const first = rules.find((r) => r.direction === dir && !r.disabled);
     if (lacking && first) {
-      diagnostics.push({
-        file: first.origin.file, line: first.origin.line, column: first.origin.column, severity: "warning", code: CE.NO_INTERFACE,
-        message: `rule "${first.name}": the appliance (${opts.appliance.source}) has no ${lacking} interface, so no packet is ${dir} and ${dir} rules never apply`,
-      });
+      checks.warningAt(first.origin, CE.NO_INTERFACE,
+        `rule "${first.name}": the appliance (${opts.appliance.source}) has no ${lacking} interface, so no packet is ${dir} and ${dir} rules never apply`);
     }
   }
-  rememberCeRules(policy, rules);
-  return { policy, diagnostics, rules };
+  for (const d of checks.list) diagnostics.push(d);
+  return { policy, diagnostics, vendor: rules };
 }
 
-export function showWince(result: LoadResult): string {
-  const rules = ceRulesOf(result.policy);
-  if (!rules) return "";
+export function showWince(result: CeLoadResult): string {
+  const rules = result.vendor;
+  if (!rules || !result.policy) return "";
   const disabled = rules.filter((r) => r.disabled).length;
   return exportReg(rules, {
     provenance: true,
@@ -93,13 +86,12 @@ export function showWince(result: LoadResult): string {
   }) ;
 }
 
-export const wince: Dialect = {
+export const wince: Dialect<CeRule[]> = {
   name: "wince",
   detect: detectWince,
   load: (files, opts) => loadWince(files, opts),
   show: (result) => showWince(result),
   describeOrder: (result, findings, existing) => {
-    const rules = ceRulesOf(result.policy);
-    return rules && result.policy ? describeOrderExact(result.policy, rules, findings, existing) : [];
+    return result.vendor && result.policy ? describeOrderExact(result.policy, result.vendor, findings, existing) : [];
   },
 };

@@ -2,23 +2,20 @@
 // lists (seed 001, dialects.md section 3), from plain lists or regedit
 // exports, lowered to the rule model.
 import type { Dialect, LoadOptions, LoadResult, SourceFile } from "../dialect.ts";
-import { hasErrors } from "../../model/diagnostic.ts";
+import { DiagnosticSink, hasErrors } from "../../model/diagnostic.ts";
 import { readSources, type Profile } from "./sources.ts";
 import { mergeEntries } from "./merge.ts";
 import { lowerExceptions } from "./lower.ts";
 import { showWinfw, type WinfwAnalysis } from "./show.ts";
-import { policyModels } from "../models.ts";
 import { detectWinfw } from "./detect.ts";
 import { excerpt } from "../../model/excerpt.ts";
 
-const analyses = policyModels<WinfwAnalysis>();
-
 export { detectWinfw };
 
-export function loadWinfw(files: SourceFile[], opts: LoadOptions): LoadResult {
+export function loadWinfw(files: SourceFile[], opts: LoadOptions): LoadResult<WinfwAnalysis> {
   const profileText = (opts.options.profile ?? "standard").toLowerCase();
   if (profileText !== "standard" && profileText !== "domain") {
-    return { policy: null, diagnostics: [{ file: files[0]?.path ?? "-", line: 1, column: 1, severity: "error", code: "WF020", message: `unknown profile "${excerpt(opts.options.profile ?? "")}" (--profile standard or domain)` }] };
+    return { policy: null, diagnostics: [{ file: files[0]?.path ?? "-", line: 1, column: 1, severity: "error", code: "WF020", message: `unknown profile "${excerpt(opts.options.profile ?? "")}" (--profile standard or domain)` }], vendor: null };
   }
   const profile = profileText as Profile;
   const src = readSources(files, profile, opts.strict);
@@ -27,17 +24,18 @@ export function loadWinfw(files: SourceFile[], opts: LoadOptions): LoadResult {
   const wantsLocalsubnet = merged.exceptions.find((e) => e.open && e.localsubnet);
   if (wantsLocalsubnet && opts.appliance.interfaces.every((i) => i.addresses.length === 0)) {
     const e = wantsLocalsubnet.localsubnet!;
-    diagnostics.push({ file: e.file, line: e.line, column: e.column, severity: "warning", code: "WF014", message: "localsubnet matches nothing: the appliance's interfaces have no addresses" });
+    const sink = new DiagnosticSink();
+    sink.warningAt(e, "WF014", "localsubnet matches nothing: the appliance's interfaces have no addresses");
+    diagnostics.push(...sink.list);
   }
-  if (hasErrors(diagnostics)) return { policy: null, diagnostics };
-  const policy = lowerExceptions(merged.exceptions, opts.appliance, profile);
-  analyses.remember(policy, { profile, uses: src.uses, exceptions: merged.exceptions });
-  return { policy, diagnostics };
+  const vendor: WinfwAnalysis = { profile, uses: src.uses, exceptions: merged.exceptions };
+  if (hasErrors(diagnostics)) return { policy: null, diagnostics, vendor };
+  return { policy: lowerExceptions(merged.exceptions, opts.appliance, profile), diagnostics, vendor };
 }
 
-export const winfwDialect: Dialect = {
+export const winfwDialect: Dialect<WinfwAnalysis> = {
   name: "winfw",
   detect: detectWinfw,
   load: loadWinfw,
-  show: analyses.show((an, opts) => showWinfw(an, opts.appliance), () => "# not loaded\n"),
+  show: (result, opts) => (result.vendor && result.policy ? showWinfw(result.vendor, opts.appliance) : "# not loaded\n"),
 };
