@@ -4,7 +4,8 @@
 // file; this validates the JSON tree), and any error means no appliance.
 import { type Address, type Prefix, parsePrefix, parseAddress, parseIpv6, prefixContains, prefixCovers, makePrefix, isNetworkAddress, maskWord, formatAddress, formatPrefix } from "./addr.ts";
 import { type Diagnostic, formatDiagnostic } from "./diagnostic.ts";
-import { type JValue, type JPos, treeOf, kindOf, excerpt, parseJson } from "./jsonpos.ts";
+import { type JValue, type JPos, treeOf, kindOf, parseJson } from "./jsonpos.ts";
+import { quoted } from "./excerpt.ts";
 import { readFileSync } from "node:fs";
 
 export type Role = "private" | "public";
@@ -116,7 +117,7 @@ export function validateAppliance(root: JValue, source: string): { appliance: Ap
       // cli.md: "Other keys may be added" (by later versions). So an unknown key is a
       // warning, not an error: visible (a misspelt "timezon" would silently mean UTC),
       // and an error with --strict.
-      if (!allowed.includes(e.key)) report("warning", e.keyPos, AP.UNKNOWN_KEY, `${what}: unknown key ${excerpt(e.key)}, ignored (known: ${allowed.join(", ")})`);
+      if (!allowed.includes(e.key)) report("warning", e.keyPos, AP.UNKNOWN_KEY, `${what}: unknown key ${quoted(e.key)}, ignored (known: ${allowed.join(", ")})`);
       else if (!out.has(e.key)) out.set(e.key, e.value);
     }
     return out;
@@ -142,21 +143,21 @@ export function validateAppliance(root: JValue, source: string): { appliance: Ap
       let name = `interfaces[${k}]`;
       if (!nameV) bad(item.pos, AP.NAME, `interfaces[${k}]: "name" is missing`);
       else if (nameV.type !== "string" || !/^[A-Za-z0-9_.-]{1,15}$/.test(nameV.value)) {
-        bad(nameV.pos, AP.NAME, `interfaces[${k}]: "name" must be 1 to 15 letters, digits, _ . - (not ${nameV.type === "string" ? excerpt(nameV.value) : kindOf(nameV)})`);
+        bad(nameV.pos, AP.NAME, `interfaces[${k}]: "name" must be 1 to 15 letters, digits, _ . - (not ${nameV.type === "string" ? quoted(nameV.value) : kindOf(nameV)})`);
       } else {
         name = nameV.value;
         const first = names.get(name.toLowerCase());
-        if (first) bad(nameV.pos, AP.NAME_TWICE, `interface name ${excerpt(name)} is used twice (first at line ${first.line}, column ${first.column}); names compare without case`);
+        if (first) bad(nameV.pos, AP.NAME_TWICE, `interface name ${quoted(name)} is used twice (first at line ${first.line}, column ${first.column}); names compare without case`);
         else names.set(name.toLowerCase(), nameV.pos);
       }
       const roleV = f.get("role");
       if (!roleV) bad(item.pos, AP.ROLE, `interface ${name}: "role" is missing ("private" or "public")`);
       else if (roleV.type !== "string" || (roleV.value !== "private" && roleV.value !== "public")) {
-        bad(roleV.pos, AP.ROLE, `interface ${name}: "role" must be "private" or "public", not ${roleV.type === "string" ? excerpt(roleV.value) : kindOf(roleV)}`);
+        bad(roleV.pos, AP.ROLE, `interface ${name}: "role" must be "private" or "public", not ${roleV.type === "string" ? quoted(roleV.value) : kindOf(roleV)}`);
       }
       const zoneV = f.get("zone");
       if (zoneV && (zoneV.type !== "string" || !["lan", "wan", "dmz"].includes(zoneV.value))) {
-        bad(zoneV.pos, AP.ZONE, `interface ${name}: "zone" must be "lan", "wan" or "dmz", not ${zoneV.type === "string" ? excerpt(zoneV.value) : kindOf(zoneV)}`);
+        bad(zoneV.pos, AP.ZONE, `interface ${name}: "zone" must be "lan", "wan" or "dmz", not ${zoneV.type === "string" ? quoted(zoneV.value) : kindOf(zoneV)}`);
       }
       const addresses: ApplianceInterface["addresses"] = [];
       const addrsV = f.get("addresses");
@@ -167,7 +168,7 @@ export function validateAppliance(root: JValue, source: string): { appliance: Ap
         const address = slash < 0 ? null : parseAddress(text!.slice(0, slash));
         const prefix = address && /^[0-9]{1,3}$/.test(text!.slice(slash + 1)) ? parsePrefix(text!) : null;
         if (!address || !prefix) {
-          bad(a.pos, AP.ADDRESS, `interface ${name}: ${text === null ? kindOf(a) : excerpt(text)} is not ADDRESS/LENGTH (such as "192.168.0.1/24")`);
+          bad(a.pos, AP.ADDRESS, `interface ${name}: ${text === null ? kindOf(a) : quoted(text)} is not ADDRESS/LENGTH (such as "192.168.0.1/24")`);
           continue;
         }
         const max = address.family === 4 ? 32 : 128;
@@ -211,14 +212,14 @@ export function validateAppliance(root: JValue, source: string): { appliance: Ap
     if (lh.type !== "string") err(lh.pos, AP.LOGHOST, `"loghost" must be "HOST:PORT", not ${kindOf(lh)}`);
     else {
       loghost = parseHostPort(lh.value, 514);
-      if (!loghost) err(lh.pos, AP.LOGHOST, `"loghost" ${excerpt(lh.value)} is not HOST:PORT (HOST an IP address or a DNS name, PORT 1..65535)`);
+      if (!loghost) err(lh.pos, AP.LOGHOST, `"loghost" ${quoted(lh.value)} is not HOST:PORT (HOST an IP address or a DNS name, PORT 1..65535)`);
     }
   }
   let timezone = "UTC";
   const tz = top.get("timezone");
   if (tz) {
     if (tz.type !== "string" || !/^[A-Za-z0-9_+\-/]{1,64}$/.test(tz.value) || !knownTimeZone(tz.value)) {
-      err(tz.pos, AP.TIMEZONE, `"timezone" must be an IANA time zone such as "Europe/Berlin" or "UTC", not ${tz.type === "string" ? excerpt(tz.value) : kindOf(tz)}`);
+      err(tz.pos, AP.TIMEZONE, `"timezone" must be an IANA time zone such as "Europe/Berlin" or "UTC", not ${tz.type === "string" ? quoted(tz.value) : kindOf(tz)}`);
     } else timezone = tz.value;
   }
   if (diagnostics.some((d) => d.severity === "error")) return { appliance: null, diagnostics };

@@ -25,6 +25,14 @@ export function excerpt(text: string, max = TOKEN_EXCERPT): string {
   return `${text.slice(0, cut)}… [${text.length - cut} more characters]`;
 }
 
+/**
+ * User text quoted for a message (JSON string syntax, so quotes and control
+ * characters are escaped), cut like `excerpt`: the one form every reader uses.
+ */
+export function quoted(text: string, max = 40): string {
+  return JSON.stringify(excerpt(text, max));
+}
+
 /** A diagnostic whose message is at most MESSAGE_EXCERPT characters (plus the marker). */
 export function boundDiagnostic(d: Diagnostic): Diagnostic {
   return d.message.length <= MESSAGE_EXCERPT ? d : { ...d, message: excerpt(d.message, MESSAGE_EXCERPT) };

@@ -15,6 +15,7 @@
 // - a key given twice in one object is reported with both places; the tree is
 //   still built (first entry in `byKey`) so that callers can go on reporting.
 // It never throws on any input: every problem comes back located.
+import { quoted } from "./excerpt.ts";
 
 export interface JPos {
   line: number; // 1-based
@@ -42,10 +43,6 @@ export function kindOf(v: JValue): string {
   return v.type === "object" ? "an object" : v.type === "array" ? "an array" : v.type === "null" ? "null" : `a ${v.type}`;
 }
 
-/** A bounded, quoted excerpt of user text for a message (never the whole of a huge token; control characters escaped). */
-export function excerpt(text: string, max = 40): string {
-  return JSON.stringify(text.length > max ? text.slice(0, max) + "..." : text);
-}
 
 /** Is the value a number that is an integer in min..max as written (no rounding, no truncation)? */
 export function integerIn(v: JValue, min: number, max: number): boolean {
@@ -179,7 +176,7 @@ export function parseJson(text: string, limits: { maxDepth?: number; maxString?:
     const entry: JEntry = { key: top.key!, keyPos: top.keyPos!, value: v };
     top.node.entries.push(entry);
     const first = top.node.byKey.get(entry.key);
-    if (first) problems.push({ kind: "duplicate", pos: entry.keyPos, message: `key ${excerpt(entry.key)} given twice in one object (first at line ${first.keyPos.line}, column ${first.keyPos.column})` });
+    if (first) problems.push({ kind: "duplicate", pos: entry.keyPos, message: `key ${quoted(entry.key)} given twice in one object (first at line ${first.keyPos.line}, column ${first.keyPos.column})` });
     else top.node.byKey.set(entry.key, entry);
   };
   // Read a key and its colon into the object frame on top.

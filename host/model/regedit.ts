@@ -6,6 +6,7 @@
 // problem comes back with its line, column and a stable number (REG), and
 // the dialect that uses the reader turns that number into its own code.
 // Every dialect that reads .reg files (winfw, wince) uses this one reader.
+import { quoted } from "./excerpt.ts";
 
 export type RegValue =
   | { type: "string"; data: string; columns: number[] } // columns[i]: 1-based column of data[i] in the line
@@ -64,10 +65,6 @@ export interface RegFile {
 
 const HEADERS = ["REGEDIT4", "Windows Registry Editor Version 5.00"] as const;
 
-/** A bounded excerpt of user text for a message: never a whole 10 MB token. */
-function excerpt(text: string, max = 40): string {
-  return `"${text.length > max ? text.slice(0, max) + "..." : text}"`;
-}
 
 /** The registry's limit on a value name; data is bounded too (no firewall value needs more). */
 export const MAX_NAME = 16_383;
@@ -148,7 +145,7 @@ export function parseRegedit(text: string): RegFile {
       const close = keyClose(trimmed);
       if (close < 0) {
         const last = trimmed.lastIndexOf("]");
-        problem(lineNo, indent + 1, REG.BAD_KEY, last < 0 ? "key line has no closing ]" : `unexpected text after the key: ${excerpt(trimmed.slice(last + 1).trim())}`);
+        problem(lineNo, indent + 1, REG.BAD_KEY, last < 0 ? "key line has no closing ]" : `unexpected text after the key: ${quoted(trimmed.slice(last + 1).trim())}`);
         current = orphan(lineNo, indent + 1);
         continue;
       }
@@ -236,7 +233,7 @@ export function parseRegedit(text: string): RegFile {
     const trailing = (end: number): boolean => {
       const rest = body.slice(end).trim();
       if (rest === "" || rest.startsWith(";")) return false;
-      invalid(body.indexOf(rest, end) + 1, REG.TRAILING_TEXT, `unexpected text after the value: ${excerpt(rest)}`);
+      invalid(body.indexOf(rest, end) + 1, REG.TRAILING_TEXT, `unexpected text after the value: ${quoted(rest)}`);
       return true;
     };
     const data = body.slice(i);
@@ -259,7 +256,7 @@ export function parseRegedit(text: string): RegFile {
       const parts = raw.length > MAX_HEX_BYTES ? [] : raw.map((s) => s.trim());
       const bad = parts.findIndex((p) => !/^[0-9a-fA-F]{1,2}$/.test(p));
       if (raw.length > MAX_HEX_BYTES) invalid(dataColumn, REG.BAD_HEX, `hex data is at most ${MAX_HEX_BYTES} bytes here, not ${raw.length}`);
-      else if (bad >= 0) invalid(dataColumn + m[0].length, REG.BAD_HEX, `bad hex byte ${excerpt(parts[bad], 20)} (byte ${bad + 1})`);
+      else if (bad >= 0) invalid(dataColumn + m[0].length, REG.BAD_HEX, `bad hex byte ${quoted(parts[bad], 20)} (byte ${bad + 1})`);
       else add({ type: "hex", kind: m[1] === undefined ? null : parseInt(m[1], 16), bytes: parts.map((p) => parseInt(p, 16)) });
     } else {
       invalid(dataColumn, REG.UNKNOWN_TYPE, `unknown value type: "${data.length > 20 ? data.slice(0, 20) + "..." : data}" (a "string", dword:, hex: or -)`);

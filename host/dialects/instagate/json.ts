@@ -4,7 +4,8 @@
 import type { DiagnosticSink } from "../../model/diagnostic.ts";
 import type { AddrField, NameRef, ObjectDef, Pos, RuleBlock, ServiceDef, Table, ZoneName } from "./ast.ts";
 import { emptyTable } from "./ast.ts";
-import { type JValue, type JPos, parseJson as readJson, excerpt, integerIn } from "../../model/jsonpos.ts";
+import { type JValue, type JPos, parseJson as readJson, integerIn } from "../../model/jsonpos.ts";
+import { quoted } from "../../model/excerpt.ts";
 import { parsePorts, parseServiceProto } from "./text.ts";
 import { formatRuleLines } from "./format.ts";
 import { MAX_RULE_NUMBER } from "./ast.ts";
@@ -27,7 +28,7 @@ class Reader {
     if (v.type !== "object") return this.err(v.pos, `${what} must be a JSON object`);
     const out = new Map<string, JValue>();
     for (const e of v.entries) {
-      if (!allowed.includes(e.key)) this.err(e.keyPos, `${what}: unknown key ${excerpt(e.key)} (known: ${allowed.join(", ")})`);
+      if (!allowed.includes(e.key)) this.err(e.keyPos, `${what}: unknown key ${quoted(e.key)} (known: ${allowed.join(", ")})`);
       else if (!out.has(e.key)) out.set(e.key, e.value);
     }
     return out;
@@ -71,7 +72,7 @@ export function parseJson(file: string, text: string, sink: DiagnosticSink, tabl
     if (d) table.services.push(d);
   }
   const av = f.get("antivirus");
-  if (av) table.antivirus.push({ pos: r.pos(av.pos), text: `"antivirus": ${excerpt(JSON.stringify(jsonToPlain(av)), 200)}` });
+  if (av) table.antivirus.push({ pos: r.pos(av.pos), text: `"antivirus": ${quoted(JSON.stringify(jsonToPlain(av)), 200)}` });
   let last = 0;
   (r.array(f.get("rules"), "\"rules\"", body.pos) ?? []).forEach((v, k) => {
     const rule = readRule(r, v, k + 1);
@@ -100,8 +101,8 @@ function readObject(r: Reader, v: JValue): ObjectDef | null {
   if (!name) return null;
   const pos = r.pos(name.pos);
   const kinds = ["address", "network", "list"].filter((k) => f.has(k));
-  if (kinds.length !== 1) return r.err(v.pos, `object ${excerpt(name.value)} needs exactly one of "address", "network" (with "subnet") or "list"`);
-  if (f.has("subnet") && kinds[0] !== "network") return r.err(v.pos, `object ${excerpt(name.value)}: "subnet" goes with "network"`);
+  if (kinds.length !== 1) return r.err(v.pos, `object ${quoted(name.value)} needs exactly one of "address", "network" (with "subnet") or "list"`);
+  if (f.has("subnet") && kinds[0] !== "network") return r.err(v.pos, `object ${quoted(name.value)}: "subnet" goes with "network"`);
   if (kinds[0] === "address") {
     const a = r.string(f.get("address"), "\"address\"", v.pos);
     return a && { name: name.value, pos, value: { kind: "address", address: a.value } };
@@ -115,7 +116,7 @@ function readObject(r: Reader, v: JValue): ObjectDef | null {
   const items = r.array(f.get("list"), "\"list\"", v.pos);
   if (!items) return null;
   const members = items.map((it) => r.string(it, "list member", it.pos));
-  if (members.some((m) => !m) || members.length === 0) return members.length === 0 ? r.err(v.pos, `object ${excerpt(name.value)}: empty list`) : null;
+  if (members.some((m) => !m) || members.length === 0) return members.length === 0 ? r.err(v.pos, `object ${quoted(name.value)}: empty list`) : null;
   return { name: name.value, pos, value: { kind: "list", members: members.map((m) => ({ text: m!.value, pos: r.pos(m!.pos) })) } };
 }
 
@@ -126,23 +127,23 @@ function readService(r: Reader, v: JValue): ServiceDef | null {
   if (!name) return null;
   const pos = r.pos(name.pos);
   const pv = f.get("protocol");
-  if (!pv) return r.err(v.pos, `service ${excerpt(name.value)}: "protocol" is missing`);
+  if (!pv) return r.err(v.pos, `service ${quoted(name.value)}: "protocol" is missing`);
   if (pv.type === "number") {
     if (!integerIn(pv, 0, 255)) return r.err(pv.pos, "protocol number is 0..255");
-    if (f.has("ports") || f.has("type")) return r.err(v.pos, `service ${excerpt(name.value)}: a protocol number takes no "ports" or "type"`);
+    if (f.has("ports") || f.has("type")) return r.err(v.pos, `service ${quoted(name.value)}: a protocol number takes no "ports" or "type"`);
     return { name: name.value, pos, proto: pv.value, ports: null, icmpType: null };
   }
   const proto = pv.type === "string" ? parseServiceProto(pv.value) : null;
-  if (proto === null) return r.err(pv.pos, `service ${excerpt(name.value)}: "protocol" is "TCP", "UDP", "TCP/UDP", "ICMP" or a number`);
+  if (proto === null) return r.err(pv.pos, `service ${quoted(name.value)}: "protocol" is "TCP", "UDP", "TCP/UDP", "ICMP" or a number`);
   if (proto === "icmp") {
-    if (f.has("ports")) return r.err(v.pos, `service ${excerpt(name.value)}: ICMP has no ports (use "type")`);
+    if (f.has("ports")) return r.err(v.pos, `service ${quoted(name.value)}: ICMP has no ports (use "type")`);
     const t = f.get("type");
     if (t && !integerIn(t, 0, 255)) return r.err(t.pos, "ICMP \"type\" is a number 0..255");
     return { name: name.value, pos, proto, ports: null, icmpType: t && t.type === "number" ? t.value : null };
   }
-  if (f.has("type")) return r.err(v.pos, `service ${excerpt(name.value)}: "type" is for ICMP`);
+  if (f.has("type")) return r.err(v.pos, `service ${quoted(name.value)}: "type" is for ICMP`);
   const pp = f.get("ports");
-  if (!pp) return r.err(v.pos, `service ${excerpt(name.value)}: "ports" is missing`);
+  if (!pp) return r.err(v.pos, `service ${quoted(name.value)}: "ports" is missing`);
   const text = pp.type === "number" ? String(pp.value) : pp.type === "string" ? pp.value : null;
   const ports = text === null ? "\"ports\" is a string such as \"25, 587\" or \"27000-27015\", or a number" : parsePorts(text);
   if (typeof ports === "string") return r.err(pp.pos, ports);
@@ -156,7 +157,7 @@ function readAddr(r: Reader, v: JValue | undefined, what: string, at: JPos): Add
   const m = r.string(f.get("match"), `${what} "match"`, v.pos);
   if (!m) return null;
   const match = /^include$/i.test(m.value) ? "include" : /^exclude$/i.test(m.value) ? "exclude" : null;
-  if (!match) return r.err(m.pos, `${what} "match" is "Include" or "Exclude", not ${excerpt(m.value)}`);
+  if (!match) return r.err(m.pos, `${what} "match" is "Include" or "Exclude", not ${quoted(m.value)}`);
   if (f.has("object") === f.has("network")) return r.err(v.pos, `${what} needs exactly one of "object" or "network" (with "subnet")`);
   if (f.has("object")) {
     if (f.has("subnet")) return r.err(v.pos, `${what}: "subnet" goes with "network"`);
@@ -178,16 +179,16 @@ function readRule(r: Reader, v: JValue, position: number): RuleBlock | null {
   let number = position;
   const nv = f.get("number");
   if (nv) {
-    if (nv.type !== "number") r.err(nv.pos, `${what}: "number" is a whole number 1..${MAX_RULE_NUMBER}, not ${excerpt(JSON.stringify(jsonToPlain(nv)))}`);
-    else if (!integerIn(nv, 1, MAX_RULE_NUMBER)) r.err(nv.pos, `${what}: rule number ${excerpt(nv.text)} is not a whole number in 1..${MAX_RULE_NUMBER}`, "IG014");
+    if (nv.type !== "number") r.err(nv.pos, `${what}: "number" is a whole number 1..${MAX_RULE_NUMBER}, not ${quoted(JSON.stringify(jsonToPlain(nv)))}`);
+    else if (!integerIn(nv, 1, MAX_RULE_NUMBER)) r.err(nv.pos, `${what}: rule number ${quoted(nv.text)} is not a whole number in 1..${MAX_RULE_NUMBER}`, "IG014");
     else number = nv.type === "number" ? nv.value : number;
   }
   const tv = f.get("title");
   const title = tv ? r.string(tv, `${what} "title"`, v.pos)?.value ?? "" : "";
   const a = r.string(f.get("action"), `${what} "action"`, v.pos);
-  const action = a && (/^accept$/i.test(a.value) ? "accept" : /^deny$/i.test(a.value) ? "deny" : r.err(a.pos, `Action is "Accept" or "Deny", not ${excerpt(a.value)}`));
+  const action = a && (/^accept$/i.test(a.value) ? "accept" : /^deny$/i.test(a.value) ? "deny" : r.err(a.pos, `Action is "Accept" or "Deny", not ${quoted(a.value)}`));
   const z = r.string(f.get("interface"), `${what} "interface"`, v.pos);
-  const zone = z && ((["LAN", "WAN", "DMZ"] as ZoneName[]).find((x) => x === z.value.toUpperCase()) ?? r.err(z.pos, `Interface is LAN, WAN or DMZ, not ${excerpt(z.value)}`));
+  const zone = z && ((["LAN", "WAN", "DMZ"] as ZoneName[]).find((x) => x === z.value.toUpperCase()) ?? r.err(z.pos, `Interface is LAN, WAN or DMZ, not ${quoted(z.value)}`));
   const src = readAddr(r, f.get("source"), `${what} "source"`, v.pos);
   const dst = readAddr(r, f.get("destination"), `${what} "destination"`, v.pos);
   const sv = f.get("services");

@@ -10,11 +10,11 @@ import type { RuleBlock } from "./ast.ts";
 import type { Lowered } from "./lower.ts";
 import type { DiagnosticSink } from "../../model/diagnostic.ts";
 import { zoneOf } from "./zones.ts";
-import { excerpt } from "../../model/jsonpos.ts";
+import { quoted } from "../../model/excerpt.ts";
 
 const MAX_LINT_RULES = 4000;
 
-const name = (b: RuleBlock) => `rule ${b.number} (${b.action === "accept" ? "Accept" : "Deny"}${b.title ? ` ${excerpt(b.title)}` : ""})`;
+const name = (b: RuleBlock) => `rule ${b.number} (${b.action === "accept" ? "Accept" : "Deny"}${b.title ? ` ${quoted(b.title)}` : ""})`;
 
 interface Finding {
   block: RuleBlock;

@@ -5,7 +5,7 @@ import { type Prefix, parseAddress, makePrefix, netmaskLength, isNetworkAddress,
 import type { AddrRef, ObjectDef, Pos, ServiceDef, Table } from "./ast.ts";
 import { type ServicePart, catalogueService, TCP, UDP, ICMP } from "./catalogue.ts";
 import type { DiagnosticSink } from "../../model/diagnostic.ts";
-import { excerpt } from "../../model/jsonpos.ts";
+import { quoted } from "../../model/excerpt.ts";
 
 /** A set of addresses: everything, or the union of some prefixes. */
 export interface AddrSet {
@@ -23,14 +23,14 @@ export class Names {
   constructor(t: Table, readonly rep: DiagnosticSink) {
     for (const o of t.objects) {
       const k = key(o.name);
-      if (RESERVED.has(k)) rep.errorAt(o.pos, "IG032", `${excerpt(o.name)} is a built-in object and cannot be redefined`);
-      else if (this.objects.has(k)) rep.errorAt(o.pos, "IG032", `object ${excerpt(o.name)} is defined twice (first at ${where(this.objects.get(k)!.pos)})`);
+      if (RESERVED.has(k)) rep.errorAt(o.pos, "IG032", `${quoted(o.name)} is a built-in object and cannot be redefined`);
+      else if (this.objects.has(k)) rep.errorAt(o.pos, "IG032", `object ${quoted(o.name)} is defined twice (first at ${where(this.objects.get(k)!.pos)})`);
       else this.objects.set(k, o);
     }
     for (const s of t.services) {
       const k = key(s.name);
-      if (k === "ANY" || catalogueService(k)) rep.errorAt(s.pos, "IG033", `${excerpt(s.name)} is a built-in service and cannot be redefined; choose another name`);
-      else if (this.services.has(k)) rep.errorAt(s.pos, "IG033", `service ${excerpt(s.name)} is defined twice (first at ${where(this.services.get(k)!.pos)})`);
+      if (k === "ANY" || catalogueService(k)) rep.errorAt(s.pos, "IG033", `${quoted(s.name)} is a built-in service and cannot be redefined; choose another name`);
+      else if (this.services.has(k)) rep.errorAt(s.pos, "IG033", `service ${quoted(s.name)} is defined twice (first at ${where(this.services.get(k)!.pos)})`);
       else this.services.set(k, s);
     }
   }
@@ -42,7 +42,7 @@ export class Names {
     if (user) return serviceParts(user);
     const builtin = catalogueService(k);
     if (builtin) return builtin;
-    this.rep.errorAt(pos, "IG031", `unknown service ${excerpt(name)}: define it with "Service ${excerpt(name).slice(1, -1)} - TCP - PORT" (built-in: see the catalogue in docs/instagate.md)`);
+    this.rep.errorAt(pos, "IG031", `unknown service ${quoted(name)}: define it with "Service ${quoted(name).slice(1, -1)} - TCP - PORT" (built-in: see the catalogue in docs/instagate.md)`);
     return null;
   }
 
@@ -54,13 +54,13 @@ export class Names {
     // Not an address: the seed's "Network - Server IP Address - Subnet ..." names an object holding one address.
     const o = this.objects.get(key(ref.address));
     if (!o) {
-      this.rep.errorAt(ref.pos, "IG030", `${excerpt(ref.address)} is neither an IP address nor a defined object (define it with "Object ${excerpt(ref.address).slice(1, -1)} - Address - IP")`);
+      this.rep.errorAt(ref.pos, "IG030", `${quoted(ref.address)} is neither an IP address nor a defined object (define it with "Object ${quoted(ref.address).slice(1, -1)} - Address - IP")`);
       return null;
     }
     const v = o.value;
     const single = v.kind === "address" ? v.address : v.kind === "network" && v.mask === null && !v.address.includes("/") ? v.address : null;
     if (single === null || !parseAddress(single)) {
-      this.rep.errorAt(ref.pos, "IG037", `object ${excerpt(o.name)} used as the address of a Network must hold one IP address (it is defined at ${where(o.pos)}); use "Object - ${excerpt(o.name).slice(1, -1)}" to match the whole object`);
+      this.rep.errorAt(ref.pos, "IG037", `object ${quoted(o.name)} used as the address of a Network must hold one IP address (it is defined at ${where(o.pos)}); use "Object - ${quoted(o.name).slice(1, -1)}" to match the whole object`);
       return null;
     }
     const p = parseNetwork(single, ref.mask, ref.pos, this.rep);
@@ -97,7 +97,7 @@ export class Names {
         if (!parseNetwork(v.address, null, top.o.pos, this.rep, true)) top.ok = false;
       } else if (v.kind === "network") {
         const p = parseNetwork(v.address, v.mask, top.o.pos, this.rep);
-        if (p === undefined) this.rep.errorAt(top.o.pos, "IG035", `bad IP address ${excerpt(v.address)}`);
+        if (p === undefined) this.rep.errorAt(top.o.pos, "IG035", `bad IP address ${quoted(v.address)}`);
         if (!p) top.ok = false;
       } else {
         while (top.next < v.members.length && child === null) {
@@ -112,13 +112,13 @@ export class Names {
           } else if (k === "LANIP") {
             // the appliance's LAN address, filled in per interface
           } else if (!this.objects.has(k)) {
-            this.rep.errorAt(m.pos, "IG030", `unknown object ${excerpt(m.text)} (built-in: ANY, LANIP; define others with "Object ${excerpt(m.text, 40).slice(1, -1)} - Address - IP")`);
+            this.rep.errorAt(m.pos, "IG030", `unknown object ${quoted(m.text)} (built-in: ANY, LANIP; define others with "Object ${quoted(m.text, 40).slice(1, -1)} - Address - IP")`);
             top.ok = false;
           } else if (onStack.has(k)) {
             const cycle = stack.slice(onStack.get(k)!).map((f) => f.o.name);
             const shown = cycle.length > 8 ? [...cycle.slice(0, 4), `... (${cycle.length - 6} more)`, ...cycle.slice(-2)] : cycle;
             const o = this.objects.get(k)!;
-            this.rep.errorAt(o.pos, "IG034", `object ${excerpt(o.name)} contains itself (${[...shown, o.name].map((x) => x.length > 40 ? x.slice(0, 40) + "..." : x).join(" > ")})`);
+            this.rep.errorAt(o.pos, "IG034", `object ${quoted(o.name)} contains itself (${[...shown, o.name].map((x) => x.length > 40 ? x.slice(0, 40) + "..." : x).join(" > ")})`);
             top.ok = false;
           } else {
             const known = this.valid.get(k);
@@ -143,7 +143,7 @@ export class Names {
     if (k === "LANIP") return { any: false, prefixes: lanip };
     const o = this.objects.get(k);
     if (!o) {
-      this.rep.errorAt(pos, "IG030", `unknown object ${excerpt(name)} (built-in: ANY, LANIP; define others with "Object ${excerpt(name, 40).slice(1, -1)} - Address - IP")`);
+      this.rep.errorAt(pos, "IG030", `unknown object ${quoted(name)} (built-in: ANY, LANIP; define others with "Object ${quoted(name, 40).slice(1, -1)} - Address - IP")`);
       return null;
     }
     if (!this.validate(k)) return null;
@@ -199,28 +199,28 @@ function parseNetwork(address: string, mask: string | null, pos: Pos, rep: Diagn
   const addr = parseAddress(addrText);
   if (!addr) {
     if (/^[\d.:/]+$/.test(address) && /\d/.test(address)) {
-      rep.errorAt(pos, "IG035", `bad IP address ${excerpt(address)}`);
+      rep.errorAt(pos, "IG035", `bad IP address ${quoted(address)}`);
       return null;
     }
-    return maybeName || !hostOnly ? undefined : (rep.errorAt(pos, "IG035", `bad IP address ${excerpt(address)}`), null);
+    return maybeName || !hostOnly ? undefined : (rep.errorAt(pos, "IG035", `bad IP address ${quoted(address)}`), null);
   }
   const max = addr.family === 4 ? 32 : 128;
   let len = max;
   if (slash >= 0) {
     if (hostOnly || mask !== null) {
-      rep.errorAt(pos, "IG035", hostOnly ? `an Address object holds one address, not ${excerpt(address)} (use "Network")` : `give the mask either as /LEN or as "Subnet MASK", not both`);
+      rep.errorAt(pos, "IG035", hostOnly ? `an Address object holds one address, not ${quoted(address)} (use "Network")` : `give the mask either as /LEN or as "Subnet MASK", not both`);
       return null;
     }
     const p = parsePrefix(address);
     if (!p) {
-      rep.errorAt(pos, "IG035", `bad prefix length in ${excerpt(address)}`);
+      rep.errorAt(pos, "IG035", `bad prefix length in ${quoted(address)}`);
       return null;
     }
     len = p.len;
   } else if (mask !== null) {
     const l = addr.family === 4 ? netmaskLength(mask) : null;
     if (l === null) {
-      rep.errorAt(pos, "IG035", addr.family === 4 ? `bad subnet mask ${excerpt(mask)} (a contiguous mask such as 255.255.255.0)` : `an IPv6 network takes /LEN, not a subnet mask`);
+      rep.errorAt(pos, "IG035", addr.family === 4 ? `bad subnet mask ${quoted(mask)} (a contiguous mask such as 255.255.255.0)` : `an IPv6 network takes /LEN, not a subnet mask`);
       return null;
     }
     len = l;

@@ -15,7 +15,7 @@
 import type { DiagnosticSink } from "../../model/diagnostic.ts";
 import type { AddrField, AddrRef, NameRef, ObjectDef, Pos, RuleBlock, ServiceDef, ServiceProto, Table, ZoneName } from "./ast.ts";
 import { emptyTable, MAX_RULE_NUMBER } from "./ast.ts";
-import { excerpt } from "../../model/jsonpos.ts";
+import { quoted } from "../../model/excerpt.ts";
 
 interface Part {
   text: string;
@@ -74,7 +74,7 @@ function nonEmptyList(p: Part, lineNo: number, code: string, what: string, sink:
 function byteNumber(p: Part, lineNo: number, code: string, what: string, sink: DiagnosticSink): number | null {
   const n = /^\d{1,3}$/.test(p.text) ? Number(p.text) : -1;
   if (n >= 0 && n <= 255) return n;
-  sink.error(lineNo, p.col, code, `${what} is a number 0..255, not ${excerpt(p.text)}`);
+  sink.error(lineNo, p.col, code, `${what} is a number 0..255, not ${quoted(p.text)}`);
   return null;
 }
 
@@ -225,18 +225,18 @@ function buildRule(file: string, b: OpenBlock, sink: DiagnosticSink): RuleBlock 
 
   const actionText = f.action?.value.text;
   const action = actionText === undefined ? null : /^accept$/i.test(actionText) ? "accept" : /^deny$/i.test(actionText) ? "deny" : null;
-  if (actionText !== undefined && !action) fail("action", "IG006", `Action is "Accept" or "Deny", not ${excerpt(actionText)}`);
+  if (actionText !== undefined && !action) fail("action", "IG006", `Action is "Accept" or "Deny", not ${quoted(actionText)}`);
 
   const zoneText = f.interface?.value.text;
   const zone = (["LAN", "WAN", "DMZ"] as ZoneName[]).find((z) => z === zoneText?.toUpperCase()) ?? null;
-  if (zoneText !== undefined && !zone) fail("interface", "IG007", `Interface is LAN, WAN or DMZ, not ${excerpt(zoneText)}`);
+  if (zoneText !== undefined && !zone) fail("interface", "IG007", `Interface is LAN, WAN or DMZ, not ${quoted(zoneText)}`);
 
   const match = (k: FieldKey) => {
     const t = f[k]?.value.text;
     if (t === undefined) return null;
     if (/^include$/i.test(t)) return "include" as const;
     if (/^exclude$/i.test(t)) return "exclude" as const;
-    fail(k, "IG008", `${FIELD_NAMES[k]} is "Include" or "Exclude", not ${excerpt(t)}`);
+    fail(k, "IG008", `${FIELD_NAMES[k]} is "Include" or "Exclude", not ${quoted(t)}`);
     return null;
   };
   const srcMatch = match("srcMatch");
@@ -262,14 +262,14 @@ export function parseAddrRef(file: string, line: number, value: Part, sink: Diag
     if (parts.length === 3) {
       const m = /^subnet\s+(\S+)$/i.exec(parts[2].text);
       if (!m) {
-        sink.error(line, parts[2].col, "IG009", `expected "Subnet MASK" (e.g. "Subnet 255.255.255.0"), got ${excerpt(parts[2].text)}`);
+        sink.error(line, parts[2].col, "IG009", `expected "Subnet MASK" (e.g. "Subnet 255.255.255.0"), got ${quoted(parts[2].text)}`);
         return null;
       }
       mask = m[1];
     }
     return { kind: "network", address: parts[1].text, mask, pos: pos(parts[1]) };
   }
-  sink.error(line, value.col, "IG009", `expected "Network - ADDRESS - Subnet MASK" or "Object - NAME", got ${excerpt(value.text)}`);
+  sink.error(line, value.col, "IG009", `expected "Network - ADDRESS - Subnet MASK" or "Object - NAME", got ${quoted(value.text)}`);
   return null;
 }
 
@@ -282,7 +282,7 @@ function parseServices(file: string, line: number, value: Part, sink: Diagnostic
     if (!items) return null;
     return items.map((p) => ({ name: p.text, pos: { file, line, column: p.col } }));
   }
-  sink.error(line, value.col, "IG010", `expected "Services - Any" or "Services - Selected - NAME, NAME...", got ${excerpt(value.text)}`);
+  sink.error(line, value.col, "IG010", `expected "Services - Any" or "Services - Selected - NAME, NAME...", got ${quoted(value.text)}`);
   return null;
 }
 
@@ -298,7 +298,7 @@ function parseObjectDef(file: string, line: string, lineNo: number, col: number,
     if (parts.length === 4) {
       const s = /^subnet\s+(\S+)$/i.exec(parts[3].text);
       if (!s) {
-        sink.error(lineNo, parts[3].col, "IG009", `expected "Subnet MASK", got ${excerpt(parts[3].text)}`);
+        sink.error(lineNo, parts[3].col, "IG009", `expected "Subnet MASK", got ${quoted(parts[3].text)}`);
         return null;
       }
       mask = s[1];
@@ -320,10 +320,10 @@ export function parsePorts(text: string): [number, number][] | string {
   for (const raw of text.split(",")) {
     const t = raw.trim();
     const m = /^(\d{1,5})(?:\s*-\s*(\d{1,5}))?$/.exec(t);
-    if (!m) return `bad port ${excerpt(t)} (a number 1..65535 or a range such as 27000-27015)`;
+    if (!m) return `bad port ${quoted(t)} (a number 1..65535 or a range such as 27000-27015)`;
     const lo = Number(m[1]);
     const hi = m[2] === undefined ? lo : Number(m[2]);
-    if (lo < 1 || hi > 65535 || lo > hi) return `bad port range ${excerpt(t)} (ports are 1..65535, low to high)`;
+    if (lo < 1 || hi > 65535 || lo > hi) return `bad port range ${quoted(t)} (ports are 1..65535, low to high)`;
     out.push([lo, hi]);
   }
   return out;

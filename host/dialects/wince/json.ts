@@ -16,7 +16,8 @@ import type { RawData, RawRule, RawValue } from "./raw.ts";
 import { CE } from "./codes.ts";
 import { FWF, FWM, FWA, AF_INET, AF_INET6, canonicalValueName } from "./constants.ts";
 import { encodeFwAddress } from "./address.ts";
-import { parseJson, excerpt, kindOf, type JValue } from "../../model/jsonpos.ts";
+import { parseJson, kindOf, type JValue } from "../../model/jsonpos.ts";
+import { quoted } from "../../model/excerpt.ts";
 
 // Maps, never plain objects: field names and constants are user text ("toString", "__proto__").
 const FIELD_TO_VALUE = new Map<string, string>([
@@ -42,17 +43,17 @@ const valueName = (field: string): string => FIELD_TO_VALUE.get(field) ?? field;
  * refused, not read as 25).
  */
 function numberOf(n: JValue): number | string {
-  if (n.type === "number") return Number.isSafeInteger(n.value) && n.value >= 0 && n.value <= DWORD_MAX ? n.value : `${excerpt(n.text)} is not a whole number in 0..0xffffffff`;
+  if (n.type === "number") return Number.isSafeInteger(n.value) && n.value >= 0 && n.value <= DWORD_MAX ? n.value : `${quoted(n.text)} is not a whole number in 0..0xffffffff`;
   if (n.type !== "string") return `want a number or constant names, not ${kindOf(n)}`;
   let v = 0;
   for (const part of n.value.split("|").map((s) => s.trim())) {
     let x: number | undefined;
     if (/^0x[0-9a-f]{1,8}$/i.test(part)) x = parseInt(part.slice(2), 16);
     else if (/^[0-9]{1,10}$/.test(part)) x = Number(part);
-    else if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(part)) return `${excerpt(part)} does not fit a DWORD (0..0xffffffff)`;
+    else if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(part)) return `${quoted(part)} does not fit a DWORD (0..0xffffffff)`;
     else x = SYMBOLS.get(part);
-    if (x === undefined) return `unknown constant ${excerpt(part)}`;
-    if (x > DWORD_MAX) return `${excerpt(part)} does not fit a DWORD (0..0xffffffff)`;
+    if (x === undefined) return `unknown constant ${quoted(part)}`;
+    if (x > DWORD_MAX) return `${quoted(part)} does not fit a DWORD (0..0xffffffff)`;
     v = (v | x) >>> 0;
   }
   return v;
@@ -67,7 +68,7 @@ function hostBytes(n: JValue): number[] | string {
   if (typeof af === "string") return `"Family": ${af}`;
   if (af !== AF_INET && af !== AF_INET6) return `"Family" ${af} is neither AF_INET (2) nor AF_INET6 (23)`;
   const unknown = n.entries.find((e) => !["Family", "AddressIPv4", "AddressIPv6"].includes(e.key));
-  if (unknown) return `unknown field ${excerpt(unknown.key)} (want Family, AddressIPv4 or AddressIPv6)`;
+  if (unknown) return `unknown field ${quoted(unknown.key)} (want Family, AddressIPv4 or AddressIPv6)`;
   const v4 = get("AddressIPv4"), v6 = get("AddressIPv6");
   if (v4 && v6) return "give AddressIPv4 or AddressIPv6, not both";
   const a = v4 ?? v6;
@@ -76,10 +77,10 @@ function hostBytes(n: JValue): number[] | string {
   if ((v4 && af !== AF_INET) || (v6 && af !== AF_INET6)) return `${v4 ? "AddressIPv4" : "AddressIPv6"} with Family ${af}`;
   if (v4) {
     const w = parseIpv4(a.value);
-    return w === null ? `bad IPv4 address ${excerpt(a.value)}` : encodeFwAddress(4, { family: 4, words: [w] });
+    return w === null ? `bad IPv4 address ${quoted(a.value)}` : encodeFwAddress(4, { family: 4, words: [w] });
   }
   const w = parseIpv6(a.value);
-  return w === null ? `bad IPv6 address ${excerpt(a.value)}` : encodeFwAddress(6, { family: 6, words: w });
+  return w === null ? `bad IPv6 address ${quoted(a.value)}` : encodeFwAddress(6, { family: 6, words: w });
 }
 
 function valueOf(field: string, n: JValue): RawData | string {
@@ -107,7 +108,7 @@ export function readFwRuleJson(file: string, text: string, sink: DiagnosticSink)
   let list: JValue | undefined = root;
   if (root.type === "object") {
     list = root.byKey.get("rules")?.value;
-    for (const e of root.entries) if (e.key !== "rules") sink.error(e.keyPos.line, e.keyPos.column, CE.JSON, `unknown key ${excerpt(e.key)} at the top (want {"rules": [...]})`);
+    for (const e of root.entries) if (e.key !== "rules") sink.error(e.keyPos.line, e.keyPos.column, CE.JSON, `unknown key ${quoted(e.key)} at the top (want {"rules": [...]})`);
   }
   if (!list || list.type !== "array") {
     sink.error(root.pos.line, root.pos.column, CE.JSON, `want an array of FW_RULE objects, or {"rules": [...]}`);
@@ -130,7 +131,7 @@ export function readFwRuleJson(file: string, text: string, sink: DiagnosticSink)
     }
     const prev = seen.get(name.toLowerCase());
     if (prev !== undefined) {
-      sink.error(at.line, at.column, CE.DUPLICATE, `rule ${excerpt(name)}: the name is used again (first at line ${prev}); each rule needs its own key`);
+      sink.error(at.line, at.column, CE.DUPLICATE, `rule ${quoted(name)}: the name is used again (first at line ${prev}); each rule needs its own key`);
       return;
     }
     seen.set(name.toLowerCase(), at.line);
@@ -142,20 +143,20 @@ export function readFwRuleJson(file: string, text: string, sink: DiagnosticSink)
       // A JSON rule is code's FW_RULE: a field it does not have is a mistake
       // (the registry form only warns, CE024: a registry key may hold anything).
       if (!canonicalValueName(valueName(e.key))) {
-        sink.error(e.keyPos.line, e.keyPos.column, CE.JSON, `rule ${excerpt(name)}: FW_RULE has no field ${excerpt(e.key)} (fields: dwFlags, dwMask, PrivateHost, PublicHost, PublicHostMask, PublicHostPrefixLength, Protocol, PortMin, PortMax, Port, Type, Code, Action, wHourStart, wHourEnd, wDayOfWeek, wDay, wMonth, wszDescription, name)`);
+        sink.error(e.keyPos.line, e.keyPos.column, CE.JSON, `rule ${quoted(name)}: FW_RULE has no field ${quoted(e.key)} (fields: dwFlags, dwMask, PrivateHost, PublicHost, PublicHostMask, PublicHostPrefixLength, Protocol, PortMin, PortMax, Port, Type, Code, Action, wHourStart, wHourEnd, wDayOfWeek, wDay, wMonth, wszDescription, name)`);
         continue;
       }
       const target = (canonicalValueName(valueName(e.key)) ?? valueName(e.key)).toLowerCase();
       const first = fieldOf.get(target);
       if (first && first.key !== e.key) {
-        sink.error(e.keyPos.line, e.keyPos.column, CE.JSON_DUPLICATE, `rule ${excerpt(name)}: ${excerpt(e.key)} and ${excerpt(first.key)} (line ${first.line}, column ${first.column}) are the same registry value; give it once`);
+        sink.error(e.keyPos.line, e.keyPos.column, CE.JSON_DUPLICATE, `rule ${quoted(name)}: ${quoted(e.key)} and ${quoted(first.key)} (line ${first.line}, column ${first.column}) are the same registry value; give it once`);
         continue;
       }
       if (first) continue; // the same key twice: reported by the reader
       fieldOf.set(target, { key: e.key, line: e.keyPos.line, column: e.keyPos.column });
       const d = valueOf(e.key, e.value);
       if (typeof d === "string") {
-        sink.error(e.value.pos.line, e.value.pos.column, CE.BAD_DATA, `rule ${excerpt(name)}, field ${excerpt(e.key)}: ${d}`);
+        sink.error(e.value.pos.line, e.value.pos.column, CE.BAD_DATA, `rule ${quoted(name)}, field ${quoted(e.key)}: ${d}`);
       }
       values.push({ name: valueName(e.key), data: typeof d === "string" ? { kind: "invalid" } : d, line: e.keyPos.line, column: e.keyPos.column });
     }
