@@ -12,13 +12,14 @@ import { direction, type Appliance } from "../model/appliance.ts";
 import { totalRules, type Policy } from "../model/rule.ts";
 import { diffReport, diffJson } from "../analysis/diff-report.ts";
 import { fingerprintFiles } from "./fingerprint.ts";
+import { readPolicyImage } from "./policy-image.ts";
 
 export interface DiffRequest {
   configs: string[];
   load: LoadSettings;
   imports: string[];
-  /** What runs now: its policy (texts already compacted), dialect and appliance. */
-  running: { policy: Policy; dialect: string | null; appliance: Appliance };
+  /** What runs now: its policy (texts already compacted; policy-image.ts), dialect and appliance. */
+  running: { policy: SharedArrayBuffer; dialect: string | null; appliance: Appliance };
   verdictOnly: boolean;
   /** The changes listed are cut so that the answer stays below this many characters. */
   maxChars: number;
@@ -48,9 +49,10 @@ const DIAGNOSTICS_SHOWN = 20;
 
 async function dryRun(req: DiffRequest): Promise<DiffAnswer> {
   for (const m of req.imports) await import(m);
+  const running = { ...req.running, policy: readPolicyImage(req.running.policy) };
   const base: DiffAnswer = {
     ok: false, error: null, diagnostics: [], fingerprint: "", json: null, words: [], omitted: 0,
-    newDialect: null, oldRules: totalRules(req.running.policy), newRules: 0, verdictOnly: req.verdictOnly, differentDialects: false,
+    newDialect: null, oldRules: totalRules(running.policy), newRules: 0, verdictOnly: req.verdictOnly, differentDialects: false,
   };
   base.fingerprint = await fingerprintFiles(req.configs);
   let l;
@@ -66,7 +68,6 @@ async function dryRun(req: DiffRequest): Promise<DiffAnswer> {
     return { ...base, error: `${errors.length} errors in the configuration; a reload would refuse it`, diagnostics: shown };
   }
   const names = (x: Appliance) => x.interfaces.map((i) => `${i.name}/${i.role}`).join(",");
-  const running = req.running;
   if (names(l.appliance) !== names(running.appliance)) return { ...base, error: "the appliance's interfaces changed; that needs a restart, not a reload" };
   // The running policy's long texts are compacted (compact-texts.ts); the new one's must be too, or every such rule would look changed.
   const policy = compactPolicyTexts(l.config.policy);

@@ -11,6 +11,7 @@ import type { LoadSettings } from "../config/compile.ts";
 import { diffInWorker, type DiffAnswer } from "./diff-in-worker.ts";
 import type { WorkerJob } from "./worker-job.ts";
 import { MAX_ANSWER_CHARS } from "./control.ts";
+import { policyImageOf } from "./policy-image.ts";
 
 /** What the appliance shows the dry run (LiveAppliance has all of it). */
 export interface DryRunHost {
@@ -34,7 +35,7 @@ export class DryRuns {
     const generation = host.generation;
     const job = diffInWorker({
       configs: host.opts.configs, load: { ...host.opts.load }, imports: [],
-      running: { policy: host.fw.policy, dialect: host.dialectName, appliance: host.appliance },
+      running: { policy: policyImageOf(host.fw.policy), dialect: host.dialectName, appliance: host.appliance },
       verdictOnly,
       maxChars: Math.floor(MAX_ANSWER_CHARS * 0.75),
     }, host.opts.reloadTimeoutMs ?? 120_000);

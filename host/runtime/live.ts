@@ -24,6 +24,7 @@ import { firmwareFacts } from "./firmware.ts";
 import { checkInWorker, type CheckAnswer, type CheckJob } from "./check-in-worker.ts";
 import { CommitConfirm, CONFIRM_MAX_S } from "./confirm.ts";
 import { DryRuns } from "./dry-run.ts";
+import { policyImageOf, rememberPolicyImage } from "./policy-image.ts";
 
 export const BATCH_MAX = 256;
 /** A watched file is loaded only once two reads this far apart agree (it is not being written). */
@@ -160,6 +161,7 @@ export class LiveAppliance {
     live.failedClosed = failedClosed;
     if (failedClosed) live.dialectName = "fail-closed";
     live.fingerprint = await fingerprintFiles(opts.configs);
+    policyImageOf(fw.policy); // for dry runs, made now, before anything is forwarded (policy-image.ts)
     await live.open(portIndices);
     return live;
   }
@@ -417,6 +419,7 @@ export class LiveAppliance {
       return fail((e as Error).message, a.diagnostics);
     }
     this.logDiagnostics(a.diagnostics);
+    rememberPolicyImage(a.policy, a.image);
     this.dialectName = a.dialect;
     this.generation++;
     const confirm = kept ? this.commit.arm(kept, confirmSeconds!) : "";
