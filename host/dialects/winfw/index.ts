@@ -9,6 +9,7 @@ import { lowerExceptions } from "./lower.ts";
 import { showWinfw, type WinfwAnalysis } from "./show.ts";
 import { policyModels } from "../models.ts";
 import { detectWinfw } from "./detect.ts";
+import { describeOrderExact } from "./order-exact.ts";
 import { excerpt } from "../../model/excerpt.ts";
 
 const analyses = policyModels<WinfwAnalysis>();
@@ -40,4 +41,5 @@ export const winfwDialect: Dialect = {
   detect: detectWinfw,
   load: loadWinfw,
   show: analyses.show((an, opts) => showWinfw(an, opts.appliance), () => "# not loaded\n"),
+  describeOrder: (result, findings) => (result.policy ? describeOrderExact(result.policy, findings) : []),
 };
