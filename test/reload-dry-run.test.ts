@@ -11,6 +11,9 @@ import { statusCommand } from "../host/cli/status.ts";
 import { main } from "../host/cli/main.ts";
 import { bufferIO } from "../host/cli/io.ts";
 import { Harness, syn, until } from "./support/live-harness.ts";
+import { diffInWorker } from "../host/runtime/diff-in-worker.ts";
+import { makePolicyImage } from "../host/runtime/policy-image.ts";
+import { formatDiffText } from "../host/cli/diff.ts";
 import { registerMini } from "./support/mini-dialect.ts";
 
 const h = new Harness();
@@ -93,6 +96,24 @@ describe("status --reload --dry-run", () => {
     const d = await status("--socket", t.socketPath, "--reload", "--dry-run", "--verdict-only");
     expect(d.code).toBe(0);
     expect(d.out).toMatch(/^compared: verdicts only;/m);
+  });
+
+  it("an answer too long for the control socket lists the first changes and says how many were left out", async () => {
+    const path = cfg("many.cfg", "permit tcp dport 25\n");
+    const t = await h.start([path]);
+    cfg("many.cfg", Array.from({ length: 40 }, (_, i) => `permit tcp dport ${1000 + 2 * i}\n`).join(""));
+    const full = await diffInWorker({ configs: [path], load: {}, imports: [], running: { policy: makePolicyImage(t.live.fw.policy), dialect: "mini", appliance: t.live.appliance }, verdictOnly: false, maxChars: 1e9 }, 60_000).answer;
+    const cut = await diffInWorker({ configs: [path], load: {}, imports: [], running: { policy: makePolicyImage(t.live.fw.policy), dialect: "mini", appliance: t.live.appliance }, verdictOnly: false, maxChars: 4000 }, 60_000).answer;
+    expect(full.omitted).toBe(0);
+    expect(full.json!.changes.length).toBeGreaterThan(40);
+    expect(cut.json!.changes.length).toBeGreaterThan(0);
+    expect(cut.json!.changes.length + cut.omitted).toBe(full.json!.changes.length);
+    expect(cut.json!.changes).toEqual(full.json!.changes.slice(0, cut.json!.changes.length));
+    expect(cut.json!.stats.regions).toBe(full.json!.stats.regions);
+    const text = formatDiffText({ oldWhat: "a", newWhat: "b", verdictOnly: false, differentDialects: false, equivalent: false,
+      changes: (cut.json!.changes as any[]).map((c, i) => ({ ...c, words: cut.words[i] })), omitted: cut.omitted });
+    expect(text).toContain(`${full.json!.changes.length} regions differ:`);
+    expect(text).toContain(`(${cut.omitted} more regions not listed: the appliance's answer is bounded)`);
   });
 
   it("a configuration on disk with errors: exit 2 with its diagnostics, nothing changed", async () => {

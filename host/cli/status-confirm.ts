@@ -6,7 +6,6 @@
 // and the head lines `status` prints about a pending or ended confirm.
 import type { IO } from "./io.ts";
 import { request } from "../runtime/control.ts";
-import { formatDiffText } from "./diff.ts";
 
 /**
  * `--confirm` takes SECONDS after --reload and nothing alone; node's
@@ -56,6 +55,8 @@ export async function dryRunCommand(path: string, json: boolean, verdictOnly: bo
     io.out(JSON.stringify(d) + "\n");
     return d.equivalent ? 0 : 1;
   }
+  // diff.ts brings the configuration stage with it: plain `status` never loads it.
+  const { formatDiffText } = await import("./diff.ts");
   const rules = (n: number) => `${n} rule${n === 1 ? "" : "s"}`;
   io.out(formatDiffText({
     oldWhat: `the running configuration (generation ${a.generation}: ${a.oldDialect}, ${rules(a.oldRules)})`,
