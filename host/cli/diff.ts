@@ -17,6 +17,35 @@ function decisionText(d: Decision): string {
   return d.rule ? `${v} by ${d.rule.file}:${d.rule.line}  ${d.rule.text}` : `${v} by ${d.reason}`;
 }
 
+/** What the text output says, from a report here or from an appliance's dry run (status.ts). */
+export interface DiffText {
+  oldWhat: string; // "old.cfg (portmaster, 12 rules)"
+  newWhat: string;
+  verdictOnly: boolean;
+  differentDialects: boolean;
+  equivalent: boolean;
+  changes: { words: string; old: Decision; new: Decision; example: string }[];
+  /** Regions left out of `changes` (an appliance's answer is bounded). */
+  omitted?: number;
+}
+
+/** The text output of `diff` (and of `status --reload --dry-run`). */
+export function formatDiffText(d: DiffText): string {
+  let out = `old: ${d.oldWhat}\nnew: ${d.newWhat}\n`;
+  out += `compared: ${d.verdictOnly ? `verdicts only${d.differentDialects ? " (different dialects: their rules are never the same)" : ""}` : "verdicts and deciding rules (a rule is its ruleset and text)"}; ${NOTE}\n`;
+  if (d.equivalent) return out + `equivalent: every packet gets the same ${d.verdictOnly ? "verdict" : "verdict from the same rule"}\n`;
+  const total = d.changes.length + (d.omitted ?? 0);
+  out += `${total} region${total === 1 ? "" : "s"} differ:\n`;
+  d.changes.forEach((c, i) => {
+    out += `\n${i + 1}. ${c.words}\n`;
+    out += `   old: ${decisionText(c.old)}\n`;
+    out += `   new: ${decisionText(c.new)}\n`;
+    out += `   example: ${c.example}\n`;
+  });
+  if (d.omitted) out += `\n(${d.omitted} more region${d.omitted === 1 ? "" : "s"} not listed: the appliance's answer is bounded)\n`;
+  return out;
+}
+
 export async function diffCommand(argv: string[], io: IO): Promise<number> {
   const { values, positionals } = parse(argv, {
     old: { type: "string", multiple: true },
@@ -46,18 +75,9 @@ export async function diffCommand(argv: string[], io: IO): Promise<number> {
     return report.equivalent ? 0 : 1;
   }
   const what = (l: Loaded, name: string) => `${name} (${l.config.dialect!.name}, ${totalRules(l.config.policy!)} rules)`;
-  io.out(`old: ${what(a, positionals[0])}\nnew: ${what(b, positionals[1])}\n`);
-  io.out(`compared: ${verdictOnly ? `verdicts only${oldD !== newD ? " (different dialects: their rules are never the same)" : ""}` : "verdicts and deciding rules (a rule is its ruleset and text)"}; ${NOTE}\n`);
-  if (report.equivalent) {
-    io.out(`equivalent: every packet gets the same ${verdictOnly ? "verdict" : "verdict from the same rule"}\n`);
-    return 0;
-  }
-  io.out(`${report.changes.length} region${report.changes.length === 1 ? "" : "s"} differ:\n`);
-  report.changes.forEach((c, i) => {
-    io.out(`\n${i + 1}. ${c.words}\n`);
-    io.out(`   old: ${decisionText(c.old)}\n`);
-    io.out(`   new: ${decisionText(c.new)}\n`);
-    io.out(`   example: ${c.example}\n`);
-  });
-  return 1;
+  io.out(formatDiffText({
+    oldWhat: what(a, positionals[0]), newWhat: what(b, positionals[1]), verdictOnly, differentDialects: oldD !== newD,
+    equivalent: report.equivalent, changes: report.changes,
+  }));
+  return report.equivalent ? 0 : 1;
 }

@@ -12,6 +12,8 @@ export const USAGE = `usage: portcullis COMMAND ...
   disasm   CONFIG...                                     the compiled rule program, decoded
   run      CONFIG... --port NAME=LISTEN_HOST:PORT/PEER_HOST:PORT ... [--socket PATH] [--loghost H:P] [--http H:P [--http-token FILE]]
   status   [--socket PATH] [--json] [--reload]               a running appliance's rules, counters, connections, ports
+  status   --reload --dry-run [--verdict-only] [--json]      what a reload would change (as diff prints it); changes nothing
+  status   --reload --confirm SECONDS | --confirm           reload, rolled back unless confirmed within SECONDS; confirm it
   export   --to nft CONFIG... [--map NAME=IFNAME ...] [--lossy] [-o FILE]   an nftables script with the same verdicts
   verify   --nft FILE CONFIG... --pcap IN [--json]       the Linux kernel with FILE against Portcullis, packet by packet (root)
   diff     OLD NEW [--old MORE...] [--new MORE...] [--verdict-only] [--json]   the packets two configurations judge differently

@@ -4,8 +4,9 @@
 // page at a time and are printed as they come, so no list is ever one string
 // of unbounded size, in the appliance or here.
 import type { IO } from "./io.ts";
-import { parse } from "./args.ts";
+import { parse, UsageError } from "./args.ts";
 import { defaultSocketPath, request } from "../runtime/control.ts";
+import { confirmArgv, confirmLines, dryRunCommand } from "./status-confirm.ts";
 
 type Status = Record<string, any>;
 
@@ -26,7 +27,7 @@ export function formatHead(s: Status): string {
     head += `FAILING CLOSED since ${new Date(fc.sinceMs).toISOString()}: the configuration has ${fc.errors} error${fc.errors === 1 ? "" : "s"}; every IP packet is dropped until a reload brings a configuration that checks\n`;
     for (const d of fc.diagnostics) head += `  ${d}\n`;
   }
-  return head + "rules:\n";
+  return head + confirmLines(s) + "rules:\n";
 }
 
 export function formatRules(rules: Status[]): string {
@@ -64,15 +65,35 @@ export function formatStatus(s: Status): string {
 }
 
 export async function statusCommand(argv: string[], io: IO): Promise<number> {
-  const { values } = parse(argv, { socket: { type: "string" }, reload: { type: "boolean", default: false } });
+  const { values } = parse(confirmArgv(argv), {
+    socket: { type: "string" }, reload: { type: "boolean", default: false },
+    "dry-run": { type: "boolean", default: false }, confirm: { type: "string" }, "verdict-only": { type: "boolean", default: false },
+  });
+  const confirm: string | undefined = values.confirm;
+  if (values["dry-run"] && (!values.reload || confirm !== undefined)) throw new UsageError("--dry-run goes with --reload (and not with --confirm)");
+  if (values["verdict-only"] && !values["dry-run"]) throw new UsageError("--verdict-only goes with --reload --dry-run");
+  let confirmSeconds: number | undefined;
+  if (confirm !== undefined && values.reload) {
+    confirmSeconds = Number(confirm);
+    if (!/^\d+$/.test(confirm) || confirmSeconds < 1 || confirmSeconds > 86400) throw new UsageError("--reload --confirm wants SECONDS, a whole number from 1 to 86400");
+  } else if (confirm !== undefined && confirm !== "") {
+    throw new UsageError("--confirm SECONDS goes with --reload; `portcullis status --confirm` alone confirms a pending reload");
+  }
   const path = values.socket ?? defaultSocketPath();
   const fail = (message: string) => {
     io.err(`portcullis status: ${message}\n`);
     return 1;
   };
   try {
+    if (values["dry-run"]) return await dryRunCommand(path, Boolean(values.json), Boolean(values["verdict-only"]), RELOAD_TIMEOUT_MS, io);
+    if (confirm === "") {
+      const answer = await request(path, { cmd: "confirm" });
+      if (!answer.ok) return fail(String(answer.error));
+      io.out(`${answer.message}\n`);
+      return 0;
+    }
     if (values.reload) {
-      const answer = await request(path, { cmd: "reload" }, RELOAD_TIMEOUT_MS);
+      const answer = await request(path, confirmSeconds ? { cmd: "reload", confirm: confirmSeconds } : { cmd: "reload" }, RELOAD_TIMEOUT_MS);
       if (!answer.ok) return fail(String(answer.error));
       io.out(`${answer.message}\n`);
       return 0;

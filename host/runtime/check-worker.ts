@@ -9,6 +9,7 @@ import { loadAllLazily, type LoadSettings } from "../config/compile.ts";
 import { fingerprintFiles } from "./fingerprint.ts";
 import { compactPolicyTexts } from "./compact-texts.ts";
 import { policyRuleKeys } from "./firewall.ts";
+import { makePolicyImage } from "./policy-image.ts";
 
 export interface CheckRequest {
   configs: string[];
@@ -31,12 +32,14 @@ export interface CheckAnswer {
   keys: string[] | null;
   /** A failure that is not a diagnostic (a bad --appliance file, a crash in a front end). */
   error: string | null;
+  /** The policy serialized into shared memory (policy-image.ts), for a later dry run's worker. */
+  image: SharedArrayBuffer | null;
 }
 
 async function check(req: CheckRequest): Promise<CheckAnswer> {
   for (const m of req.imports) await import(m);
   const before = await fingerprintFiles(req.configs);
-  const base = { unstable: false, fingerprint: before, diagnostics: [], program: null, policy: null, appliance: null, dialect: null, keys: null, error: null };
+  const base = { unstable: false, fingerprint: before, diagnostics: [], program: null, policy: null, appliance: null, dialect: null, keys: null, error: null, image: null };
   let l;
   try {
     l = await loadAllLazily(req.configs, req.load);
@@ -50,10 +53,11 @@ async function check(req: CheckRequest): Promise<CheckAnswer> {
     ...base, ok: l.ok && l.program !== null && policy !== null, diagnostics: l.diagnostics,
     program: l.program, policy, appliance: l.appliance, dialect: l.config.dialect?.name ?? null,
     keys: policy && l.ok ? policyRuleKeys(policy) : null,
+    image: policy && l.ok ? makePolicyImage(policy) : null,
   };
 }
 
 check(workerData as CheckRequest).then(
   (a) => parentPort!.postMessage(a, a.program ? [a.program.buffer as ArrayBuffer] : []),
-  (e) => parentPort!.postMessage({ ok: false, unstable: false, fingerprint: "", diagnostics: [], program: null, policy: null, appliance: null, dialect: null, keys: null, error: String(e?.message ?? e) }),
+  (e) => parentPort!.postMessage({ ok: false, unstable: false, fingerprint: "", diagnostics: [], program: null, policy: null, appliance: null, dialect: null, keys: null, error: String(e?.message ?? e), image: null }),
 );

@@ -174,6 +174,11 @@ export class Firewall {
     return this.engine.counters();
   }
 
+  /** The running rules' identities (policyRuleKeys), as the next reload pairs counters by them. */
+  get ruleKeys(): readonly string[] {
+    return this.keys;
+  }
+
   defaultCounters() {
     return this.engine.defaultCounters();
   }

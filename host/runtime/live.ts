@@ -22,6 +22,9 @@ import { denyAllPolicy } from "./fail-closed.ts";
 import { encodePolicy } from "../engine/encode.ts";
 import { firmwareFacts } from "./firmware.ts";
 import { checkInWorker, type CheckAnswer, type CheckJob } from "./check-in-worker.ts";
+import { CommitConfirm, CONFIRM_MAX_S } from "./confirm.ts";
+import { DryRuns } from "./dry-run.ts";
+import { policyImageOf, rememberPolicyImage } from "./policy-image.ts";
 
 export const BATCH_MAX = 256;
 /** A watched file is loaded only once two reads this far apart agree (it is not being written). */
@@ -111,6 +114,9 @@ export class LiveAppliance {
   private reloadJob: CheckJob | null = null;
   control: ControlServer | null = null;
   ports: UdpPort[] = [];
+  /** A reload waiting for its confirm, and how the last one ended (confirm.ts). */
+  readonly commit = new CommitConfirm(this);
+  private dryRuns = new DryRuns();
 
   private constructor(readonly opts: LiveOptions, loaded: Loaded, readonly appliance: Appliance, readonly fw: Firewall, readonly bridge: Bridge) {
     this.dialectName = loaded.config.dialect?.name ?? null;
@@ -155,6 +161,7 @@ export class LiveAppliance {
     live.failedClosed = failedClosed;
     if (failedClosed) live.dialectName = "fail-closed";
     live.fingerprint = await fingerprintFiles(opts.configs);
+    policyImageOf(fw.policy); // for dry runs, made now, before anything is forwarded (policy-image.ts)
     await live.open(portIndices);
     return live;
   }
@@ -355,8 +362,8 @@ export class LiveAppliance {
    * what was checked. The connection table stays; counters of unchanged rules
    * carry over. On any error the running rules stay. Reloads run one at a time.
    */
-  reload(why: string): Promise<ReloadResult> {
-    const run = this.reloadChain.then(() => this.reloadNow(why)).catch((e): ReloadResult => {
+  reload(why: string, confirmSeconds?: number): Promise<ReloadResult> {
+    const run = this.reloadChain.then(() => this.reloadNow(why, confirmSeconds)).catch((e): ReloadResult => {
       const message = `reload failed: ${excerpt(e instanceof Error ? e.message : String(e), 500)}`;
       this.log(Severity.err, `${message}; the running rules (generation ${this.generation}) stay`);
       return { ok: false, message };
@@ -365,7 +372,7 @@ export class LiveAppliance {
     return run;
   }
 
-  private async reloadNow(why: string): Promise<ReloadResult> {
+  private async reloadNow(why: string, confirmSeconds?: number): Promise<ReloadResult> {
     const fail = (message: string, diagnostics: Diagnostic[] = []): ReloadResult => {
       this.logDiagnostics(diagnostics);
       this.log(Severity.err, `reload (${why}) refused: ${message}; the running rules (generation ${this.generation}) stay`);
@@ -374,6 +381,8 @@ export class LiveAppliance {
       return { ok: false, message, diagnostics: diagnostics.map(formatDiagnostic) };
     };
     if (this.stopped) return { ok: false, message: "the appliance is stopping" };
+    const pending = this.commit.refusal(); // every reload waits for a pending confirm (confirm.ts)
+    if (pending) return fail(pending);
     let a: CheckAnswer | null = null;
     // Files being written while checked are checked again, a few times.
     for (let tries = 0; tries < 3; tries++) {
@@ -403,15 +412,18 @@ export class LiveAppliance {
     const names = (x: Appliance) => x.interfaces.map((i) => `${i.name}/${i.role}`).join(",");
     if (names(a.appliance) !== names(this.appliance)) return fail("the appliance's interfaces changed; that needs a restart");
     let carried: { carried: number; reset: number };
+    const kept = confirmSeconds ? this.commit.keep() : null;
     try {
       carried = this.fw.reload(a.policy, a.program, a.keys ?? undefined);
     } catch (e) {
       return fail((e as Error).message, a.diagnostics);
     }
     this.logDiagnostics(a.diagnostics);
+    rememberPolicyImage(a.policy, a.image);
     this.dialectName = a.dialect;
     this.generation++;
-    const message = `reloaded (${why}): generation ${this.generation}, ${allRules(a.policy).length} rules, counters carried over for ${carried.carried}, new ${carried.reset}`;
+    const confirm = kept ? this.commit.arm(kept, confirmSeconds!) : "";
+    const message = `reloaded (${why}): generation ${this.generation}, ${allRules(a.policy).length} rules, counters carried over for ${carried.carried}, new ${carried.reset}${confirm}`;
     this.log(Severity.notice, message);
     this.lastReload = { atMs: Date.now(), ok: true, message };
     if (this.failedClosed) this.log(Severity.notice, "the configuration now checks: no longer failing closed");
@@ -475,6 +487,7 @@ export class LiveAppliance {
       configs: this.opts.configs.map(cut),
       generation: this.generation,
       lastReload: this.lastReload && { ...this.lastReload, message: excerpt(this.lastReload.message, 2000) },
+      commitConfirm: this.commit.status(),
       ruleCount: all.length,
       rulesOffset: offset,
       nextOffset: end < all.length ? end : null,
@@ -497,8 +510,10 @@ export class LiveAppliance {
     switch (req.cmd) {
       case "status": return this.status({ offset: count(req, "offset", 0, 2 ** 31), limit: count(req, "limit", 1, STATUS_PAGE_MAX) });
       case "macs": return { macs: this.bridge.macs.entries() };
+      case "confirm": return this.commit.confirm();
       case "reload": {
-        const r = await this.reload("control socket");
+        if (req.dryRun === true) return this.dryRuns.run(this, req.verdictOnly === true);
+        const r = await this.reload("control socket", count(req, "confirm", 1, CONFIRM_MAX_S));
         if (!r.ok) {
           const ds = r.diagnostics ?? [];
           const shown = ds.slice(0, 20).map((d) => excerpt(d, 500));
@@ -507,7 +522,7 @@ export class LiveAppliance {
         }
         return { message: r.message };
       }
-      default: throw new Error(`unknown command ${excerpt(cleanLine(JSON.stringify(req.cmd)), 80)} (status, macs, reload)`);
+      default: throw new Error(`unknown command ${excerpt(cleanLine(JSON.stringify(req.cmd)), 80)} (status, macs, reload, confirm)`);
     }
   }
 
@@ -519,6 +534,8 @@ export class LiveAppliance {
     for (const f of this.opts.configs) unwatchFile(f);
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     this.reloadJob?.cancel();
+    this.dryRuns.cancel();
+    this.commit.stop();
     this.log(Severity.notice, `${why}: shutting down`);
     await Promise.all(this.ports.map((p) => p.close()));
     await this.control?.close();

@@ -8,6 +8,7 @@ import { mergeEntries } from "./merge.ts";
 import { lowerExceptions } from "./lower.ts";
 import { showWinfw, type WinfwAnalysis } from "./show.ts";
 import { detectWinfw } from "./detect.ts";
+import { describeOrderExact } from "./order-exact.ts";
 import { excerpt } from "../../model/excerpt.ts";
 
 export { detectWinfw };
@@ -38,4 +39,5 @@ export const winfwDialect: Dialect<WinfwAnalysis> = {
   detect: detectWinfw,
   load: loadWinfw,
   show: (result, opts) => (result.vendor && result.policy ? showWinfw(result.vendor, opts.appliance) : "# not loaded\n"),
+  describeOrder: (result, findings) => (result.policy ? describeOrderExact(result.policy, findings) : []),
 };

@@ -63,8 +63,18 @@ function rule(from: ListEntry, label: string, fields: Partial<Rule>): Rule {
 
 export const INBOUND_RULESET = 0;
 
+/** Where an inbound rule came from: its exception and scope item (order-exact.ts names them). */
+export interface RuleSource { ex: Exception; item: string; from: ListEntry }
+const ruleSources = new WeakMap<Policy, RuleSource[]>();
+
+/** The source of each inbound rule of a policy lowerExceptions made, by rule index. */
+export function ruleSourcesOf(p: Policy): RuleSource[] | undefined {
+  return ruleSources.get(p);
+}
+
 export function lowerExceptions(exceptions: Exception[], a: Appliance, profile: Profile): Policy {
   const rules: Rule[] = [];
+  const from: RuleSource[] = [];
   const tgts = targets(a);
   const fits = (s: Source, t: Target) => s.family === null || t.dst === null || t.dst.family === s.family;
   for (const ex of exceptions) {
@@ -73,6 +83,7 @@ export function lowerExceptions(exceptions: Exception[], a: Appliance, profile: 
     for (const s of sources(ex, a)) {
       for (const t of tgts) {
         if (!fits(s, t)) continue;
+        from.push({ ex, item: s.text, from: s.from });
         rules.push(rule(s.from, `${ex.port}/${ex.transport} "${name}" from ${s.text} to ${t.text}`, {
           ifOut: t.ifOut, family: s.family ?? t.dst?.family ?? null, proto: ex.proto, dport: { op: "eq", port: ex.port },
           src: s.src ? { prefix: s.src, negate: false } : null, dst: t.dst ? { prefix: t.dst, negate: false } : null,
@@ -89,6 +100,7 @@ export function lowerExceptions(exceptions: Exception[], a: Appliance, profile: 
       for (const fam of fams) {
         for (const t of tgts) {
           if (t.dst && t.dst.family !== fam) continue;
+          from.push({ ex: smb, item: s.text, from: s.from });
           rules.push(rule(s.from, `ICMP${fam === 6 ? "v6" : ""} echo request (implied by 445/TCP) from ${s.text} to ${t.text}`, {
             ifOut: t.ifOut, family: fam, proto: fam === 4 ? 1 : 58, icmpType: fam === 4 ? 8 : 128,
             src: s.src ? { prefix: s.src, negate: false } : null, dst: t.dst ? { prefix: t.dst, negate: false } : null,
@@ -111,7 +123,7 @@ export function lowerExceptions(exceptions: Exception[], a: Appliance, profile: 
     defaults: { inbound: "permit", outbound: "permit", other: "permit" },
     stateful: true,
   };
-  return {
+  const policy: Policy = {
     dialect: "winfw",
     interfaces: a.interfaces.map((i) => i.name),
     rulesets: [inbound, outbound],
@@ -119,4 +131,6 @@ export function lowerExceptions(exceptions: Exception[], a: Appliance, profile: 
     output: a.interfaces.map(() => null),
     monitor: null,
   };
+  ruleSources.set(policy, from);
+  return policy;
 }
