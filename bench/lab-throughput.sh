@@ -75,11 +75,28 @@ poll() { # a browser on the overview and rules pages plus a scraper, once a seco
     sleep 1
   done
 }
-# Each sets OUT to "MBps PPS SENT" (in this shell, not a subshell, so cleanup knows the appliance's pid).
+# What the appliance's CPU did during a measurement, per frame it received:
+# its forwarding thread (the main thread: the thread id is the pid) and the
+# whole process (the console's worker included). CPU time counts only while
+# a thread runs, so these vary far less than throughput on a busy machine.
+fwd_cpu_ns() { cut -d' ' -f1 "/proc/$APP_PID/task/$APP_PID/schedstat"; }
+proc_cpu_ticks() { awk '{print $14 + $15}' "/proc/$APP_PID/stat"; }
+rx_frames() { status_json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).bridge.rxFrames)'; }
+measure_cpu() { # sets OUT to "MBps PPS SENT FWD_US_PER_FRAME PROC_US_PER_FRAME"
+  local c0 p0 f0 c1 p1 f1 m
+  f0=$(rx_frames); c0=$(fwd_cpu_ns); p0=$(proc_cpu_ticks)
+  read -r m < <(measure)
+  c1=$(fwd_cpu_ns); p1=$(proc_cpu_ticks); f1=$(rx_frames)
+  [ -n "$m" ] || return 1
+  OUT="$m $(node -e 'const [c0, c1, p0, p1, f0, f1, hz] = process.argv.slice(1).map(Number); const n = Math.max(1, f1 - f0);
+    console.log(((c1 - c0) / 1e3 / n).toFixed(2), ((p1 - p0) * 1e6 / hz / n).toFixed(2))' "$c0" "$c1" "$p0" "$p1" "$f0" "$f1" "$(getconf CLK_TCK)")"
+}
+
+# Each sets OUT (in this shell, not a subshell, so cleanup knows the appliance's pid).
 without_console() {
   OUT=""
   start_appliance "$LAB_TMP/big.pm" -- --loghost none || return 1
-  read -r OUT < <(measure)
+  measure_cpu
   if [ $big_rules_done = 0 ]; then
     rss=$(status_json | node -e 'const s=JSON.parse(require("fs").readFileSync(0,"utf8")); console.log((s.memory.rss/1048576).toFixed(1) + " MB rss, " + (s.memory.wasm/1048576).toFixed(1) + " MB wasm, " + s.rules.length + " rules, bridge " + JSON.stringify(s.bridge))')
     say "   appliance: $rss"
@@ -92,7 +109,7 @@ with_console() {
   OUT=""
   start_appliance "$LAB_TMP/big.pm" -- --loghost none --http 127.0.0.1:$HTTP_PORT || return 1
   poll & local poll_pid=$!
-  read -r OUT < <(measure)
+  measure_cpu
   kill $poll_pid 2>/dev/null; wait $poll_pid 2>/dev/null
   metrics_bytes=$(ip netns exec "$NS_FW" curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | wc -c)
   stop_appliance
@@ -108,15 +125,15 @@ for k in $(seq 1 "$PAIRS"); do
     if [ $mode = without ]; then
       say "2/3 (pair $k of $PAIRS): through portcullis run with $RULES rules"
       without_console || exit 1
-      read -r fw_mbps fw_pps fw_sent <<<"$OUT"
-      say "   tcp ${fw_mbps} MB/s, udp ${fw_pps} packets/s received (${fw_sent} sent)"
-      FW+=("$fw_mbps,$fw_pps")
+      read -r fw_mbps fw_pps fw_sent fw_cpu fw_proc <<<"$OUT"
+      say "   tcp ${fw_mbps} MB/s, udp ${fw_pps} packets/s received (${fw_sent} sent); CPU per frame: forwarding thread ${fw_cpu} us, whole process ${fw_proc} us"
+      FW+=("$fw_mbps,$fw_pps,$fw_cpu,$fw_proc")
     else
       say "3/3 (pair $k of $PAIRS): the same, with the web console polled every second"
       with_console || exit 1
-      read -r web_mbps web_pps web_sent <<<"$OUT"
-      say "   tcp ${web_mbps} MB/s, udp ${web_pps} packets/s received (${web_sent} sent); /metrics is $metrics_bytes bytes"
-      WEB+=("$web_mbps,$web_pps")
+      read -r web_mbps web_pps web_sent web_cpu web_proc <<<"$OUT"
+      say "   tcp ${web_mbps} MB/s, udp ${web_pps} packets/s received (${web_sent} sent); CPU per frame: forwarding thread ${web_cpu} us, whole process ${web_proc} us; /metrics is $metrics_bytes bytes"
+      WEB+=("$web_mbps,$web_pps,$web_cpu,$web_proc")
     fi
   done
 done
@@ -132,5 +149,7 @@ node -e '
   const tr = f.map((x, k) => w[k][0] / x[0]), ur = f.map((x, k) => w[k][1] / x[1]);
   const range = (xs) => `${r3(Math.min(...xs))} to ${r3(Math.max(...xs))}`;
   console.log(`lab console: with the console polled every second (/metrics ${metricsBytes} bytes), tcp ${med(w.map((x) => x[0]))} MB/s, udp ${med(w.map((x) => x[1]))} packets/s (medians of ${w.length})`);
-  console.log(`lab console ratios (with / without, per pair): tcp ${tr.map(r3).join(" ")}: median ${r3(med(tr))} (${range(tr)}); udp ${ur.map(r3).join(" ")}: median ${r3(med(ur))} (${range(ur)})`);' \
+  console.log(`lab console ratios (with / without, per pair): tcp ${tr.map(r3).join(" ")}: median ${r3(med(tr))} (${range(tr)}); udp ${ur.map(r3).join(" ")}: median ${r3(med(ur))} (${range(ur)})`);
+  const cr = f.map((x, k) => w[k][2] / x[2]), pr = f.map((x, k) => w[k][3] / x[3]);
+  console.log(`lab console CPU per frame (with / without, per pair): forwarding thread ${cr.map(r3).join(" ")}: median ${r3(med(cr))} (${range(cr)}), ${med(w.map((x) => x[2])).toFixed(2)} vs ${med(f.map((x) => x[2])).toFixed(2)} us; whole process ${pr.map(r3).join(" ")}: median ${r3(med(pr))} (${range(pr)}), ${med(w.map((x) => x[3])).toFixed(2)} vs ${med(f.map((x) => x[3])).toFixed(2)} us`);' \
   "$base_mbps" "$base_pps" "$RULES" "$metrics_bytes" "${FW[*]}" "${WEB[*]}"

@@ -92,7 +92,12 @@ export class ConsoleServer {
           reject(new Error(m.message));
           void worker.terminate();
         } else if (this.worker === worker) {
-          this.tap.answer(m);
+          // A request the tap cannot answer costs the console that answer (the worker times out), never the appliance.
+          try {
+            this.tap.answer(m);
+          } catch (e) {
+            this.live.log(3, `console: answering the console's worker failed (${(e as Error).message})`);
+          }
         }
       });
       worker.on("error", (e) => {
