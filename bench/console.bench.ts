@@ -1,15 +1,17 @@
 // The web console's figures with 10,000 rules (the lab benchmark's PortMaster
-// set): /metrics size and time, the event-loop time one poll round takes
-// (what a browser on the pages plus a scraper cost the data path each
-// second), the rules page's weight (bytes transferred for a full load) and
-// its time to first render in headless Chromium. Medians of several runs.
+// set): /metrics size and time, what one poll round (what a browser on the
+// pages plus a scraper ask each second) costs the forwarding thread (the
+// thread that runs the bridge: its event loop's busy time and its CPU time,
+// read from /proc/self/task/PID/schedstat) and the console's worker thread,
+// the rules page's weight (bytes transferred for a full load) and its time to
+// first render in headless Chromium. Medians of several runs.
 //   node --import tsx bench/console.bench.ts [RULES]
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
 import { LiveAppliance } from "../host/runtime/live.ts";
 import { parsePortSpec } from "../host/runtime/ports.ts";
 import { ConsoleServer } from "../host/console/server.ts";
@@ -19,18 +21,65 @@ const RUNS = 7;
 const PORT0 = 40000 + Math.floor(Math.random() * 20000);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const run = promisify(execFile);
+
+/** CPU time of this process's main thread (the forwarding thread), in ms; null where /proc has no schedstat. */
+function forwardingCpuMs(): number | null {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+  } catch {
+    return null;
+  }
+}
+
+interface Cost { busyMs: number; cpuMs: number; workerMs: number; bytes: number }
 
 /**
- * Fetch `paths` with curl from another process and return the appliance's
- * event-loop busy time meanwhile (ms): the time the console took from the
- * data path, without the client's own work.
+ * The client: another process (as a browser or a scraper is), fetching the
+ * URLs of each line it reads on stdin and answering with the bytes received.
+ * Spawning a client per request, or reading its output here, would put the
+ * client's own work on the thread being measured.
  */
-async function busyMs(base: string, paths: string[]): Promise<{ ms: number; bytes: number }> {
+const CLIENT = `
+  const rl = require("node:readline").createInterface({ input: process.stdin });
+  rl.on("line", async (line) => {
+    const sizes = await Promise.all(JSON.parse(line).map(async (u) => (await (await fetch(u)).arrayBuffer()).byteLength));
+    process.stdout.write(JSON.stringify(sizes.reduce((a, b) => a + b, 0)) + "\\n");
+  });`;
+let client: ChildProcess | null = null;
+let clientLines: AsyncIterator<string> | null = null;
+
+async function fetchElsewhere(urls: string[]): Promise<number> {
+  if (!client) {
+    client = spawn(process.execPath, ["-e", CLIENT], { stdio: ["pipe", "pipe", "inherit"] });
+    clientLines = createInterface({ input: client.stdout! })[Symbol.asyncIterator]();
+  }
+  client.stdin!.write(JSON.stringify(urls) + "\n");
+  const { value } = await clientLines!.next();
+  return Number(value);
+}
+
+/**
+ * Fetch `paths` from the client process and return what it cost meanwhile:
+ * the forwarding thread's event-loop busy time (wall time; on a loaded
+ * machine it includes time the thread waited for a CPU) and CPU time, and
+ * the console worker's event-loop busy time.
+ */
+async function cost(base: string, paths: string[]): Promise<Cost> {
+  const worker = workerPerformance();
   const before = performance.eventLoopUtilization();
-  const outs = await Promise.all(paths.map((p) => run("curl", ["-s", "--max-time", "30", base + p], { maxBuffer: 1 << 26, encoding: "buffer" })));
+  const wBefore = worker?.eventLoopUtilization();
+  const cpu0 = forwardingCpuMs();
+  const bytes = await fetchElsewhere(paths.map((p) => base + p));
+  const cpu1 = forwardingCpuMs();
   const elu = performance.eventLoopUtilization(before);
-  return { ms: elu.active, bytes: outs.reduce((n, o) => n + o.stdout.length, 0) };
+  const welu = worker && wBefore ? worker.eventLoopUtilization(wBefore) : null;
+  return { busyMs: elu.active, cpuMs: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : NaN, workerMs: welu ? welu.active : NaN, bytes };
+}
+
+/** The console worker's performance object (absent before the console ran in a worker). */
+function workerPerformance(): { eventLoopUtilization: typeof performance.eventLoopUtilization } | null {
+  const w = (web as unknown as { worker?: { performance?: { eventLoopUtilization: typeof performance.eventLoopUtilization } } } | null)?.worker;
+  return w?.performance ?? null;
 }
 
 function bigRules(n: number): string {
@@ -53,33 +102,39 @@ try {
   web = await ConsoleServer.start(live, { host: "127.0.0.1", port: 0, token: null });
   const base = `http://127.0.0.1:${web.address.port}`;
 
-  // /metrics: size, the scrape's wall time (curl, another process), and the appliance's busy time for it.
-  const metricsMs: number[] = [], metricsBusy: number[] = [];
-  let metricsBytes = 0;
+  // /metrics: size, the scrape's wall time (curl, another process), and what it cost the forwarding thread.
+  const metricsMs: number[] = [], metrics: Cost[] = [];
   for (let i = 0; i < RUNS; i++) {
     await sleep(600); // past the snapshot's cache
     const t0 = performance.now();
-    const { ms, bytes } = await busyMs(base, ["/metrics"]);
+    metrics.push(await cost(base, ["/metrics"]));
     metricsMs.push(performance.now() - t0);
-    metricsBusy.push(ms);
-    metricsBytes = bytes;
   }
 
   // One poll round (what the lab benchmark sends each second).
-  const roundBusy: number[] = [];
+  const ROUND = ["/metrics", "/api/overview", "/api/rules?sort=hits", "/api/connections"];
+  const rounds: Cost[] = [];
   for (let i = 0; i < RUNS; i++) {
     await sleep(600);
-    roundBusy.push((await busyMs(base, ["/metrics", "/api/overview", "/api/rules?sort=hits", "/api/connections"])).ms);
+    rounds.push(await cost(base, ROUND));
   }
 
-  for (const p of ["/metrics", "/api/overview", "/api/rules?sort=hits", "/api/connections"]) {
-    const xs: number[] = [];
-    for (let i = 0; i < 5; i++) { await sleep(600); xs.push((await busyMs(base, [p])).ms); }
-    console.log(`  ${p}: appliance busy ${median(xs).toFixed(1)} ms`);
+  const fmt = (xs: Cost[]) =>
+    `forwarding thread busy ${median(xs.map((c) => c.busyMs)).toFixed(2)} ms (CPU ${median(xs.map((c) => c.cpuMs)).toFixed(2)} ms), console worker busy ${median(xs.map((c) => c.workerMs)).toFixed(1)} ms`;
+  // The measurement's own cost on this thread (writing to the client, reading its answer): a request the worker answers alone.
+  const own: Cost[] = [];
+  for (let i = 0; i < RUNS; i++) { await sleep(600); own.push(await cost(base, ["/console.css"])); }
+  console.log(`  the measurement itself (/console.css, which needs nothing from the forwarding thread): ${fmt(own)}`);
+  for (const p of ROUND) {
+    const xs: Cost[] = [];
+    for (let i = 0; i < 5; i++) { await sleep(600); xs.push(await cost(base, [p])); }
+    console.log(`  ${p}: ${fmt(xs)}`);
   }
   console.log(`console bench: ${RULES} rules`);
-  console.log(`  /metrics: ${(metricsBytes / 1024).toFixed(0)} KiB; scrape ${median(metricsMs).toFixed(1)} ms wall (curl), of which the appliance was busy ${median(metricsBusy).toFixed(1)} ms (medians of ${RUNS})`);
-  console.log(`  one poll round (/metrics, overview, rules by hits, connections): appliance busy ${median(roundBusy).toFixed(1)} ms (median of ${RUNS}), i.e. ${(median(roundBusy) / 10).toFixed(1)}% of each second when polled every second`);
+  console.log(`  /metrics: ${(metrics[0].bytes / 1024).toFixed(0)} KiB; scrape ${median(metricsMs).toFixed(1)} ms wall (the client); ${fmt(metrics)} (medians of ${RUNS})`);
+  const roundCpu = median(rounds.map((c) => c.cpuMs)), roundBusy = median(rounds.map((c) => c.busyMs));
+  console.log(`  one poll round (${ROUND.join(", ")}): ${fmt(rounds)} (medians of ${RUNS})`);
+  console.log(`  forwarding thread per poll round: ${roundBusy.toFixed(2)} ms busy, ${roundCpu.toFixed(2)} ms CPU, i.e. ${(roundBusy / 10).toFixed(3)}% (busy) / ${(roundCpu / 10).toFixed(3)}% (CPU) of each second when polled every second`);
 
   if (existsSync("/usr/bin/chromium")) {
     const { chromium } = await import("playwright-core");
@@ -108,6 +163,7 @@ try {
     console.log("  rules page: /usr/bin/chromium not installed; page weight and render time not measured");
   }
 } finally {
+  (client as ChildProcess | null)?.kill();
   await web?.close();
   await live?.stop("bench done");
   rmSync(dir, { recursive: true, force: true });

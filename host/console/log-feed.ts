@@ -27,13 +27,22 @@ export class LogFeed {
   private subscribers = new Set<Subscriber>();
   private timer: NodeJS.Timeout | null = null;
 
-  push(severity: string, text: string): void {
-    this.ring.push({ seq: ++this.seq, atMs: Date.now(), severity, text });
+  push(severity: string, text: string, atMs = Date.now()): void {
+    this.ring.push({ seq: ++this.seq, atMs, severity, text });
     if (this.ring.length > RING) this.ring.splice(0, this.ring.length - RING);
     if (this.subscribers.size && !this.timer) {
       this.timer = setTimeout(() => this.flush(), FLUSH_MS);
       this.timer.unref();
     }
+  }
+
+  /**
+   * Lines lost before they reached the feed (a flood the forwarding thread
+   * could not hand over in time): their numbers are skipped, so each
+   * subscriber is told how many it missed.
+   */
+  skip(n: number): void {
+    if (n > 0) this.seq += n;
   }
 
   /** The last `n` lines, oldest first. */
@@ -47,7 +56,7 @@ export class LogFeed {
 
   /** Start an event stream on `res` (the caller has checked the subscriber limit and sent the headers). */
   subscribe(res: ServerResponse): void {
-    const sub: Subscriber = { res, next: Math.max(1, this.seq - 99) };
+    const sub: Subscriber = { res, next: this.ring.length > 100 ? this.ring[this.ring.length - 100].seq : (this.ring[0]?.seq ?? this.seq + 1) };
     this.subscribers.add(sub);
     res.on("close", () => this.subscribers.delete(sub));
     this.send(sub);
@@ -60,13 +69,10 @@ export class LogFeed {
 
   private send(s: Subscriber): void {
     if (s.res.writableEnded || s.res.destroyed) return;
-    const first = this.ring.length ? this.ring[0].seq : this.seq + 1;
-    let missed = Math.max(0, first - s.next);
     let lines = this.ring.filter((l) => l.seq >= s.next);
-    if (lines.length > FLUSH_LINES) {
-      missed += lines.length - FLUSH_LINES;
-      lines = lines.slice(-FLUSH_LINES);
-    }
+    if (lines.length > FLUSH_LINES) lines = lines.slice(-FLUSH_LINES);
+    // Every number from `next` on that is not sent was missed: cut here, gone from the ring, or lost before it (skip()).
+    const missed = Math.max(0, this.seq + 1 - s.next - lines.length);
     let out = missed ? `event: missed\ndata: ${missed}\n\n` : "";
     for (const l of lines) out += `id: ${l.seq}\ndata: ${JSON.stringify(l)}\n\n`;
     s.next = this.seq + 1;

@@ -1,15 +1,13 @@
-// What the console and /metrics show, taken from the running appliance:
-// a snapshot of its counters (cached for a moment, so a page polled by many
-// viewers and a scraper cost one read), the figures the engine does not keep
-// (defaults per direction, drops by reason, each rule's last hit), the port
+// What the console and /metrics show, built in the console's worker thread
+// from what the forwarding thread hands over (tap.ts): a snapshot of the
+// counters (cached for a moment, so a page polled by many viewers and a
+// scraper cost one copy), each vendor rule's rows and last hit, the port
 // history behind the overview's chart, and the log feed.
-import * as L from "../../assembly/layout.ts";
-import { describeReason } from "../engine/reasons.ts";
-import { allRules, ruleAt } from "../model/rule.ts";
+import { allRules, ruleAt, type Policy } from "../model/rule.ts";
 import { formatDiagnostic } from "../model/diagnostic.ts";
-import type { LiveAppliance, BatchOutcome } from "../runtime/live.ts";
 import { LogFeed } from "./log-feed.ts";
 import { buildInfo, type BuildInfo } from "../build-info.ts";
+import type { Figures, FlowFigures, GenerationData, PortFigures } from "./protocol.ts";
 
 /**
  * One rule as the operator wrote it. A dialect may lower one vendor rule into
@@ -44,17 +42,22 @@ export interface Snapshot {
   reloads: { applied: number; refused: number };
   rules: RuleRow[];
   defaults: { ruleset: string; direction: string; packets: number }[];
-  ports: { name: string; rxPackets: number; rxBytes: number; txPackets: number; txBytes: number; txErrors: number }[];
+  ports: PortFigures[];
   drops: { reason: string; count: number }[];
   conntrack: { flows: number; capacity: number; evicted: number; untracked: number; created: number } | null;
 }
 
 export interface PortSample {
   atMs: number;
-  ports: { name: string; rxPackets: number; rxBytes: number; txPackets: number; txBytes: number }[];
+  ports: Omit<PortFigures, "txErrors">[];
 }
 
-const DIRECTION_NAMES = ["inbound", "outbound", "other"];
+/** Where the figures come from: the forwarding thread, asked by message (worker.ts). */
+export interface FigureSource {
+  figures(haveGeneration: number): Promise<Figures>;
+  flows(): Promise<FlowFigures>;
+}
+
 /** How long one snapshot serves every request (ms). */
 const SNAPSHOT_TTL_MS = 500;
 /** Port history: one sample every SAMPLE_MS, the last HISTORY_SAMPLES of them (10 minutes). */
@@ -71,107 +74,131 @@ interface RuleLayout {
   rows: RuleRow[];
   keys: string[]; // per row: its identity (hitKey)
   rowOf: Int32Array; // per program rule: its row
+  warnings: string[];
 }
 
 export class ConsoleState {
   readonly build = buildInfo();
   readonly feed = new LogFeed();
   readonly history: PortSample[] = [];
-  /** Packets per ruleset default and direction ("ruleset\0direction"), counted from the live batches. */
-  private defaultsByDir = new Map<string, number>();
-  /** Denied frames by reason name (rules, defaults, malformed packets, bridge drops). */
-  private dropsByReason = new Map<string, number>();
+  /** The running generation's policy, program and appliance (the tester's too). */
+  current: GenerationData | null = null;
   /** A vendor rule's last hit, keyed by its identity so it survives a reload that keeps the rule. */
   private lastHit = new Map<string, number>();
   private lastPackets = new Float64Array(0); // per row, at the last look
   private layout: RuleLayout | null = null;
   private cached: Snapshot | null = null;
+  private pending: Promise<Snapshot> | null = null;
   private timer: NodeJS.Timeout;
-  private unhook: () => void;
 
-  constructor(readonly live: LiveAppliance) {
-    const onBatch = (outcomes: BatchOutcome[]) => this.countBatch(outcomes);
-    const onLog = (severity: string, text: string) => this.feed.push(severity, text);
-    live.batchListeners.add(onBatch);
-    live.logListeners.add(onLog);
-    this.unhook = () => { live.batchListeners.delete(onBatch); live.logListeners.delete(onLog); };
-    this.sample();
-    this.timer = setInterval(() => this.sample(), SAMPLE_MS);
+  constructor(private source: FigureSource) {
+    void this.sample();
+    this.timer = setInterval(() => void this.sample(), SAMPLE_MS);
     this.timer.unref();
   }
 
   close(): void {
     clearInterval(this.timer);
-    this.unhook();
     this.feed.close();
   }
 
-  /** Runs on the data path: a few map updates per denied or defaulted packet, nothing else. */
-  private countBatch(outcomes: BatchOutcome[]): void {
-    const policy = this.live.fw.policy;
-    for (const { outcome: o } of outcomes) {
-      if (o.reason === L.REASON_DEFAULT) {
-        const rs = o.stage === "input" ? policy.input[o.path.ifIn] : o.stage === "output" ? policy.output[o.path.ifOut] : null;
-        if (rs !== null && rs !== undefined) {
-          const key = `${policy.rulesets[rs]?.name ?? rs}\0${DIRECTION_NAMES[o.path.dir] ?? "other"}`;
-          this.defaultsByDir.set(key, (this.defaultsByDir.get(key) ?? 0) + 1);
-        }
-      }
-      if (o.verdict === "deny") {
-        const reason = describeReason(o.reason);
-        this.dropsByReason.set(reason, (this.dropsByReason.get(reason) ?? 0) + 1);
-      }
+  /** Every SAMPLE_MS: the ports' totals for the chart, and which rules were hit since the last look. */
+  private async sample(): Promise<void> {
+    try {
+      const s = await this.fresh();
+      this.history.push({ atMs: s.atMs, ports: s.ports.map(({ txErrors: _, ...p }) => p) });
+      if (this.history.length > HISTORY_SAMPLES) this.history.shift();
+    } catch {
+      // The forwarding thread is gone (shutting down): nothing to sample.
     }
   }
 
-  /** Every SAMPLE_MS: the ports' totals for the chart, and which rules were hit since the last look. */
-  private sample(): void {
-    const now = Date.now();
-    this.history.push({ atMs: now, ports: this.live.ports.map((p) => ({ name: p.spec.name, ...p.counters })) });
-    if (this.history.length > HISTORY_SAMPLES) this.history.shift();
-    this.refreshCounters(now);
+  /** The latest snapshot, at most SNAPSHOT_TTL_MS old; concurrent callers share one request. */
+  snapshot(): Promise<Snapshot> {
+    if (this.cached && Date.now() - this.cached.atMs < SNAPSHOT_TTL_MS) return Promise.resolve(this.cached);
+    return this.fresh();
   }
 
-  private ruleLayout(): RuleLayout {
-    const generation = this.live.generation;
-    if (this.layout?.generation === generation) return this.layout;
-    const policy = this.live.fw.policy;
+  /** A snapshot taken now (the tester asks for one: it must judge with the running generation). */
+  fresh(): Promise<Snapshot> {
+    if (!this.pending) {
+      this.pending = this.source.figures(this.current?.generation ?? -1)
+        .then((f) => this.build_(f))
+        .finally(() => { this.pending = null; });
+    }
+    return this.pending;
+  }
+
+  flows(): Promise<FlowFigures> {
+    return this.source.flows();
+  }
+
+  private build_(f: Figures): Snapshot {
+    if (f.generationData) this.current = f.generationData;
+    const gen = this.current;
+    if (!gen || gen.generation !== f.generation) throw new Error(`the console has no policy for generation ${f.generation}`);
+    const layout = this.refreshCounters(f, gen);
+    this.cached = {
+      build: this.build,
+      atMs: f.atMs,
+      uptimeS: Math.round((f.atMs - f.startedMs) / 1000),
+      generation: f.generation,
+      loadedAtMs: gen.loadedAtMs,
+      configs: gen.configs,
+      dialect: gen.dialect,
+      warnings: layout.warnings,
+      lastReload: f.lastReload,
+      reloads: f.reloads,
+      rules: layout.rows,
+      defaults: f.defaults,
+      ports: f.ports,
+      drops: f.drops,
+      conntrack: f.conntrack,
+    };
+    return this.cached;
+  }
+
+  private ruleLayout(gen: GenerationData): RuleLayout {
+    if (this.layout?.generation === gen.generation) return this.layout;
+    const policy = gen.policy;
     const all = allRules(policy);
     const rows: RuleRow[] = [], keys: string[] = [];
     const rowOf = new Int32Array(all.length);
     const byKey = new Map<string, number>();
+    const rulesetOf = rulesetNames(policy);
     all.forEach((r, i) => {
-      const key = hitKey(policy, i);
+      const o = r.origin;
+      const key = `${rulesetOf[i]}\0${o.file}\0${o.line}\0${o.text}`; // a vendor rule's identity, stable across a reload that keeps it
       let row = byKey.get(key);
       if (row === undefined) {
         row = rows.length;
         byKey.set(key, row);
         keys.push(key);
-        const o = r.origin;
         rows.push({
-          index: i, indices: [], ruleset: ruleAt(policy, i)!.ruleset.name, name: o.label ?? `#${i}`, file: o.file, line: o.line,
+          index: i, indices: [], ruleset: rulesetOf[i], name: o.label ?? `#${i}`, file: o.file, line: o.line,
           text: o.text, action: r.action, packets: 0, bytes: 0, lastHitMs: this.lastHit.get(key) ?? null,
         });
       }
       rows[row].indices.push(i);
       rowOf[i] = row;
     });
-    this.layout = { generation, rows, keys, rowOf };
+    this.layout = { generation: gen.generation, rows, keys, rowOf, warnings: gen.warnings.map(formatDiagnostic) };
     return this.layout;
   }
 
   /**
-   * Read every rule's counters (one view of WebAssembly memory, no copy),
-   * sum them per vendor rule, and note which rules were hit since the last
-   * look. A new generation's rules start from the counters they carried over:
-   * a carried count is not a new hit.
+   * Sum the copied counters per vendor rule, and note which rules were hit
+   * since the last look. A new generation's rules start from the counters
+   * they carried over: a carried count is not a new hit. The rows are updated
+   * in place (one array per generation: /metrics keeps its label text per
+   * array); everything here runs in one thread, between two requests.
    */
-  private refreshCounters(now: number): RuleLayout {
-    const fresh = this.layout?.generation !== this.live.generation;
-    const layout = this.ruleLayout();
-    const view = this.live.fw.engine.counterView();
+  private refreshCounters(f: Figures, gen: GenerationData): RuleLayout {
+    const fresh = this.layout?.generation !== gen.generation;
+    const layout = this.ruleLayout(gen);
+    const view = f.counters;
     for (const row of layout.rows) { row.packets = 0; row.bytes = 0; }
-    for (let i = 0; i < layout.rowOf.length; i++) {
+    for (let i = 0; i < layout.rowOf.length && 2 * i + 1 < view.length; i++) {
       const row = layout.rows[layout.rowOf[i]];
       row.packets += Number(view[2 * i]);
       row.bytes += Number(view[2 * i + 1]);
@@ -179,56 +206,26 @@ export class ConsoleState {
     if (fresh || this.lastPackets.length !== layout.rows.length) this.lastPackets = Float64Array.from(layout.rows, (r) => r.packets);
     layout.rows.forEach((row, k) => {
       if (row.packets > this.lastPackets[k]) {
-        row.lastHitMs = now;
-        this.lastHit.set(layout.keys[k], now);
+        row.lastHitMs = f.atMs;
+        this.lastHit.set(layout.keys[k], f.atMs);
       }
       this.lastPackets[k] = row.packets;
     });
     return layout;
   }
-
-  snapshot(): Snapshot {
-    const now = Date.now();
-    if (this.cached && now - this.cached.atMs < SNAPSHOT_TTL_MS && this.cached.generation === this.live.generation) return this.cached;
-    const { rows } = this.refreshCounters(now);
-    const live = this.live;
-    const defaults = [...this.defaultsByDir].map(([k, packets]) => {
-      const [ruleset, direction] = k.split("\0");
-      return { ruleset, direction, packets };
-    });
-    const b = live.bridge.counters;
-    const drops = [...this.dropsByReason].map(([reason, count]) => ({ reason, count }));
-    if (b.droppedRunt) drops.push({ reason: "runt frame", count: b.droppedRunt });
-    if (b.droppedOther) drops.push({ reason: "other ethertype", count: b.droppedOther });
-    this.cached = {
-      build: this.build,
-      atMs: now,
-      uptimeS: Math.round((now - live.startedMs) / 1000),
-      generation: live.generation,
-      loadedAtMs: live.loadedAtMs,
-      configs: live.opts.configs,
-      dialect: live.dialectName,
-      warnings: live.warnings.map(formatDiagnostic),
-      lastReload: live.lastReload,
-      reloads: { ...live.reloadCounts },
-      rules: rows,
-      defaults,
-      ports: live.ports.map((p) => ({ name: p.spec.name, ...p.counters })),
-      drops,
-      conntrack: conntrackOf(live),
-    };
-    return this.cached;
-  }
 }
 
-/** A vendor rule's identity: its ruleset, where it was written and what it says (stable across a reload that keeps it). */
-function hitKey(policy: LiveAppliance["fw"]["policy"], i: number): string {
-  const at = ruleAt(policy, i)!;
+/** The ruleset name of each program rule, in program order. */
+function rulesetNames(policy: Policy): string[] {
+  const out: string[] = [];
+  for (const rs of policy.rulesets) for (let k = 0; k < rs.rules.length; k++) out.push(rs.name);
+  return out;
+}
+
+/** The ruleset, name and provenance of one program rule (the tester's answer). */
+export function ruleOf(policy: Policy, index: number): { index: number; ruleset: string; name: string; file: string; line: number; text: string } | null {
+  const at = ruleAt(policy, index);
+  if (!at) return null;
   const o = at.rule.origin;
-  return `${at.ruleset.name}\0${o.file}\0${o.line}\0${o.text}`;
-}
-
-function conntrackOf(live: LiveAppliance): Snapshot["conntrack"] {
-  const s = live.fw.engine.conntrackStats();
-  return { flows: Number(s.flows), capacity: Number(s.capacity), evicted: Number(s.evicted), untracked: Number(s.untracked), created: Number(s.created) };
+  return { index, ruleset: at.ruleset.name, name: o.label ?? `#${index}`, file: o.file, line: o.line, text: o.text };
 }

@@ -3,7 +3,7 @@
 // filtering happen here, so a browser never receives 10,000 rules or 65,536
 // flows at once.
 import { formatAddress } from "../model/addr.ts";
-import type { LiveAppliance } from "../runtime/live.ts";
+import { decodeFlowRecords } from "../engine/wasm.ts";
 import type { ConsoleState, Snapshot, RuleRow } from "./snapshot.ts";
 
 const MAX_LIMIT = 500;
@@ -17,8 +17,8 @@ function paging(q: URLSearchParams, defLimit: number): { offset: number; limit: 
   return { offset: int("offset", 0, 1e9), limit: int("limit", defLimit, MAX_LIMIT), filter: (q.get("filter") ?? "").slice(0, MAX_FILTER).toLowerCase() };
 }
 
-export function overview(state: ConsoleState, sampleMs: number) {
-  const s = state.snapshot();
+export async function overview(state: ConsoleState, sampleMs: number) {
+  const s = await state.snapshot();
   const hit = s.rules.reduce((n, r) => n + (r.packets > 0 ? 1 : 0), 0);
   return {
     build: s.build, uptimeS: s.uptimeS, generation: s.generation, loadedAtMs: s.loadedAtMs,
@@ -70,31 +70,38 @@ interface FlowRow {
   ageS: number; idleS: number; packets: number; bytes: number; in: string; out: string;
 }
 
-const flowCaches = new WeakMap<LiveAppliance, { atMs: number; generation: number; rows: FlowRow[] }>();
+const flowCaches = new WeakMap<ConsoleState, { atMs: number; rows: Promise<FlowRow[]> }>();
 const FLOW_TTL_MS = 500;
 
-/** The tracked flows, read at most twice a second whoever asks (a full table is 65,536 records). */
-function flowRows(live: LiveAppliance): FlowRow[] {
+/**
+ * The tracked flows, copied from the forwarding thread at most twice a
+ * second whoever asks (a full table is 65,536 records) and decoded here.
+ */
+function flowRows(state: ConsoleState): Promise<FlowRow[]> {
   const now = Date.now();
-  const flowCache = flowCaches.get(live);
-  if (flowCache && now - flowCache.atMs < FLOW_TTL_MS && flowCache.generation === live.generation) return flowCache.rows;
-  const nowNs = BigInt(now) * 1_000_000n;
-  const iface = (i: number) => live.appliance.interfaces[i]?.name ?? String(i);
-  const secs = (ns: bigint) => Math.max(0, Math.round(Number(nowNs - ns) / 1e9));
-  const rows = live.fw.engine.flows().map((f) => ({
-    proto: f.proto, src: formatAddress(f.src), dst: formatAddress(f.dst), sport: f.sport, dport: f.dport, state: f.state,
-    ageS: secs(f.createdNs), idleS: secs(f.lastSeenNs), packets: Number(f.packets), bytes: Number(f.bytes),
-    in: iface(f.ifIn), out: iface(f.ifOut),
-  }));
-  flowCaches.set(live, { atMs: now, generation: live.generation, rows });
+  const cached = flowCaches.get(state);
+  if (cached && now - cached.atMs < FLOW_TTL_MS) return cached.rows;
+  const rows = state.flows().then((f) => {
+    const nowNs = BigInt(f.atMs) * 1_000_000n;
+    const iface = (i: number) => f.interfaces[i] ?? String(i);
+    const secs = (ns: bigint) => Math.max(0, Math.round(Number(nowNs - ns) / 1e9));
+    return decodeFlowRecords(f.records).map((f) => ({
+      proto: f.proto, src: formatAddress(f.src), dst: formatAddress(f.dst), sport: f.sport, dport: f.dport, state: f.state,
+      ageS: secs(f.createdNs), idleS: secs(f.lastSeenNs), packets: Number(f.packets), bytes: Number(f.bytes),
+      in: iface(f.ifIn), out: iface(f.ifOut),
+    }));
+  });
+  flowCaches.set(state, { atMs: now, rows });
+  rows.catch(() => { if (flowCaches.get(state)?.rows === rows) flowCaches.delete(state); });
   return rows;
 }
 
-export function connectionsPage(live: LiveAppliance, q: URLSearchParams) {
+export async function connectionsPage(state: ConsoleState, q: URLSearchParams) {
   const { offset, limit, filter } = paging(q, 100);
   const sort = q.get("sort") === "newest" ? "newest" : "largest";
-  let rows = flowRows(live);
+  const all = await flowRows(state);
+  let rows = all;
   if (filter) rows = rows.filter((f) => `${f.src}:${f.sport} ${f.dst}:${f.dport}`.toLowerCase().includes(filter));
   rows = [...rows].sort(sort === "newest" ? (a, b) => a.ageS - b.ageS : (a, b) => b.bytes - a.bytes || b.packets - a.packets);
-  return { total: flowRows(live).length, matched: rows.length, offset, limit, sort, rows: rows.slice(offset, offset + limit) };
+  return { total: all.length, matched: rows.length, offset, limit, sort, rows: rows.slice(offset, offset + limit) };
 }

@@ -513,20 +513,26 @@ export class WasmEngine {
     return out;
   }
 
+  /**
+   * The occupied flow records, copied out of linear memory undecoded, for
+   * reading in another thread (the web console's worker, decodeFlowRecords):
+   * the thread that forwards pays a scan of the state bytes and a copy, not
+   * an object per flow. A mostly full table is copied whole (`dense`).
+   */
+  flowRecords(): FlowRecords {
+    const cap = this.x.ctCapacity();
+    const base = this.x.ctFlowsPtr();
+    const bytes = new Uint8Array(this.memory);
+    const ids: number[] = [];
+    for (let i = 0; i < cap; i++) if (bytes[base + i * C.FLOW_SIZE + C.F_STATE] !== C.CT_FREE) ids.push(i);
+    if (ids.length * 4 > cap) return { ids: Uint32Array.from(ids), records: bytes.slice(base, base + cap * C.FLOW_SIZE), dense: true };
+    const records = new Uint8Array(ids.length * C.FLOW_SIZE);
+    ids.forEach((id, k) => records.set(bytes.subarray(base + id * C.FLOW_SIZE, base + (id + 1) * C.FLOW_SIZE), k * C.FLOW_SIZE));
+    return { ids: Uint32Array.from(ids), records, dense: false };
+  }
+
   private readFlow(id: number, dv = new DataView(this.memory)): FlowInfo | null {
-    const o = this.x.ctFlowsPtr() + id * C.FLOW_SIZE;
-    const state = dv.getUint8(o + C.F_STATE);
-    if (state === C.CT_FREE) return null;
-    const family = dv.getUint8(o + C.F_FAMILY) === 6 ? 6 : 4;
-    const words = (base: number): Address => ({ family, words: Array.from({ length: family === 6 ? 4 : 1 }, (_, i) => dv.getUint32(o + base + 4 * i, true)) });
-    return {
-      handle: { id, gen: dv.getUint32(o + C.F_GEN, true) }, family, proto: dv.getUint8(o + C.F_PROTO),
-      state: STATE_NAMES[state] ?? `state ${state}`, flags: dv.getUint8(o + C.F_FLAGS),
-      src: words(C.F_SRC), dst: words(C.F_DST), sport: dv.getUint16(o + C.F_SPORT, true), dport: dv.getUint16(o + C.F_DPORT, true),
-      lastSeenNs: dv.getBigUint64(o + C.F_LAST_SEEN, true), createdNs: dv.getBigUint64(o + C.F_CREATED, true),
-      packets: dv.getBigUint64(o + C.F_PACKETS, true), bytes: dv.getBigUint64(o + C.F_BYTES, true),
-      rule: dv.getInt32(o + C.F_RULE, true), ifIn: dv.getUint8(o + C.F_IF_IN), ifOut: dv.getUint8(o + C.F_IF_OUT), dir: dv.getUint8(o + C.F_DIR),
-    };
+    return readFlowAt(dv, this.x.ctFlowsPtr() + id * C.FLOW_SIZE, id);
   }
 
   /** The site-and-content deny list AllowFutureConnect checks first (null: none). */
@@ -618,4 +624,37 @@ export class WasmEngine {
   cancelExpectation(id: number): boolean {
     return this.x.ctExpectCancel(id);
   }
+}
+
+/** Flow records copied out of an engine (WasmEngine.flowRecords). */
+export interface FlowRecords {
+  ids: Uint32Array; // each record's slot in the table
+  records: Uint8Array; // FLOW_SIZE bytes per record: the k-th id's at k (or, dense, the whole table: id's at id)
+  dense: boolean;
+}
+
+/** The flows of copied records, as WasmEngine.flows() reads them in place. */
+export function decodeFlowRecords(r: FlowRecords): FlowInfo[] {
+  const dv = new DataView(r.records.buffer, r.records.byteOffset, r.records.byteLength);
+  const out: FlowInfo[] = [];
+  r.ids.forEach((id, k) => {
+    const f = readFlowAt(dv, (r.dense ? id : k) * C.FLOW_SIZE, id);
+    if (f) out.push(f);
+  });
+  return out;
+}
+
+function readFlowAt(dv: DataView, o: number, id: number): FlowInfo | null {
+  const state = dv.getUint8(o + C.F_STATE);
+  if (state === C.CT_FREE) return null;
+  const family = dv.getUint8(o + C.F_FAMILY) === 6 ? 6 : 4;
+  const words = (base: number): Address => ({ family, words: Array.from({ length: family === 6 ? 4 : 1 }, (_, i) => dv.getUint32(o + base + 4 * i, true)) });
+  return {
+    handle: { id, gen: dv.getUint32(o + C.F_GEN, true) }, family, proto: dv.getUint8(o + C.F_PROTO),
+    state: STATE_NAMES[state] ?? `state ${state}`, flags: dv.getUint8(o + C.F_FLAGS),
+    src: words(C.F_SRC), dst: words(C.F_DST), sport: dv.getUint16(o + C.F_SPORT, true), dport: dv.getUint16(o + C.F_DPORT, true),
+    lastSeenNs: dv.getBigUint64(o + C.F_LAST_SEEN, true), createdNs: dv.getBigUint64(o + C.F_CREATED, true),
+    packets: dv.getBigUint64(o + C.F_PACKETS, true), bytes: dv.getBigUint64(o + C.F_BYTES, true),
+    rule: dv.getInt32(o + C.F_RULE, true), ifIn: dv.getUint8(o + C.F_IF_IN), ifOut: dv.getUint8(o + C.F_IF_OUT), dir: dv.getUint8(o + C.F_DIR),
+  };
 }
