@@ -10,6 +10,7 @@ import { formatDiagnostic } from "../model/diagnostic.ts";
 import type { LiveAppliance, BatchOutcome } from "../runtime/live.ts";
 import { LogFeed } from "./log-feed.ts";
 import { buildInfo, type BuildInfo } from "../build-info.ts";
+import { conntrackOf as tableOf } from "../conntrack/wasm-conntrack.ts";
 
 /**
  * One rule as the operator wrote it. A dialect may lower one vendor rule into
@@ -229,6 +230,6 @@ function hitKey(policy: LiveAppliance["fw"]["policy"], i: number): string {
 }
 
 function conntrackOf(live: LiveAppliance): Snapshot["conntrack"] {
-  const s = live.fw.engine.conntrackStats();
+  const s = tableOf(live.fw.engine).stats();
   return { flows: Number(s.flows), capacity: Number(s.capacity), evicted: Number(s.evicted), untracked: Number(s.untracked), created: Number(s.created) };
 }

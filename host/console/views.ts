@@ -5,6 +5,7 @@
 import { formatAddress } from "../model/addr.ts";
 import type { LiveAppliance } from "../runtime/live.ts";
 import type { ConsoleState, Snapshot, RuleRow } from "./snapshot.ts";
+import { conntrackOf } from "../conntrack/wasm-conntrack.ts";
 
 const MAX_LIMIT = 500;
 const MAX_FILTER = 200;
@@ -81,7 +82,7 @@ function flowRows(live: LiveAppliance): FlowRow[] {
   const nowNs = BigInt(now) * 1_000_000n;
   const iface = (i: number) => live.appliance.interfaces[i]?.name ?? String(i);
   const secs = (ns: bigint) => Math.max(0, Math.round(Number(nowNs - ns) / 1e9));
-  const rows = live.fw.engine.flows().map((f) => ({
+  const rows = conntrackOf(live.fw.engine).flows().map((f) => ({
     proto: f.proto, src: formatAddress(f.src), dst: formatAddress(f.dst), sport: f.sport, dport: f.dport, state: f.state,
     ageS: secs(f.createdNs), idleS: secs(f.lastSeenNs), packets: Number(f.packets), bytes: Number(f.bytes),
     in: iface(f.ifIn), out: iface(f.ifOut),
