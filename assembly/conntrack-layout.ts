@@ -1,4 +1,4 @@
-// The byte layout of the connection table (assembly/conntrack.ts): flow
+// The byte layout of the connection table (assembly/conntrack/): flow
 // records, expectation records, timeouts, counters and result codes. Like
 // layout.ts it is imported by BOTH the AssemblyScript table and the TypeScript
 // host (host/engine/wasm.ts, host/conntrack/), so it holds only
@@ -105,7 +105,9 @@ export const EVICT_SCAN_MAX = 1024;
 // ---------------------------------------------------------------------------
 // Expectation record (a pinhole, AllowFutureConnect), EXP_SIZE bytes. The host
 // writes one into the staging record (ctExpectStaging) and calls
-// ctAllowFutureConnect; live ones sit packed in a table of MAX_EXPECTATIONS.
+// ctAllowFutureConnect, which writes the granted expectation's serial back
+// into the staging record's `id`; live ones sit packed in a table of
+// MAX_EXPECTATIONS.
 //   0  u8  family
 //   1  u8  proto       6 or 17
 //   2  u8  flags       AFC_* flags
@@ -179,7 +181,25 @@ export const ST_EXPECT_LIVE = 12;
 export const ST_EXPECT_DROPPED = 13;
 export const ST_COUNT = 14;
 
-// ctClassify outcomes (index.ts acts on them).
+// ctClassify outcomes (pipeline/classify.ts acts on them).
 export const CT_MISS = 0;
 export const CT_DECIDED = 1;
 export const CT_EXPECTED = 2;
+
+// ctClassify's answer, which the pipeline hands back to ctAfterDecide (a
+// return value, not module state): the CT_* outcome in bits 0..1;
+// CT_NO_CREATE (bit 2): whatever the rules say, no flow may be created (an
+// ICMP error, a packet that failed its flow's checks); for CT_EXPECTED, the
+// matching expectation's index in the table in bits 8..31 (CT_EXP_SHIFT).
+export const CT_OUTCOME_MASK = 3;
+export const CT_NO_CREATE = 4;
+export const CT_EXP_SHIFT = 8;
+
+// The flow table's lookup answer inside the module: the record index << 1,
+// with bit 0 set when the packet goes the responder's way (a reply); -1 for
+// no flow.
+export const FOUND_REPLY = 1;
+
+// The source port AllowFutureConnect's rules check assumes when the caller
+// names none: the first of the dynamic ports (RFC 6335).
+export const AFC_PROBE_SPORT = 49152;

@@ -13,7 +13,7 @@
 // stored pre-masked together with their masks, so a test is `(a & m) == p`.
 //
 // ---------------------------------------------------------------------------
-// Program (written by host/engine/encode.ts, validated by assembly/program.ts)
+// Program (written by host/engine/encode.ts, validated by assembly/program/validate.ts)
 //
 //   +--------------------------------------------------------------+ 0
 //   | header (PROGRAM_HEADER_SIZE bytes)                           |
@@ -273,7 +273,7 @@ export const LINK_RAW_IP = 1;
 //  53..55 reserved
 //  56  u32 length        bytes on the wire (for byte counters)
 //  60  u32 l4Offset      offset of the layer-4 header within the packet
-// The rest is what the connection table (assembly/conntrack.ts) reads; the
+// The rest is what the connection table (assembly/conntrack/) reads; the
 // rules never test it.
 //  64  u64 timeNs        packet timestamp, copied from the descriptor: the
 //                        table's clock, so replays and tests are deterministic
@@ -419,3 +419,67 @@ export const LOAD_TOO_LARGE = 10;
 
 // Limits the parser enforces.
 export const MAX_IPV6_EXTENSIONS = 8;
+
+// loadProgram's return value: the LOAD_* code in bits 0..7 and, for
+// LOAD_BAD_RULE, the refused rule record's index + 1 in bits 8..31 (so 0 is
+// LOAD_OK; MAX_RULES fits). A return value, not a second call: nothing of
+// one load waits in the module for the host to fetch.
+export const LOAD_CODE_MASK = 255;
+export const LOAD_RULE_SHIFT = 8;
+
+// ---------------------------------------------------------------------------
+// Counters (countersPtr: one per rule; defaultCountersPtr: one per ruleset,
+// for the packets its default decided), COUNTER_SIZE bytes each:
+//   0  u64 packets
+//   8  u64 bytes         T_LENGTH of each packet
+export const COUNTER_SIZE = 16;
+export const COUNTER_PACKETS = 0;
+export const COUNTER_BYTES = 8;
+
+// ---------------------------------------------------------------------------
+// The hot prefilter (assembly/match.ts), inside the module only: a dense
+// array, HOT_SIZE bytes per rule, derived from the rule records at load
+// time. It holds a NECESSARY condition on the fields of an IPv4 5-tuple.
+//   0  u32 head        the record's first word: tests | action << 16 | marks << 24
+//                      (so R_TESTS, R_ACTION and R_MARKS read it too)
+//   4  u8  protoMask   0xff if the rule tests the protocol, else 0
+//   5  u8  proto       (pre-masked)
+//   8  u32 src0        word 0 of the source prefix; 0/0 if untested or negated
+//  12  u32 srcMask0
+//  16  u32 dst0
+//  20  u32 dstMask0
+//  24  u16 sportLo     0..65535 if untested or neq
+//  26  u16 sportHi
+//  28  u16 dportLo
+//  30  u16 dportHi
+export const HOT_SIZE = 32;
+export const H_HEAD = 0;
+export const H_PROTO_MASK = 4;
+export const H_PROTO = 5;
+export const H_SRC0 = 8;
+export const H_SRC_MASK0 = 12;
+export const H_DST0 = 16;
+export const H_DST_MASK0 = 20;
+export const H_SPORT_LO = 24;
+export const H_SPORT_HI = 26;
+export const H_DPORT_LO = 28;
+export const H_DPORT_HI = 30;
+
+// IP protocol numbers and ICMP message types the parser and the connection
+// table act on.
+export const PROTO_ICMP = 1;
+export const PROTO_TCP = 6;
+export const PROTO_UDP = 17;
+export const PROTO_ICMPV6 = 58;
+export const PROTO_SCTP = 132;
+export const PROTO_UDPLITE = 136;
+export const ICMP_ECHO_REPLY = 0;
+export const ICMP_ECHO_REQUEST = 8;
+export const ICMPV6_ECHO_REQUEST = 128;
+export const ICMPV6_ECHO_REPLY = 129;
+
+// Bytes of an address field (tuple, flow and expectation records): four
+// host-order words, IPv4 in word 0.
+export const ADDR_BYTES = 16;
+// The last minute of a day (R_MINUTE_FROM / R_MINUTE_TO, T_MINUTE).
+export const MAX_MINUTE = 1439;

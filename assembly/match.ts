@@ -12,6 +12,8 @@ import {
   T_FAMILY, T_PROTO, T_FRAG, T_HAS, T_SPORT, T_DPORT, T_ICMP_TYPE, T_ICMP_CODE, T_TCP_FLAGS,
   T_IF_IN, T_IF_OUT, T_SRC, T_DST, T_MINUTE, T_DOW, T_DAY, T_MONTH,
   FRAG_LATER, HAS_PORTS, HAS_ICMP, HAS_TCP_FLAGS,
+  HOT_SIZE as L_HOT_SIZE, H_HEAD, H_PROTO_MASK, H_PROTO, H_SRC0, H_SRC_MASK0, H_DST0, H_DST_MASK0,
+  H_SPORT_LO, H_SPORT_HI, H_DPORT_LO, H_DPORT_HI,
 } from "./layout";
 
 // Does the address at tuple offset `ta` lie in the rule's prefix at `ra`/`rm`
@@ -105,19 +107,13 @@ function timeMatches(r: usize, t: usize): bool {
   return true;
 }
 
-// The hot prefilter: a dense array, HOT_SIZE bytes per rule, derived from the
-// rule records at load time (buildHot). It holds a NECESSARY condition on the
-// fields of an IPv4 5-tuple, so the scan rejects most rules touching only a
-// quarter of the cache lines the full records would, with no branches on
-// which tests a rule has; a rule that passes is checked in full.
-//   0  u32 head        the record's first word: tests | action << 16 | marks << 24
-//   4  u8  protoMask   0xff if the rule tests the protocol, else 0
-//   5  u8  proto       (pre-masked)
-//   8  u32 src0, 12 srcMask0   word 0 of the source prefix; 0/0 if untested or negated
-//  16  u32 dst0, 20 dstMask0
-//  24  u16 sportLo, 26 sportHi   0..65535 if untested or neq
-//  28  u16 dportLo, 30 dportHi
-export const HOT_SIZE: usize = 32;
+// The hot prefilter: a dense array, HOT_SIZE bytes per rule (layout.ts,
+// H_*), derived from the rule records at load time (buildHot). It holds a
+// NECESSARY condition on the fields of an IPv4 5-tuple, so the scan rejects
+// most rules touching only a quarter of the cache lines the full records
+// would, with no branches on which tests a rule has; a rule that passes is
+// checked in full.
+export const HOT_SIZE: usize = L_HOT_SIZE;
 
 export function buildHot(rules: usize, hot: usize, count: u32): void {
   for (let i: u32 = 0; i < count; i++) {
@@ -125,22 +121,22 @@ export function buildHot(rules: usize, hot: usize, count: u32): void {
     let h = hot + <usize>i * HOT_SIZE;
     let tests = <u32>load<u16>(r, R_TESTS);
     let marks = <u32>load<u8>(r, R_MARKS);
-    store<u32>(h, load<u32>(r));
+    store<u32>(h, load<u32>(r), H_HEAD);
     let pmask: u32 = (tests & TEST_PROTO) ? 0xff : 0;
-    store<u8>(h, <u8>pmask, 4);
-    store<u8>(h, <u8>(<u32>load<u8>(r, R_PROTO) & pmask), 5);
+    store<u8>(h, <u8>pmask, H_PROTO_MASK);
+    store<u8>(h, <u8>(<u32>load<u8>(r, R_PROTO) & pmask), H_PROTO);
     let src = (tests & TEST_SRC) != 0 && (marks & MARK_SRC_NEG) == 0;
-    store<u32>(h, src ? load<u32>(r, R_SRC0) : 0, 8);
-    store<u32>(h, src ? load<u32>(r, R_SRC_MASK0) : 0, 12);
+    store<u32>(h, src ? load<u32>(r, R_SRC0) : 0, H_SRC0);
+    store<u32>(h, src ? load<u32>(r, R_SRC_MASK0) : 0, H_SRC_MASK0);
     let dst = (tests & TEST_DST) != 0 && (marks & MARK_DST_NEG) == 0;
-    store<u32>(h, dst ? load<u32>(r, R_DST0) : 0, 16);
-    store<u32>(h, dst ? load<u32>(r, R_DST_MASK0) : 0, 20);
+    store<u32>(h, dst ? load<u32>(r, R_DST0) : 0, H_DST0);
+    store<u32>(h, dst ? load<u32>(r, R_DST_MASK0) : 0, H_DST_MASK0);
     let sp = (tests & TEST_SPORT) != 0 && <u32>load<u8>(r, R_SPORT_OP) != <u32>PORT_OP_NEQ;
-    store<u16>(h, sp ? load<u16>(r, R_SPORT_LO) : 0, 24);
-    store<u16>(h, sp ? load<u16>(r, R_SPORT_HI) : 0xffff, 26);
+    store<u16>(h, sp ? load<u16>(r, R_SPORT_LO) : 0, H_SPORT_LO);
+    store<u16>(h, sp ? load<u16>(r, R_SPORT_HI) : 0xffff, H_SPORT_HI);
     let dp = (tests & TEST_DPORT) != 0 && <u32>load<u8>(r, R_DPORT_OP) != <u32>PORT_OP_NEQ;
-    store<u16>(h, dp ? load<u16>(r, R_DPORT_LO) : 0, 28);
-    store<u16>(h, dp ? load<u16>(r, R_DPORT_HI) : 0xffff, 30);
+    store<u16>(h, dp ? load<u16>(r, R_DPORT_LO) : 0, H_DPORT_LO);
+    store<u16>(h, dp ? load<u16>(r, R_DPORT_HI) : 0xffff, H_DPORT_HI);
   }
 }
 
@@ -164,12 +160,12 @@ export function firstMatch(rules: usize, hot: usize, first: u32, count: u32, t: 
     let dport = <u32>load<u16>(t, T_DPORT);
     let h = hot + <usize>first * HOT_SIZE;
     for (let i = first; i < end; i++, h += HOT_SIZE) {
-      if ((proto & <u32>load<u8>(h, 4)) != <u32>load<u8>(h, 5)) continue;
-      if ((src0 & load<u32>(h, 12)) != load<u32>(h, 8)) continue;
-      if ((dst0 & load<u32>(h, 20)) != load<u32>(h, 16)) continue;
-      if (dport < <u32>load<u16>(h, 28) || dport > <u32>load<u16>(h, 30)) continue;
-      if (sport < <u32>load<u16>(h, 24) || sport > <u32>load<u16>(h, 26)) continue;
-      if (ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(h) & 0xffff)) return <i32>i;
+      if ((proto & <u32>load<u8>(h, H_PROTO_MASK)) != <u32>load<u8>(h, H_PROTO)) continue;
+      if ((src0 & load<u32>(h, H_SRC_MASK0)) != load<u32>(h, H_SRC0)) continue;
+      if ((dst0 & load<u32>(h, H_DST_MASK0)) != load<u32>(h, H_DST0)) continue;
+      if (dport < <u32>load<u16>(h, H_DPORT_LO) || dport > <u32>load<u16>(h, H_DPORT_HI)) continue;
+      if (sport < <u32>load<u16>(h, H_SPORT_LO) || sport > <u32>load<u16>(h, H_SPORT_HI)) continue;
+      if (ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(h, H_HEAD) & 0xffff)) return <i32>i;
     }
     return -1;
   }

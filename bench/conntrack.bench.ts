@@ -9,6 +9,7 @@ import { WasmEngine } from "../host/engine/wasm.ts";
 import { encodePolicy } from "../host/engine/encode.ts";
 import { anyRule, type Policy } from "../host/model/rule.ts";
 import { floodSyns, writeTcpTuple, FLOOD_BATCH } from "./conntrack-flood.ts";
+import { conntrackOf } from "../host/conntrack/wasm-conntrack.ts";
 
 const SEC = 1_000_000_000n;
 const SERVER = 0x0a000014;
@@ -34,7 +35,7 @@ async function flood(): Promise<void> {
   const before = e.memory.byteLength;
   const ns = floodSyns(e, 1_000_000, 2n * SEC);
   const after = e.memory.byteLength;
-  const s = e.conntrackStats();
+  const s = conntrackOf(e).stats();
   console.log(`flood: 1,000,000 distinct SYNs, table capacity ${s.capacity}`);
   console.log(`  ${(ns / 1e6).toFixed(0)} ms in classify, ${(ns / 1e6).toFixed(0)} ns/SYN`);
   console.log(`  memory: ${mib(before)} before, ${mib(after)} after (${after === before ? "unchanged" : "GREW"})`);

@@ -6,6 +6,7 @@ import * as L from "../assembly/layout.ts";
 import { floodSyns, writeTcpTuple } from "../bench/conntrack-flood.ts";
 import type { WasmEngine } from "../host/engine/wasm.ts";
 import { rule, policy, engineWith, SEC } from "./conntrack/helpers.ts";
+import { conntrackOf } from "../host/conntrack/wasm-conntrack.ts";
 
 const SERVER = 0x0a000014; // 10.0.0.20
 const ESTABLISHED = 1000;
@@ -34,13 +35,13 @@ function repliesPassing(e: WasmEngine, t: bigint): number {
 
 it("a million-SYN flood keeps memory fixed and established flows working", async () => {
   const e = await engineWith(policy([rule("permit", { proto: 6, ifIn: "lan" })]));
-  expect(e.conntrackStats().capacity).toBe(65536);
+  expect(conntrackOf(e).stats().capacity).toBe(65536);
   establish(e, SEC);
   floodSyns(e, 10_000, 2n * SEC); // warm: every region has its final size
   const before = e.memory.byteLength;
   floodSyns(e, 1_000_000, 3n * SEC);
   expect(e.memory.byteLength).toBe(before);
-  const s = e.conntrackStats();
+  const s = conntrackOf(e).stats();
   expect(s.flows).toBe(65536);
   expect(s.untracked).toBe(0);
   expect(s.evicted).toBeGreaterThan(1_000_000 - 65536);

@@ -9,6 +9,7 @@ import { StatefulReference } from "../host/conntrack/reference.ts";
 import { type PacketHeader, type PacketMeta, emptyConn } from "../host/engine/header.ts";
 import { parseIpv4 } from "../host/model/addr.ts";
 import { rule, policy, out, inb, engineWith } from "./conntrack/helpers.ts";
+import { conntrackOf } from "../host/conntrack/wasm-conntrack.ts";
 
 const LAN_HOSTS = ["192.168.0.10", "192.168.0.11"].map((a) => parseIpv4(a)!);
 const WAN_HOSTS = ["10.0.0.20", "10.0.0.21"].map((a) => parseIpv4(a)!);
@@ -99,7 +100,7 @@ describe("stateful reference", () => {
     const e = await engineWith(p, 4096);
     await fc.assert(
       fc.asyncProperty(fc.array(packet, { minLength: 1, maxLength: 300 }), async (gs) => {
-        e.flushConntrack();
+        conntrackOf(e).flush();
         const ref = new StatefulReference(p);
         const seq = sequence(gs);
         // Vary the batch split: state must carry across batches.
@@ -109,7 +110,7 @@ describe("stateful reference", () => {
           const r = ref.classify(h, m);
           const w = wasm[i];
           expect([w.verdict, w.reason, w.rule, w.stage], `packet ${i}`).toEqual([r.verdict, r.reason, r.rule, r.stage]);
-          const st = w.flow >= 0 ? e.flow({ id: w.flow, gen: w.flowGen }) : null;
+          const st = w.flow >= 0 ? conntrackOf(e).flow({ id: w.flow, gen: w.flowGen }) : null;
           if (r.state !== null && st && i === seq.length - 1) expect(st.state).toBe(r.state);
         });
       }),
@@ -148,7 +149,7 @@ describe("stateless rulesets", () => {
           const r = ref.classify(h, m);
           expect([wasm[i].verdict, wasm[i].reason, wasm[i].rule, wasm[i].stage, wasm[i].inputRule, wasm[i].outputRule]).toEqual([r.verdict, r.reason, r.rule, r.stage, r.inputRule, r.outputRule]);
         });
-        expect(e.conntrackStats().created).toBe(0);
+        expect(conntrackOf(e).stats().created).toBe(0);
       }),
       { seed: 99, numRuns: 100 },
     );

@@ -1,4 +1,4 @@
-// The connection table (assembly/conntrack.ts) through WasmEngine: every TCP
+// The connection table (assembly/conntrack/) through WasmEngine: every TCP
 // state transition, the sequence checks, each idle timeout with controlled
 // timestamps, replies, ICMP echo and related errors, eviction, reloads.
 import { describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { encodePolicy } from "../host/engine/encode.ts";
 import type { WasmEngine } from "../host/engine/wasm.ts";
 import { rule, policy, out, inb, engineWith, one, SEC, LAN, WAN } from "./conntrack/helpers.ts";
 import { ethernet } from "../host/packet/build.ts";
+import { conntrackOf } from "../host/conntrack/wasm-conntrack.ts";
 
 const C = "192.168.0.10"; // client on lan
 const S = "10.0.0.20"; // server on wan
@@ -26,7 +27,7 @@ const s2c = (s: Seg, sport = 40000, dport = 80) =>
   tcpPacket({ src: S, dst: C, sport: dport, dport: sport, flags: s.flags, seq: s.seq, ack: s.ack, window: s.window, payload: s.payload ? new TextEncoder().encode(s.payload) : undefined });
 
 function stateOf(e: WasmEngine, r: { flow: number; flowGen: number }): string | undefined {
-  return e.flow({ id: r.flow, gen: r.flowGen })?.state;
+  return conntrackOf(e).flow({ id: r.flow, gen: r.flowGen })?.state;
 }
 
 // The three-way handshake at time t0 (client ISN 1000, server ISN 5000).
@@ -69,7 +70,7 @@ describe("TCP state tracking", () => {
     const syn = one(e, c2s({ flags: "S", seq: 1000 }), out(0n));
     expect(one(e, s2c({ flags: "SA", seq: 5000, ack: 999 }), inb(0n))).toMatchObject({ verdict: "deny", reason: L.REASON_DEFAULT });
     expect(stateOf(e, syn)).toBe("syn-sent");
-    expect(e.conntrackStats().invalid).toBe(1);
+    expect(conntrackOf(e).stats().invalid).toBe(1);
   });
 
   it("in SYN-SENT only a SYN-ACK or an acceptable RST comes back", async () => {
@@ -96,7 +97,7 @@ describe("TCP state tracking", () => {
     // Server's next sequence number is 5001; the client advertised 65535.
     expect(one(e, s2c({ flags: "R", seq: 5001 + 70000 }), inb(0n))).toMatchObject({ verdict: "deny", reason: L.REASON_DEFAULT });
     expect(stateOf(e, syn)).toBe("established");
-    expect(e.conntrackStats().invalid).toBe(1);
+    expect(conntrackOf(e).stats().invalid).toBe(1);
     expect(one(e, s2c({ flags: "R", seq: 5001 + 100 }), inb(0n))).toMatchObject({ verdict: "permit", reason: L.REASON_STATE });
     expect(stateOf(e, syn)).toBe("closed");
   });
@@ -138,7 +139,7 @@ describe("idle timeouts, from the packets' own timestamps", () => {
     expect(one(e, s2c({ flags: "SA", seq: 5000, ack: 1001 }), inb(60n * SEC)).reason).toBe(L.REASON_STATE);
     // The SYN-ACK at 60 s refreshed it; the final ACK 61 s after that is too late.
     expect(one(e, c2s({ flags: "A", seq: 1001, ack: 5001 }), out(121n * SEC + 1n)).reason).toBe(L.REASON_MATCHED);
-    expect(e.conntrackStats().expired).toBe(1);
+    expect(conntrackOf(e).stats().expired).toBe(1);
   });
 
   it("established TCP: 86,400 s", async () => {
@@ -168,13 +169,13 @@ describe("idle timeouts, from the packets' own timestamps", () => {
 
   it("timeouts are configurable and validated", async () => {
     const e = await engineWith(policy(rules()));
-    e.configureConntrack({ timeouts: { udp: 5, tcpEstablished: 100 } });
-    expect(e.conntrackTimeouts()).toMatchObject({ udp: 5, tcpEstablished: 100, tcpOpening: 60, icmp: 30 });
+    conntrackOf(e).configure({ timeouts: { udp: 5, tcpEstablished: 100 } });
+    expect(conntrackOf(e).timeouts()).toMatchObject({ udp: 5, tcpEstablished: 100, tcpOpening: 60, icmp: 30 });
     one(e, udpPacket({ src: C, dst: S, sport: 5353, dport: 53 }), out(0n));
     expect(one(e, udpPacket({ src: S, dst: C, sport: 53, dport: 5353 }), inb(6n * SEC)).verdict).toBe("deny");
-    expect(() => e.configureConntrack({ timeouts: { udp: 0 } })).toThrow(/whole number of seconds/);
-    expect(() => e.configureConntrack({ timeouts: { bogus: 3 } as never })).toThrow(/unknown conntrack timeout/);
-    expect(() => e.configureConntrack({ capacity: 0 })).toThrow(/capacity/);
+    expect(() => conntrackOf(e).configure({ timeouts: { udp: 0 } })).toThrow(/whole number of seconds/);
+    expect(() => conntrackOf(e).configure({ timeouts: { bogus: 3 } as never })).toThrow(/unknown conntrack timeout/);
+    expect(() => conntrackOf(e).configure({ capacity: 0 })).toThrow(/capacity/);
   });
 
   it("a packet with an older timestamp neither expires nor revives a flow (the clock only moves forward)", async () => {
@@ -187,9 +188,9 @@ describe("idle timeouts, from the packets' own timestamps", () => {
   it("sweepConntrack removes expired flows from the count", async () => {
     const e = await engineWith(policy(rules()));
     for (let i = 0; i < 10; i++) one(e, udpPacket({ src: C, dst: S, sport: 6000 + i, dport: 53 }), out(0n));
-    expect(e.conntrackStats().flows).toBe(10);
-    e.sweepConntrack(61n * SEC);
-    expect(e.conntrackStats()).toMatchObject({ flows: 0, expired: 10 });
+    expect(conntrackOf(e).stats().flows).toBe(10);
+    conntrackOf(e).sweep(61n * SEC);
+    expect(conntrackOf(e).stats()).toMatchObject({ flows: 0, expired: 10 });
   });
 });
 
@@ -217,22 +218,22 @@ describe("replies and statefulness", () => {
     // state; a reload must not carry that over to the next program.
     const e = await engineWith(policy(rules(), false));
     one(e, udpPacket({ src: C, dst: S, sport: 5353, dport: 53 }), out(0n));
-    expect(e.conntrackStats().flows).toBe(0);
+    expect(conntrackOf(e).stats().flows).toBe(0);
     e.load(encodePolicy(policy(rules(), true)));
     one(e, udpPacket({ src: C, dst: S, sport: 5354, dport: 53 }), out(0n));
-    expect(e.conntrackStats().flows).toBe(1);
+    expect(conntrackOf(e).stats().flows).toBe(1);
     e.load(encodePolicy(policy(rules(), false)));
     one(e, udpPacket({ src: C, dst: S, sport: 5355, dport: 53 }), out(0n));
-    expect(e.conntrackStats().flows).toBe(1);
+    expect(conntrackOf(e).stats().flows).toBe(1);
     e.load(encodePolicy(policy([rule("permit", { proto: 17, ifIn: "lan", keepState: true })], false)));
     one(e, udpPacket({ src: C, dst: S, sport: 5356, dport: 53 }), out(0n));
-    expect(e.conntrackStats().flows).toBe(2);
+    expect(conntrackOf(e).stats().flows).toBe(2);
   });
 
   it("a denied packet creates no flow", async () => {
     const e = await engineWith(policy(rules()));
     one(e, udpPacket({ src: S, dst: C, sport: 53, dport: 5353 }), inb(0n));
-    expect(e.conntrackStats().flows).toBe(0);
+    expect(conntrackOf(e).stats().flows).toBe(0);
   });
 
   it("ICMP echo: the reply passes; a request the other way is not part of the flow", async () => {
@@ -260,7 +261,7 @@ describe("replies and statefulness", () => {
   it("flushConntrack forgets every flow", async () => {
     const e = await engineWith(policy(rules()));
     handshake(e);
-    e.flushConntrack();
+    conntrackOf(e).flush();
     expect(one(e, s2c({ flags: "A", seq: 5001, ack: 1001 }), inb(SEC)).verdict).toBe("deny");
   });
 
@@ -286,7 +287,7 @@ describe("ICMP errors related to a tracked flow", () => {
     const r = one(e, err("10.0.0.254", C, quoteC2S()), inb(0n));
     expect(r).toMatchObject({ verdict: "permit", reason: L.REASON_RELATED });
     expect(one(e, err("10.0.0.254", C, quoteC2S(), 11, 0), inb(0n)).reason).toBe(L.REASON_RELATED);
-    expect(e.conntrackStats().related).toBe(2);
+    expect(conntrackOf(e).stats().related).toBe(2);
   });
 
   it("an error about an untracked flow, or sent to someone else than the quoted sender, is decided by the rules", async () => {
@@ -315,7 +316,7 @@ describe("bounded table", () => {
     handshake(e, 0n, 30001);
     handshake(e, 0n, 30002);
     for (let i = 0; i < 20; i++) one(e, c2s({ flags: "S", seq: i }, 41000 + i), out(BigInt(i) * 1000n));
-    const s = e.conntrackStats();
+    const s = conntrackOf(e).stats();
     expect(s).toMatchObject({ flows: 4, capacity: 4, untracked: 0, evicted: 18 });
     // Both established flows still work.
     expect(one(e, s2c({ flags: "A", seq: 5001, ack: 1001 }, 30001), inb(SEC)).reason).toBe(L.REASON_STATE);
@@ -329,7 +330,7 @@ describe("bounded table", () => {
     handshake(full, 0n, 30002);
     const r = one(full, c2s({ flags: "S", seq: 1 }, 42000), out(SEC));
     expect(r).toMatchObject({ verdict: "permit", reason: L.REASON_MATCHED, flow: -1 });
-    expect(full.conntrackStats()).toMatchObject({ flows: 2, untracked: 1, evicted: 0 });
+    expect(conntrackOf(full).stats()).toMatchObject({ flows: 2, untracked: 1, evicted: 0 });
   });
 
   it("an expired flow is reused before anything is evicted", async () => {
@@ -337,7 +338,7 @@ describe("bounded table", () => {
     one(e, udpPacket({ src: C, dst: S, sport: 1, dport: 53 }), out(0n));
     one(e, udpPacket({ src: C, dst: S, sport: 2, dport: 53 }), out(0n));
     one(e, udpPacket({ src: C, dst: S, sport: 3, dport: 53 }), out(61n * SEC));
-    expect(e.conntrackStats()).toMatchObject({ flows: 2, evicted: 0, expired: 1 });
+    expect(conntrackOf(e).stats()).toMatchObject({ flows: 2, evicted: 0, expired: 1 });
   });
 });
 
@@ -353,7 +354,7 @@ describe("hash index", () => {
       }
       t += 61n * SEC;
     }
-    expect(e.conntrackStats().untracked).toBe(0);
+    expect(conntrackOf(e).stats().untracked).toBe(0);
   });
 });
 

@@ -11,7 +11,7 @@ import type { ServerResponse } from "node:http";
 import { startRig, until, type Rig } from "./support/console-rig.ts";
 import { ApplianceTap } from "../host/console/tap.ts";
 import { LogFeed } from "../host/console/log-feed.ts";
-import { decodeFlowRecords } from "../host/engine/wasm.ts";
+import { conntrackOf, decodeFlowRecords } from "../host/conntrack/wasm-conntrack.ts";
 import { tcpPacket } from "../host/packet/build.ts";
 import { rule, policy, out, engineWith } from "./conntrack/helpers.ts";
 
@@ -102,13 +102,13 @@ describe("flow records copied out of the engine", () => {
     const e = await engineWith(policy([rule("permit", { proto: 6, ifIn: "lan" })]), 8);
     const syn = (sport: number) => e.classifyFrames([{ data: tcpPacket({ src: "192.168.0.10", dst: "10.0.0.20", sport, dport: 80, flags: "S" }), meta: out(BigInt(sport)) }]);
     syn(40001);
-    const sparse = e.flowRecords();
+    const sparse = conntrackOf(e).flowRecords();
     expect(sparse.dense).toBe(false);
-    expect(decodeFlowRecords(sparse)).toEqual(e.flows());
+    expect(decodeFlowRecords(sparse)).toEqual(conntrackOf(e).flows());
     for (let p = 40002; p <= 40005; p++) syn(p);
-    const dense = e.flowRecords();
+    const dense = conntrackOf(e).flowRecords();
     expect(dense.dense).toBe(true);
-    expect(e.flows()).toHaveLength(5);
-    expect(decodeFlowRecords(dense)).toEqual(e.flows());
+    expect(conntrackOf(e).flows()).toHaveLength(5);
+    expect(decodeFlowRecords(dense)).toEqual(conntrackOf(e).flows());
   });
 });

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { startRig, until, HOSTILE_NAME, type Rig } from "./support/console-rig.ts";
 import { escapeLabelValue } from "../host/console/metrics.ts";
 import { checkBind, AccessError } from "../host/console/access.ts";
+import { conntrackOf } from "../host/conntrack/wasm-conntrack.ts";
 
 let rig: Rig | null = null;
 afterEach(async () => {
@@ -139,7 +140,7 @@ describe("the console's pages and API", () => {
     const big = await raw(rig.base, "/api/explain", { method: "POST", body: "x".repeat(10_000) });
     expect(big.status).toBe(413);
     // The tester uses an engine of its own: the live table and counters are untouched.
-    expect(rig.live.fw.engine.flows()).toHaveLength(0);
+    expect(conntrackOf(rig.live.fw.engine).flows()).toHaveLength(0);
     expect(Number(rig.live.fw.counters()[1].packets)).toBe(0);
   });
 

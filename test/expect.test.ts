@@ -5,10 +5,12 @@ import * as L from "../assembly/layout.ts";
 import * as C from "../assembly/conntrack-layout.ts";
 import { tcpPacket, udpPacket } from "../host/packet/build.ts";
 import { encodePolicy } from "../host/engine/encode.ts";
-import type { WasmEngine, FlowHandle, FutureConnectRequest } from "../host/engine/wasm.ts";
+import type { WasmEngine } from "../host/engine/wasm.ts";
+import type { FlowHandle, FutureConnectRequest } from "../host/conntrack/wasm-conntrack.ts";
 import { parseSiteDenyList } from "../host/conntrack/site-deny.ts";
 import { parseAddress } from "../host/model/addr.ts";
 import { rule, policy, out, inb, engineWith, one, SEC, WAN, LAN } from "./conntrack/helpers.ts";
+import { conntrackOf } from "../host/conntrack/wasm-conntrack.ts";
 
 const CLI = "192.168.0.10";
 const SRV = "10.0.0.20";
@@ -21,7 +23,7 @@ async function session(extraRules = [] as ReturnType<typeof rule>[]): Promise<{ 
   const syn = one(e, tcpPacket({ src: CLI, dst: SRV, sport: 40000, dport: 21, flags: "S", seq: 100 }), out(0n));
   one(e, tcpPacket({ src: SRV, dst: CLI, sport: 21, dport: 40000, flags: "SA", seq: 500, ack: 101 }), inb(0n));
   one(e, tcpPacket({ src: CLI, dst: SRV, sport: 40000, dport: 21, flags: "A", seq: 101, ack: 501 }), out(0n));
-  expect(e.flow({ id: syn.flow, gen: syn.flowGen })?.state).toBe("established");
+  expect(conntrackOf(e).flow({ id: syn.flow, gen: syn.flowGen })?.state).toBe("established");
   return { e, s: { id: syn.flow, gen: syn.flowGen } };
 }
 
@@ -35,21 +37,21 @@ describe("AllowFutureConnect: granted pinholes", () => {
   it("no flags: the first matching connection passes, as expected; a second is dropped", async () => {
     const { e, s } = await session();
     expect(one(e, dataSyn(40001), out(SEC)).verdict).toBe("deny");
-    const g = e.allowFutureConnect(req(s, 0));
+    const g = conntrackOf(e).allowFutureConnect(req(s, 0));
     expect(g.result).toBe("granted");
     expect(g.id).toBeGreaterThan(0);
-    expect(e.expectations()).toHaveLength(1);
+    expect(conntrackOf(e).expectations()).toHaveLength(1);
     const first = one(e, dataSyn(40001), out(SEC));
     expect(first).toMatchObject({ verdict: "permit", reason: L.REASON_EXPECTED, rule: -1 });
     expect(first.ctFlags & L.CTR_NEW).toBe(L.CTR_NEW);
     expect(one(e, tcpPacket({ src: SRV, dst: CLI, sport: 50000, dport: 40001, flags: "SA", seq: 1, ack: 8 }), inb(SEC)).reason).toBe(L.REASON_STATE);
     expect(one(e, dataSyn(40002), out(SEC))).toMatchObject({ verdict: "deny", reason: L.REASON_DEFAULT });
-    expect(e.conntrackStats()).toMatchObject({ expectGranted: 1, expectUsed: 1, expectLive: 0 });
+    expect(conntrackOf(e).stats()).toMatchObject({ expectGranted: 1, expectUsed: 1, expectLive: 0 });
   });
 
   it("only the announced destination address, port and protocol match", async () => {
     const { e, s } = await session();
-    e.allowFutureConnect(req(s, 0));
+    conntrackOf(e).allowFutureConnect(req(s, 0));
     expect(one(e, dataSyn(40001, 50001), out(SEC)).verdict).toBe("deny");
     expect(one(e, dataSyn(40001, 50000, "10.0.0.21"), out(SEC)).verdict).toBe("deny");
     expect(one(e, udpPacket({ src: CLI, dst: SRV, sport: 40001, dport: 50000 }), out(SEC)).verdict).toBe("deny");
@@ -59,49 +61,49 @@ describe("AllowFutureConnect: granted pinholes", () => {
 
   it("without ADDRESS_BASED the pinhole dies with its session", async () => {
     const { e, s } = await session();
-    expect(e.allowFutureConnect(req(s, 0)).result).toBe("granted");
+    expect(conntrackOf(e).allowFutureConnect(req(s, 0)).result).toBe("granted");
     resetControl(e, SEC);
     expect(one(e, dataSyn(40001), out(SEC)).verdict).toBe("deny");
-    expect(e.conntrackStats()).toMatchObject({ expectDropped: 1, expectLive: 0 });
+    expect(conntrackOf(e).stats()).toMatchObject({ expectDropped: 1, expectLive: 0 });
   });
 
   it("ADDRESS_BASED: the pinhole belongs to the client address and outlives the session", async () => {
     const { e, s } = await session();
-    expect(e.allowFutureConnect(req(s, C.AFC_ADDRESS_BASED)).result).toBe("granted");
-    expect(e.expectations()[0].session).toBeNull();
+    expect(conntrackOf(e).allowFutureConnect(req(s, C.AFC_ADDRESS_BASED)).result).toBe("granted");
+    expect(conntrackOf(e).expectations()[0].session).toBeNull();
     resetControl(e, SEC);
     expect(one(e, dataSyn(40001), out(2n * SEC)).reason).toBe(L.REASON_EXPECTED);
     // With no session, the interfaces must be given.
-    expect(e.allowFutureConnect(req(null, C.AFC_ADDRESS_BASED, { client: CLI })).result).toBe("invalid-args");
-    expect(e.allowFutureConnect(req(null, C.AFC_ADDRESS_BASED, { client: CLI, via: { ifIn: LAN, ifOut: WAN, dir: L.DIR_OUTBOUND } })).result).toBe("granted");
+    expect(conntrackOf(e).allowFutureConnect(req(null, C.AFC_ADDRESS_BASED, { client: CLI })).result).toBe("invalid-args");
+    expect(conntrackOf(e).allowFutureConnect(req(null, C.AFC_ADDRESS_BASED, { client: CLI, via: { ifIn: LAN, ifOut: WAN, dir: L.DIR_OUTBOUND } })).result).toBe("granted");
   });
 
   it("ALLOW_MULTIPLE: every matching connection passes", async () => {
     const { e, s } = await session();
-    expect(e.allowFutureConnect(req(s, C.AFC_ALLOW_MULTIPLE)).result).toBe("granted");
+    expect(conntrackOf(e).allowFutureConnect(req(s, C.AFC_ALLOW_MULTIPLE)).result).toBe("granted");
     for (let p = 40001; p < 40004; p++) expect(one(e, dataSyn(p), out(SEC)).reason).toBe(L.REASON_EXPECTED);
-    expect(e.conntrackStats()).toMatchObject({ expectUsed: 3, expectLive: 1 });
-    expect(e.expectations()[0].uses).toBe(3);
+    expect(conntrackOf(e).stats()).toMatchObject({ expectUsed: 3, expectLive: 1 });
+    expect(conntrackOf(e).expectations()[0].uses).toBe(3);
   });
 
   it("TIMEOUT: unused for a minute, the pinhole expires; without it, it waits", async () => {
     const { e, s } = await session();
-    expect(e.allowFutureConnect(req(s, C.AFC_TIMEOUT, { timeNs: 0n })).result).toBe("granted");
-    expect(e.allowFutureConnect(req(s, C.AFC_TIMEOUT, { destination: { address: SRV, port: 50001 } })).result).toBe("granted");
-    expect(e.allowFutureConnect(req(s, 0, { destination: { address: SRV, port: 50002 } })).result).toBe("granted");
-    expect(e.expectations().map((x) => x.expiresNs)).toEqual([60n * SEC, 60n * SEC, 0n]);
+    expect(conntrackOf(e).allowFutureConnect(req(s, C.AFC_TIMEOUT, { timeNs: 0n })).result).toBe("granted");
+    expect(conntrackOf(e).allowFutureConnect(req(s, C.AFC_TIMEOUT, { destination: { address: SRV, port: 50001 } })).result).toBe("granted");
+    expect(conntrackOf(e).allowFutureConnect(req(s, 0, { destination: { address: SRV, port: 50002 } })).result).toBe("granted");
+    expect(conntrackOf(e).expectations().map((x) => x.expiresNs)).toEqual([60n * SEC, 60n * SEC, 0n]);
     expect(one(e, dataSyn(40001), out(59n * SEC)).reason).toBe(L.REASON_EXPECTED);
     expect(one(e, dataSyn(40002, 50001), out(61n * SEC)).verdict).toBe("deny");
     // Keep the control session alive, then use the pinhole without TIMEOUT late.
     one(e, tcpPacket({ src: CLI, dst: SRV, sport: 40000, dport: 21, flags: "A", seq: 101, ack: 501 }), out(500n * SEC));
     expect(one(e, dataSyn(40003, 50002), out(1000n * SEC)).reason).toBe(L.REASON_EXPECTED);
-    expect(e.conntrackStats()).toMatchObject({ expectExpired: 1, expectUsed: 2 });
+    expect(conntrackOf(e).stats()).toMatchObject({ expectExpired: 1, expectUsed: 2 });
   });
 
   it("the expectation timeout is configurable", async () => {
     const { e, s } = await session();
-    e.configureConntrack({ timeouts: { expectation: 5 } });
-    e.allowFutureConnect(req(s, C.AFC_TIMEOUT, { timeNs: 0n }));
+    conntrackOf(e).configure({ timeouts: { expectation: 5 } });
+    conntrackOf(e).allowFutureConnect(req(s, C.AFC_TIMEOUT, { timeNs: 0n }));
     expect(one(e, dataSyn(40001), out(6n * SEC)).verdict).toBe("deny");
   });
 
@@ -112,7 +114,7 @@ describe("AllowFutureConnect: granted pinholes", () => {
       seen.push(r.reason);
       return new DataView(frame.data.buffer, frame.data.byteOffset).getUint8(14 + 20 + 13) & 0x08 ? "deny" : undefined;
     });
-    expect(e.allowFutureConnect(req(s, C.AFC_NO_KERNEL_MODE)).result).toBe("granted");
+    expect(conntrackOf(e).allowFutureConnect(req(s, C.AFC_NO_KERNEL_MODE)).result).toBe("granted");
     const syn = one(e, dataSyn(40001), out(SEC));
     expect(syn.ctFlags & L.CTR_SLOW_PATH).toBe(L.CTR_SLOW_PATH);
     expect(syn.verdict).toBe("permit");
@@ -123,7 +125,7 @@ describe("AllowFutureConnect: granted pinholes", () => {
     expect(push.verdict).toBe("deny");
     expect(seen).toEqual([L.REASON_EXPECTED, L.REASON_STATE, L.REASON_STATE]);
     // Flows without the flag never reach the handler.
-    e.allowFutureConnect(req(s, 0, { destination: { address: SRV, port: 50001 } }));
+    conntrackOf(e).allowFutureConnect(req(s, 0, { destination: { address: SRV, port: 50001 } }));
     const fast = one(e, dataSyn(40005, 50001), out(SEC));
     expect(fast.ctFlags & L.CTR_SLOW_PATH).toBe(0);
     expect(seen).toHaveLength(3);
@@ -132,8 +134,8 @@ describe("AllowFutureConnect: granted pinholes", () => {
   it("BIDIRECTIONAL (UDP): the destination's datagrams come back; without it they do not", async () => {
     const { e, s } = await session();
     const udpReq = (port: number, flags: number) => req(s, flags, { protocol: "udp", destination: { address: SRV, port } });
-    expect(e.allowFutureConnect(udpReq(6000, C.AFC_BIDIRECTIONAL)).result).toBe("granted");
-    expect(e.allowFutureConnect(udpReq(6001, 0)).result).toBe("granted");
+    expect(conntrackOf(e).allowFutureConnect(udpReq(6000, C.AFC_BIDIRECTIONAL)).result).toBe("granted");
+    expect(conntrackOf(e).allowFutureConnect(udpReq(6001, 0)).result).toBe("granted");
     expect(one(e, udpPacket({ src: CLI, dst: SRV, sport: 7000, dport: 6000 }), out(SEC)).reason).toBe(L.REASON_EXPECTED);
     expect(one(e, udpPacket({ src: SRV, dst: CLI, sport: 6000, dport: 7000 }), inb(SEC)).reason).toBe(L.REASON_STATE);
     expect(one(e, udpPacket({ src: CLI, dst: SRV, sport: 7001, dport: 6001 }), out(SEC)).reason).toBe(L.REASON_EXPECTED);
@@ -144,7 +146,7 @@ describe("AllowFutureConnect: granted pinholes", () => {
 
   it("a session's responder may be the client: active FTP's server connects back", async () => {
     const { e, s } = await session();
-    const g = e.allowFutureConnect(req(s, C.AFC_TIMEOUT, { client: SRV, destination: { address: CLI, port: 45000 } }));
+    const g = conntrackOf(e).allowFutureConnect(req(s, C.AFC_TIMEOUT, { client: SRV, destination: { address: CLI, port: 45000 } }));
     expect(g.result).toBe("granted");
     const r = one(e, tcpPacket({ src: SRV, dst: CLI, sport: 20, dport: 45000, flags: "S" }), inb(SEC));
     expect(r.reason).toBe(L.REASON_EXPECTED);
@@ -152,10 +154,10 @@ describe("AllowFutureConnect: granted pinholes", () => {
 
   it("ProxyExternalAddress: the connection must leave by the interface owning that address", async () => {
     const { e, s } = await session();
-    e.setExternalAddresses([{ address: parseAddress("10.0.0.1")!, ifIndex: WAN }]);
-    expect(e.allowFutureConnect(req(s, 0, { external: { address: "10.0.0.99" } })).result).toBe("invalid-args");
-    expect(e.allowFutureConnect(req(s, C.AFC_ALLOW_MULTIPLE, { external: { address: "10.0.0.1", port: 40009 } })).result).toBe("granted");
-    expect(e.expectations()[0]).toMatchObject({ ifOut: WAN, sport: 40009 });
+    conntrackOf(e).setExternalAddresses([{ address: parseAddress("10.0.0.1")!, ifIndex: WAN }]);
+    expect(conntrackOf(e).allowFutureConnect(req(s, 0, { external: { address: "10.0.0.99" } })).result).toBe("invalid-args");
+    expect(conntrackOf(e).allowFutureConnect(req(s, C.AFC_ALLOW_MULTIPLE, { external: { address: "10.0.0.1", port: 40009 } })).result).toBe("granted");
+    expect(conntrackOf(e).expectations()[0]).toMatchObject({ ifOut: WAN, sport: 40009 });
     expect(one(e, dataSyn(40001), out(SEC)).verdict).toBe("deny"); // another source port
     expect(one(e, dataSyn(40009), { ...out(SEC), ifOut: LAN }).verdict).toBe("deny"); // another way out
     expect(one(e, dataSyn(40009), out(SEC)).reason).toBe(L.REASON_EXPECTED);
@@ -163,10 +165,10 @@ describe("AllowFutureConnect: granted pinholes", () => {
 
   it("expectations can be listed and cancelled", async () => {
     const { e, s } = await session();
-    const g = e.allowFutureConnect(req(s, 0));
-    expect(e.expectations()[0]).toMatchObject({ id: g.id, proto: 6, dport: 50000, session: s, uses: 0 });
-    expect(e.cancelExpectation(g.id!)).toBe(true);
-    expect(e.cancelExpectation(g.id!)).toBe(false);
+    const g = conntrackOf(e).allowFutureConnect(req(s, 0));
+    expect(conntrackOf(e).expectations()[0]).toMatchObject({ id: g.id, proto: 6, dport: 50000, session: s, uses: 0 });
+    expect(conntrackOf(e).cancelExpectation(g.id!)).toBe(true);
+    expect(conntrackOf(e).cancelExpectation(g.id!)).toBe(false);
     expect(one(e, dataSyn(40001), out(SEC)).verdict).toBe("deny");
   });
 });
@@ -174,44 +176,44 @@ describe("AllowFutureConnect: granted pinholes", () => {
 describe("AllowFutureConnect: refusals", () => {
   it("TIMEOUT with ALLOW_MULTIPLE is invalid", async () => {
     const { e, s } = await session();
-    expect(e.allowFutureConnect(req(s, C.AFC_TIMEOUT | C.AFC_ALLOW_MULTIPLE)).result).toBe("invalid-args");
+    expect(conntrackOf(e).allowFutureConnect(req(s, C.AFC_TIMEOUT | C.AFC_ALLOW_MULTIPLE)).result).toBe("invalid-args");
   });
 
   it("BIDIRECTIONAL with TCP is invalid (valid with UDP)", async () => {
     const { e, s } = await session();
-    expect(e.allowFutureConnect(req(s, C.AFC_BIDIRECTIONAL)).result).toBe("invalid-args");
-    expect(e.allowFutureConnect(req(s, C.AFC_BIDIRECTIONAL, { protocol: "udp" })).result).toBe("granted");
+    expect(conntrackOf(e).allowFutureConnect(req(s, C.AFC_BIDIRECTIONAL)).result).toBe("invalid-args");
+    expect(conntrackOf(e).allowFutureConnect(req(s, C.AFC_BIDIRECTIONAL, { protocol: "udp" })).result).toBe("granted");
   });
 
   it("an unknown flag, port 0, a dead session, a missing session or mixed families are invalid", async () => {
     const { e, s } = await session();
-    expect(e.allowFutureConnect(req(s, 32)).result).toBe("invalid-args");
-    expect(e.allowFutureConnect(req(s, 0, { destination: { address: SRV, port: 0 } })).result).toBe("invalid-args");
-    expect(e.allowFutureConnect(req(null, 0)).result).toBe("invalid-args");
-    expect(e.allowFutureConnect(req(s, 0, { destination: { address: "2001:db8::1", port: 50000 } })).result).toBe("invalid-args");
+    expect(conntrackOf(e).allowFutureConnect(req(s, 32)).result).toBe("invalid-args");
+    expect(conntrackOf(e).allowFutureConnect(req(s, 0, { destination: { address: SRV, port: 0 } })).result).toBe("invalid-args");
+    expect(conntrackOf(e).allowFutureConnect(req(null, 0)).result).toBe("invalid-args");
+    expect(conntrackOf(e).allowFutureConnect(req(s, 0, { destination: { address: "2001:db8::1", port: 50000 } })).result).toBe("invalid-args");
     resetControl(e, SEC);
-    e.sweepConntrack(100n * SEC);
-    expect(e.allowFutureConnect(req(s, 0)).result).toBe("invalid-args");
-    expect(e.conntrackStats().expectGranted).toBe(0);
+    conntrackOf(e).sweep(100n * SEC);
+    expect(conntrackOf(e).allowFutureConnect(req(s, 0)).result).toBe("invalid-args");
+    expect(conntrackOf(e).stats().expectGranted).toBe(0);
   });
 
   it("an explicit deny rule for the client conflicts with the protocol rules; the default deny does not", async () => {
     const { e, s } = await session([rule("deny", { proto: 6, srcText: `${CLI}/32`, dport: { op: "range", lo: 50000, hi: 50010 } })]);
-    expect(e.allowFutureConnect(req(s, 0)).result).toBe("conflicts-protocol-rules");
-    expect(e.allowFutureConnect(req(s, 0, { destination: { address: SRV, port: 50011 } })).result).toBe("granted");
+    expect(conntrackOf(e).allowFutureConnect(req(s, 0)).result).toBe("conflicts-protocol-rules");
+    expect(conntrackOf(e).allowFutureConnect(req(s, 0, { destination: { address: SRV, port: 50011 } })).result).toBe("granted");
   });
 
   it("a catch-all deny rule (no port test) plays the default's part: the pinhole is granted and used", async () => {
     const { e, s } = await session();
     // The table ends in "deny everything else from the client", as an admin writes it.
     e.load(encodePolicy(policy([...ctlOnly(), rule("deny", { srcText: `${CLI}/32` })])));
-    expect(e.allowFutureConnect(req(s, 0)).result).toBe("granted");
+    expect(conntrackOf(e).allowFutureConnect(req(s, 0)).result).toBe("granted");
     expect(one(e, dataSyn(40001), out(SEC))).toMatchObject({ verdict: "permit", reason: L.REASON_EXPECTED });
   });
 
   it("an explicit deny rule loaded after the grant still wins at connection time", async () => {
     const { e, s } = await session();
-    expect(e.allowFutureConnect(req(s, 0)).result).toBe("granted");
+    expect(conntrackOf(e).allowFutureConnect(req(s, 0)).result).toBe("granted");
     e.load(encodePolicy(policy([rule("deny", { proto: 6, dport: { op: "eq", port: 50000 } }), ...ctlOnly()])));
     expect(one(e, dataSyn(40001), out(SEC))).toMatchObject({ verdict: "deny", reason: L.REASON_MATCHED, rule: 0 });
   });
@@ -220,11 +222,11 @@ describe("AllowFutureConnect: refusals", () => {
     const { e, s } = await session([rule("deny", { proto: 6, srcText: `${CLI}/32`, dport: { op: "eq", port: 50000 } })]);
     const { list, diagnostics } = parseSiteDenyList("# no FTP data to this server\n10.0.0.20/32 tcp 50000-50100\n", "sites.deny");
     expect(diagnostics).toEqual([]);
-    e.setSiteDenyList(list);
+    conntrackOf(e).setSiteDenyList(list);
     for (const flags of [0, C.AFC_ADDRESS_BASED, C.AFC_ALLOW_MULTIPLE, C.AFC_TIMEOUT, C.AFC_NO_KERNEL_MODE, C.AFC_TIMEOUT | C.AFC_ALLOW_MULTIPLE]) {
-      expect(e.allowFutureConnect(req(s, flags)).result).toBe("conflicts-site-content");
+      expect(conntrackOf(e).allowFutureConnect(req(s, flags)).result).toBe("conflicts-site-content");
     }
-    expect(e.allowFutureConnect(req(s, 0, { protocol: "udp" })).result).toBe("granted");
+    expect(conntrackOf(e).allowFutureConnect(req(s, 0, { protocol: "udp" })).result).toBe("granted");
   });
 });
 

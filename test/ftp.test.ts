@@ -12,6 +12,7 @@ import type { WasmEngine, FrameInput, WasmResult } from "../host/engine/wasm.ts"
 import { FtpHelper, controlSegment } from "../host/conntrack/ftp.ts";
 import { CAPTURES, pcapBytes, passive, active, passiveMisuse, type Labelled } from "./captures/make-ftp.ts";
 import { rule, policy, metaFor, engineWith, out, inb, one, SEC } from "./conntrack/helpers.ts";
+import { conntrackOf } from "../host/conntrack/wasm-conntrack.ts";
 
 const dir = join(import.meta.dirname, "captures");
 const LAN_NET = parsePrefix("192.168.0.0/24")!;
@@ -66,7 +67,7 @@ describe("passive FTP (PASV 227 split across segments, then EPSV 229)", () => {
       expect(ftp!.events.map((ev) => [ev.verb, ev.address, ev.port, ev.result])).toEqual([
         ["227", "10.0.0.20", 50000, "granted"], ["229", "10.0.0.20", 50001, "granted"],
       ]);
-      expect(e.conntrackStats()).toMatchObject({ expectGranted: 2, expectUsed: 2, expectLive: 0 });
+      expect(conntrackOf(e).stats()).toMatchObject({ expectGranted: 2, expectUsed: 2, expectLive: 0 });
     }
   });
 
@@ -103,8 +104,8 @@ describe("misuse", () => {
     }
     expect(verdicts(results, labels, "data").every((v) => v === "permit")).toBe(true);
     expect(ftp!.events.map((ev) => ev.result)).toEqual(["granted", "third-party-refused", "granted"]);
-    e.sweepConntrack();
-    expect(e.conntrackStats()).toMatchObject({ expectGranted: 2, expectUsed: 1, expectExpired: 1 });
+    conntrackOf(e).sweep();
+    expect(conntrackOf(e).stats()).toMatchObject({ expectGranted: 2, expectUsed: 1, expectExpired: 1 });
   });
 
   it("a third-party address is accepted when configured", async () => {
@@ -136,7 +137,7 @@ describe("what the helper reads", () => {
     ftp.classify([frame(c("S", 100), true), frame(s("SA", 500, 101), false)]);
     ftp.classify([frame(s("PA", 501, 101, "227 Entering Passive Mode (10,0,0,20,195,80)\r\n"), false)]);
     expect(ftp.events).toEqual([]);
-    expect(e.expectations()).toEqual([]);
+    expect(conntrackOf(e).expectations()).toEqual([]);
   });
 
   it("ignores a retransmitted announcement, and drops a line that lost a segment", async () => {

@@ -2,6 +2,7 @@
 // neighbour discovery passes unfiltered (the bridge, the WebAssembly matcher
 // and the reference agree on which packets are ND), and Windows CE rules with
 // an IPv6 PrivateHost allow, block, and let replies pass by state.
+import { conntrackOf } from "../host/conntrack/wasm-conntrack.ts";
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -44,7 +45,7 @@ beforeAll(async () => {
 });
 
 function fresh(): void {
-  wasm.flushConntrack();
+  conntrackOf(wasm).flush();
   wasm.load(encodePolicy(policy));
 }
 
@@ -73,7 +74,7 @@ describe("IPv6 neighbour discovery passes unfiltered", () => {
         expect(classifyFrame(frame), `type ${type}`).toBe("l2");
         expect(wasm.counters().every((c) => c.packets === 0n)).toBe(true);
         expect(wasm.defaultCounters().every((c) => c.packets === 0n)).toBe(true);
-        expect(wasm.conntrackStats().created).toBe(0);
+        expect(conntrackOf(wasm).stats().created).toBe(0);
       }
     }
   });

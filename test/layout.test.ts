@@ -129,4 +129,24 @@ describe("byte layout", () => {
       expect(probe(), `${name}: the running program stays`).toMatchObject({ verdict: "deny", rule: 0 });
     }
   });
+
+  it("names the refused rule record: its index comes back in loadProgram's value, not from a second call", () => {
+    const policy = onePolicy();
+    policy.rulesets[0].rules = Array.from({ length: 300 }, (_, i) => anyRule(i % 2 ? "permit" : "deny", ORIGIN));
+    const good = encodePolicy(policy);
+    for (const bad of [0, 2, 299]) {
+      const b = good.slice();
+      const dv = new DataView(b.buffer);
+      dv.setUint8(dv.getUint32(L.HDR_RULES_OFFSET, true) + bad * L.RULE_SIZE + L.R_ACTION, 9);
+      dv.setUint32(L.HDR_CHECKSUM, fnv1a(b, L.PROGRAM_HEADER_SIZE), true);
+      let err: unknown;
+      try { wasm.load(b); } catch (e) { err = e; }
+      expect(err, `rule ${bad}`).toBeInstanceOf(ProgramError);
+      expect({ code: (err as ProgramError).code, badRule: (err as ProgramError).badRule }).toEqual({ code: L.LOAD_BAD_RULE, badRule: bad });
+      expect((err as ProgramError).message).toContain(`(rule ${bad})`);
+    }
+    let other: unknown;
+    try { wasm.load(good.slice(0, 10)); } catch (e) { other = e; }
+    expect({ code: (other as ProgramError).code, badRule: (other as ProgramError).badRule }).toEqual({ code: L.LOAD_TOO_SHORT, badRule: -1 });
+  });
 });

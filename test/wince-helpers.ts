@@ -10,6 +10,7 @@ import { ReferenceEngine } from "../host/engine/reference.ts";
 import { parsePacketSpec } from "../host/engine/packet-spec.ts";
 import { ruleAt, type Policy } from "../host/model/rule.ts";
 import * as L from "../assembly/layout.ts";
+import { conntrackOf } from "../host/conntrack/wasm-conntrack.ts";
 
 export const BUILTIN: Appliance = parseAppliance(BUILTIN_APPLIANCE_JSON, "built-in");
 
@@ -47,7 +48,7 @@ export async function classify(policy: Policy, app: Appliance, spec: string): Pr
   const s = parsePacketSpec(spec, app, Date.UTC(2026, 0, 7, 12, 0));
   const e = await wasm();
   e.load(encodePolicy(policy));
-  e.flushConntrack(); // each packet is judged on its own: no flow left by an earlier one
+  conntrackOf(e).flush(); // each packet is judged on its own: no flow left by an earlier one
   const [w] = e.classifyHeaders([s.header], [s.meta]);
   const r = new ReferenceEngine(policy).classify(s.header, s.meta);
   expect({ verdict: w.verdict, rule: w.rule, monitor: w.monitorRule }).toEqual({ verdict: r.verdict, rule: r.rule, monitor: r.monitorRule });

@@ -12,6 +12,7 @@ import { ReferenceEngine } from "../host/engine/reference.ts";
 import { emptyHeader, type PacketHeader, type PacketMeta } from "../host/engine/header.ts";
 import { parseIpv4, makePrefix, prefixContains } from "../host/model/addr.ts";
 import * as L from "../assembly/layout.ts";
+import { conntrackOf } from "../host/conntrack/wasm-conntrack.ts";
 
 const v4 = (s: string) => ({ family: 4 as const, words: [parseIpv4(s)!] });
 const PRIVATE = ["192.168.0.100", "192.168.0.101", "192.168.0.102"];
@@ -146,7 +147,7 @@ describe("order independence and the device's semantics (property)", () => {
           e.load(encodePolicy(policy));
           // Rule semantics, packet by packet: no flow left by an earlier packet may decide a later one.
           const w = pkts.map((p) => {
-            e.flushConntrack();
+            conntrackOf(e).flush();
             return e.classifyHeaders([p.h], [p.m])[0];
           });
           const ref = new ReferenceEngine(policy);

@@ -7,6 +7,7 @@ import type { LoadResult } from "../host/dialects/dialect.ts";
 import type { Policy } from "../host/model/rule.ts";
 import { encodePolicy } from "../host/engine/encode.ts";
 import { WasmEngine } from "../host/engine/wasm.ts";
+import { conntrackOf } from "../host/conntrack/wasm-conntrack.ts";
 import { ReferenceEngine } from "../host/engine/reference.ts";
 import { parsePacketSpec } from "../host/engine/packet-spec.ts";
 
@@ -34,7 +35,7 @@ export async function decider(policy: Policy, appliance: Appliance = builtin) {
   const program = encodePolicy(policy);
   return (spec: string): "permit" | "deny" => {
     engine!.load(program);
-    engine!.flushConntrack(); // each packet is judged on its own: no flow left by an earlier one
+    conntrackOf(engine!).flush(); // each packet is judged on its own: no flow left by an earlier one
     const p = parsePacketSpec(spec, appliance, Date.UTC(2026, 0, 1));
     const [w] = engine!.classifyHeaders([p.header], [p.meta]);
     const r = new ReferenceEngine(policy).classify(p.header, p.meta);

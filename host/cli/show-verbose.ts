@@ -4,6 +4,17 @@ import type { Loaded } from "./common.ts";
 import { openCaptureFile, type CaptureReader } from "../pcap/pcap.ts";
 import { FrameStream, counterLines, UNSUPPORTED_LINK } from "../runtime/capture.ts";
 import { Firewall } from "../runtime/firewall.ts";
+import type { IndexInfo, IndexReason } from "../engine/wasm.ts";
+
+const INDEX_REASONS: Record<IndexReason, string> = {
+  indexed: "indexed", small: "small ruleset: the linear scan is faster",
+  linear: "linear scan requested", "over-budget": "index over its memory budget",
+};
+
+/** How a ruleset is matched, in words: the index when one is built, else the scan and why. */
+function matchedBy(info: IndexInfo): string {
+  return info.kind === "tree" ? `indexed (decision trees, ${info.bytes} bytes)` : `linear scan (${INDEX_REASONS[info.reason]})`;
+}
 
 /** A capture `show -v` cannot read: the command says so and exits 1. */
 export class ReportError extends Error {}
@@ -12,7 +23,7 @@ export async function verboseReport(l: Loaded, pcap?: string): Promise<string> {
   const policy = l.config.policy!;
   const out: string[] = ["", "# engine"];
   const fw = await Firewall.create(policy, l.program!, l.appliance);
-  const info = fw.engine.rulesetInfo();
+  const info = policy.rulesets.map((_, i) => matchedBy(fw.engine.indexInfo(i)));
   policy.rulesets.forEach((rs, i) => {
     const bound = policy.interfaces.flatMap((name, k) => [
       ...(policy.input[k] === i ? [`input of ${name}`] : []),

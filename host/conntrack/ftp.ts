@@ -22,10 +22,12 @@
 // classifyFrames).
 import * as L from "../../assembly/layout.ts";
 import * as C from "../../assembly/conntrack-layout.ts";
-import type { WasmEngine, WasmResult, FutureConnectResult, FlowHandle, FrameInput } from "../engine/wasm.ts";
+import type { WasmEngine, WasmResult, FrameInput } from "../engine/wasm.ts";
+import type { FutureConnectResult, FlowHandle } from "./wasm-conntrack.ts";
 import type { PacketHeader } from "../engine/header.ts";
 import { walkEthernet, ipVersionOf } from "../packet/ethernet.ts";
 import { type Address, parseAddress } from "../model/addr.ts";
+import { conntrackOf } from "./wasm-conntrack.ts";
 
 export interface FtpHelperOptions {
   port?: number; // control port (default 21)
@@ -102,7 +104,7 @@ export class FtpHelper {
     const toServer = h.dport === this.port;
     if (!toServer && h.sport !== this.port) return [];
     const session = { id: r.flow, gen: r.flowGen };
-    const flow = this.engine.flow(session);
+    const flow = conntrackOf(this.engine).flow(session);
     if (!flow || !ESTABLISHED.has(flow.state)) return [];
     const doff = (frame[h.l4Offset + 12] >> 4) * 4;
     const start = h.l4Offset + doff;
@@ -200,7 +202,7 @@ export class FtpHelper {
     }
     // Passive: the client connects to the server's port. Active: the server
     // connects back to the port the client announced.
-    const { result, id } = this.engine.allowFutureConnect({
+    const { result, id } = conntrackOf(this.engine).allowFutureConnect({
       session, client: dst, destination: { address, port }, protocol: "tcp", flags: this.flags, timeNs,
     });
     return { ...base, result, id };
@@ -211,7 +213,7 @@ export class FtpHelper {
     if (this.streams.size < 1024) return;
     for (const key of this.streams.keys()) {
       const [id, gen] = key.split(":").map(Number);
-      if (!this.engine.flow({ id, gen })) this.streams.delete(key);
+      if (!conntrackOf(this.engine).flow({ id, gen })) this.streams.delete(key);
     }
   }
 }

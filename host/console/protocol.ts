@@ -7,7 +7,7 @@
 import type { Policy } from "../model/rule.ts";
 import type { Appliance } from "../model/appliance.ts";
 import type { Diagnostic } from "../model/diagnostic.ts";
-import type { FlowRecords } from "../engine/wasm.ts";
+import type { FlowRecords } from "../conntrack/wasm-conntrack.ts";
 
 /** What the worker needs to start: where to listen and the token, if any. */
 export interface WorkerStart {

@@ -6,6 +6,7 @@
 // generation). No rendering, sorting, filtering or serving happens here: that
 // is the worker's (worker.ts), so a browser or a scraper never takes the
 // event loop that forwards frames for more than these copies.
+import { conntrackOf } from "../conntrack/wasm-conntrack.ts";
 import * as L from "../../assembly/layout.ts";
 import { describeReason } from "../engine/reasons.ts";
 import type { LiveAppliance, BatchOutcome } from "../runtime/live.ts";
@@ -114,7 +115,7 @@ export class ApplianceTap {
     const drops = [...this.dropsByReason].map(([reason, count]) => ({ reason, count }));
     if (b.droppedRunt) drops.push({ reason: "runt frame", count: b.droppedRunt });
     if (b.droppedOther) drops.push({ reason: "other ethertype", count: b.droppedOther });
-    const s = live.fw.engine.conntrackStats();
+    const s = conntrackOf(live.fw.engine).stats();
     const figures: Figures = {
       atMs: Date.now(),
       startedMs: live.startedMs,
@@ -149,7 +150,7 @@ export class ApplianceTap {
   flows(): FlowFigures {
     const live = this.live;
     return {
-      atMs: Date.now(), generation: live.generation, records: live.fw.engine.flowRecords(),
+      atMs: Date.now(), generation: live.generation, records: conntrackOf(live.fw.engine).flowRecords(),
       interfaces: live.appliance.interfaces.map((i) => i.name),
     };
   }

@@ -3,7 +3,7 @@
 // filtering happen here, so a browser never receives 10,000 rules or 65,536
 // flows at once.
 import { formatAddress } from "../model/addr.ts";
-import { decodeFlowRecords } from "../engine/wasm.ts";
+import { decodeFlowRecords } from "../conntrack/wasm-conntrack.ts";
 import type { ConsoleState, Snapshot, RuleRow } from "./snapshot.ts";
 
 const MAX_LIMIT = 500;

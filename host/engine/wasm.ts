@@ -1,14 +1,19 @@
-// The host side of the WebAssembly matcher: loads the module through the
-// compiler's generated bindings, stages and loads rule programs, and moves
-// packet batches and results through linear memory.
+// The host side of the WebAssembly matcher, a thin binding: loads the module
+// through the compiler's generated bindings (build/*.js, typed by their
+// generated .d.ts: asconfig.json's "bindings": "raw"), stages and loads rule
+// programs, and moves packet batches, results and counters through linear
+// memory. The connection table's views and AllowFutureConnect are in
+// host/conntrack/wasm-conntrack.ts; text for people is the CLI's.
 import { readFileSync, existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { packagePath } from "../package-root.ts";
 import * as L from "../../assembly/layout.ts";
-import * as C from "../../assembly/conntrack-layout.ts";
-import { type Address, parseAddress } from "../model/addr.ts";
+import type { instantiate } from "../../build/release.js";
 import { LOAD_ERRORS } from "./reasons.ts";
 import { type PacketHeader, type PacketMeta, writeTuple, readTuple } from "./header.ts";
+
+/** The module's exports, as the compiler's generated bindings type them (every build exports the same). */
+export type WasmExports = Awaited<ReturnType<typeof instantiate>>;
 
 export interface WasmResult {
   verdict: "permit" | "deny";
@@ -24,82 +29,6 @@ export interface WasmResult {
   ctFlags: number; // CTR_* bits
 }
 
-/** A session: a tracked flow, valid while its generation is current. */
-export interface FlowHandle {
-  id: number;
-  gen: number;
-}
-
-export const STATE_NAMES: Record<number, string> = {
-  [C.CT_NONE]: "none", [C.CT_SYN_SENT]: "syn-sent", [C.CT_SYN_RECV]: "syn-recv",
-  [C.CT_ESTABLISHED]: "established", [C.CT_FIN_WAIT]: "fin-wait", [C.CT_CLOSING]: "closing", [C.CT_CLOSED]: "closed",
-};
-
-export interface FlowInfo {
-  handle: FlowHandle;
-  family: 4 | 6;
-  proto: number;
-  state: string; // STATE_NAMES
-  flags: number; // CTF_*
-  src: Address;
-  dst: Address;
-  sport: number;
-  dport: number;
-  lastSeenNs: bigint;
-  createdNs: bigint;
-  packets: bigint;
-  bytes: bigint;
-  rule: number;
-  ifIn: number;
-  ifOut: number;
-  dir: number;
-}
-
-export const TIMEOUT_CLASSES = {
-  tcpOpening: C.TO_TCP_OPENING, tcpEstablished: C.TO_TCP_ESTABLISHED, tcpClosing: C.TO_TCP_CLOSING,
-  tcpClosed: C.TO_TCP_CLOSED, udp: C.TO_UDP, icmp: C.TO_ICMP, other: C.TO_OTHER, expectation: C.TO_EXPECT,
-} as const;
-export type TimeoutClass = keyof typeof TIMEOUT_CLASSES;
-
-export interface ConntrackConfig {
-  capacity?: number; // flows (default 65536)
-  timeouts?: Partial<Record<TimeoutClass, number>>; // seconds
-}
-
-export interface ConntrackStats {
-  flows: number; capacity: number; created: number; evicted: number; untracked: number; expired: number;
-  invalid: number; stateHits: number; related: number;
-  expectGranted: number; expectUsed: number; expectExpired: number; expectLive: number; expectDropped: number;
-}
-
-export type FutureConnectResult = "granted" | "conflicts-protocol-rules" | "conflicts-site-content" | "invalid-args";
-const AFC_RESULTS: Record<number, FutureConnectResult> = {
-  [C.AFC_GRANTED]: "granted", [C.AFC_CONFLICT_PROTOCOL_RULES]: "conflicts-protocol-rules",
-  [C.AFC_CONFLICT_SITE_CONTENT]: "conflicts-site-content", [C.AFC_INVALID_ARGS]: "invalid-args",
-};
-
-/** AllowFutureConnect's arguments (seed 002), for a filter without NAT. */
-export interface FutureConnectRequest {
-  /** The session (master flow); required unless flags has AFC_ADDRESS_BASED. */
-  session?: FlowHandle | null;
-  /** Source address of the expected connection; default: the session's originator (its client). */
-  client?: string;
-  destination: { address: string; port: number };
-  /** ProxyExternalAddress: must be one of the appliance's own addresses (setExternalAddresses); port 0 = any. */
-  external?: { address: string; port?: number } | null;
-  protocol: "tcp" | "udp";
-  flags: number; // AFC_* bits
-  /** Where the connection's packets pass, when no session tells it: ingress, egress, DIR_*. */
-  via?: { ifIn: number; ifOut: number; dir: number };
-  /** Time of the call (ns); default: the table's clock (the latest packet). */
-  timeNs?: bigint;
-}
-
-export interface Expectation {
-  id: number; family: 4 | 6; proto: number; flags: number; client: Address; dst: Address; dport: number;
-  sport: number; ifOut: number; createdNs: bigint; expiresNs: bigint; session: FlowHandle | null; uses: number;
-}
-
 /** A flow of the host's slow path (FWX_FLAG_NO_KERNEL_MODE): return a verdict to override the fast path's. */
 export type SlowPathHandler = (frame: FrameInput, result: WasmResult, index: number) => "permit" | "deny" | void;
 
@@ -109,46 +38,6 @@ export interface FrameInput {
   linkType?: number; // LINK_ETHERNET (default) or LINK_RAW_IP
 }
 
-type Exports = {
-  memory: WebAssembly.Memory;
-  stagingBuffer(len: number): number;
-  loadProgram(len: number): number;
-  badRuleIndex(): number;
-  hasProgram(): boolean;
-  countersPtr(): number;
-  defaultCountersPtr(): number;
-  batchBuffer(count: number, dataBytes: number): number;
-  batchDataPtr(): number;
-  resultsPtr(): number;
-  tuplesPtr(): number;
-  tupleBuffer(count: number): number;
-  parseBatch(count: number): number;
-  classifyBatch(count: number): number;
-  classifyTuples(count: number): number;
-  classifyTupleRange(first: number, count: number): number;
-  layoutValue(id: number): number;
-  ctConfigure(cap: number): boolean;
-  ctSetTimeout(cls: number, seconds: number): boolean;
-  ctTimeout(cls: number): number;
-  ctFlush(): void;
-  ctFlowsPtr(): number;
-  ctCapacity(): number;
-  ctStatsPtr(): number;
-  ctExpectPtr(): number;
-  ctExpectCount(): number;
-  ctExpectStaging(): number;
-  ctExpectCancel(id: number): boolean;
-  ctSweep(nowNs: bigint): void;
-  ctClock(): bigint;
-  ctAllowFutureConnect(nowNs: bigint): number;
-  ctLastExpectId(): number;
-  setClassifierOptions(mode: number, minRules: number, budget: number, leafSize: number): void;
-  indexKind(rs: number): number;
-  indexBytes(rs: number): number;
-  indexReason(rs: number): number;
-  treeStat(which: number): number;
-};
-
 /** How the matcher looks up a ruleset: chosen per ruleset when a program loads. */
 export type ClassifierMode = "auto" | "linear" | "index";
 
@@ -156,10 +45,13 @@ export interface IndexInfo {
   kind: "linear" | "tree";
   /** Bytes of the index (tree nodes and leaf lists); 0 for the linear scan. */
   bytes: number;
-  reason: "indexed" | "small ruleset: the linear scan is faster" | "linear scan requested" | "index over its memory budget";
+  /** Why it has this index (the classifier's WHY_*; the CLI words it). */
+  reason: IndexReason;
 }
 
-const INDEX_REASONS: IndexInfo["reason"][] = ["indexed", "small ruleset: the linear scan is faster", "linear scan requested", "index over its memory budget"];
+/** indexed; small: fewer rules than the threshold (the scan is faster); linear: the scan was asked for; over-budget: the index would exceed its memory budget. */
+export type IndexReason = "indexed" | "small" | "linear" | "over-budget";
+const INDEX_REASONS: IndexReason[] = ["indexed", "small", "linear", "over-budget"];
 const MODES: Record<ClassifierMode, number> = { auto: 0, linear: 1, index: 2 };
 
 export class ProgramError extends Error {
@@ -189,19 +81,13 @@ export function simdSupported(): boolean {
   return simd;
 }
 
-/** What the engine asks of AllowFutureConnect's site deny list (conntrack/site-deny.ts builds one). */
-export interface SiteDenyCheck {
-  denies(dst: Address, proto: number, port: number): boolean;
-}
-
 export class WasmEngine {
   private ruleCount = 0;
   private rulesetCount = 0;
-  private siteDeny: SiteDenyCheck | null = null;
-  private externalAddresses: { address: Address; ifIndex: number }[] = [];
   private slowPath: SlowPathHandler | null = null;
 
-  private constructor(readonly x: Exports) {}
+  /** The module's exports (host/conntrack reads the connection table through them). */
+  private constructor(readonly x: WasmExports) {}
 
   static async create(flavour: WasmFlavour = "release"): Promise<WasmEngine> {
     // A machine whose WebAssembly has no 128-bit SIMD (an older CPU, an emulated one) runs the no-SIMD build.
@@ -210,7 +96,7 @@ export class WasmEngine {
     if (!existsSync(path)) throw new Error(`${path} is missing: run "npm run asbuild" first`);
     const bindings = await import(pathToFileURL(packagePath("build", `${flavour}.js`)).href);
     const module = await WebAssembly.compile(readFileSync(path));
-    const x = (await bindings.instantiate(module, {})) as Exports;
+    const x = (await (bindings.instantiate as typeof instantiate)(module, { env: {} }));
     return new WasmEngine(x);
   }
 
@@ -223,9 +109,11 @@ export class WasmEngine {
     const ptr = this.x.stagingBuffer(program.length);
     if (ptr === 0) throw new ProgramError(L.LOAD_TOO_LARGE, -1, LOAD_ERRORS[L.LOAD_TOO_LARGE]);
     new Uint8Array(this.memory, ptr, program.length).set(program);
-    const code = this.x.loadProgram(program.length);
-    if (code !== L.LOAD_OK) {
-      const bad = this.x.badRuleIndex();
+    const answer = this.x.loadProgram(program.length);
+    if (answer !== L.LOAD_OK) {
+      // The LOAD_* code, and for LOAD_BAD_RULE the rule's index + 1 above it (layout.ts).
+      const code = answer & L.LOAD_CODE_MASK;
+      const bad = (answer >>> L.LOAD_RULE_SHIFT) - 1;
       throw new ProgramError(code, bad, `program refused: ${LOAD_ERRORS[code] ?? `code ${code}`}${bad >= 0 ? ` (rule ${bad})` : ""}`);
     }
     const dv = new DataView(program.buffer, program.byteOffset, program.byteLength);
@@ -390,7 +278,7 @@ export class WasmEngine {
 
   /**
    * The per-rule counters as one view of linear memory, without copying:
-   * element 2i is rule i's packets, 2i+1 its bytes. Valid until the memory
+   * element 2i is rule i's packets, 2i+1 its bytes (layout.ts, COUNTER_SIZE). Valid until the memory
    * grows or another program loads; take a fresh one for each read.
    */
   counterView(): BigUint64Array {
@@ -406,8 +294,8 @@ export class WasmEngine {
   private counterPairs(base: number, count: number): { packets: bigint; bytes: bigint }[] {
     const dv = new DataView(this.memory);
     return Array.from({ length: count }, (_, i) => ({
-      packets: dv.getBigUint64(base + i * 16, true),
-      bytes: dv.getBigUint64(base + i * 16 + 8, true),
+      packets: dv.getBigUint64(base + i * L.COUNTER_SIZE + L.COUNTER_PACKETS, true),
+      bytes: dv.getBigUint64(base + i * L.COUNTER_SIZE + L.COUNTER_BYTES, true),
     }));
   }
 
@@ -415,246 +303,30 @@ export class WasmEngine {
   setCounter(rule: number, packets: bigint, bytes: bigint): void {
     if (rule < 0 || rule >= this.ruleCount) throw new RangeError(`no rule ${rule}`);
     const dv = new DataView(this.memory);
-    const base = this.x.countersPtr();
-    dv.setBigUint64(base + rule * 16, packets, true);
-    dv.setBigUint64(base + rule * 16 + 8, bytes, true);
+    const c = this.x.countersPtr() + rule * L.COUNTER_SIZE;
+    dv.setBigUint64(c + L.COUNTER_PACKETS, packets, true);
+    dv.setBigUint64(c + L.COUNTER_BYTES, bytes, true);
   }
 
   /** Set one ruleset's default counters (to carry them over a reload). */
   setDefaultCounter(ruleset: number, packets: bigint, bytes: bigint): void {
     if (ruleset < 0 || ruleset >= this.rulesetCount) throw new RangeError(`no ruleset ${ruleset}`);
     const dv = new DataView(this.memory);
-    const base = this.x.defaultCountersPtr();
-    dv.setBigUint64(base + ruleset * 16, packets, true);
-    dv.setBigUint64(base + ruleset * 16 + 8, bytes, true);
+    const c = this.x.defaultCountersPtr() + ruleset * L.COUNTER_SIZE;
+    dv.setBigUint64(c + L.COUNTER_PACKETS, packets, true);
+    dv.setBigUint64(c + L.COUNTER_BYTES, bytes, true);
   }
 
   resetCounters(): void {
     for (let i = 0; i < this.ruleCount; i++) this.setCounter(i, 0n, 0n);
   }
 
-  /** How each ruleset of the active program is matched (the index, when one is built, says so here). */
-  rulesetInfo(): string[] {
-    return Array.from({ length: this.rulesetCount }, (_, i) => {
-      const info = this.indexInfo(i);
-      return info.kind === "tree" ? `indexed (decision trees, ${info.bytes} bytes)` : `linear scan (${info.reason})`;
-    });
-  }
-
   layoutValue(id: number): number {
     return this.x.layoutValue(id);
-  }
-
-  // ---- connection tracking -------------------------------------------------
-
-  /** Capacity (empties the table) and idle timeouts (seconds). Throws on a bad value. */
-  configureConntrack(cfg: ConntrackConfig): void {
-    if (cfg.capacity !== undefined) {
-      if (!Number.isInteger(cfg.capacity) || !this.x.ctConfigure(cfg.capacity)) {
-        throw new RangeError(`conntrack capacity must be an integer from 1 to ${C.MAX_CAPACITY}, not ${cfg.capacity}`);
-      }
-    }
-    for (const [name, secs] of Object.entries(cfg.timeouts ?? {})) {
-      const cls = TIMEOUT_CLASSES[name as TimeoutClass];
-      if (cls === undefined) throw new RangeError(`unknown conntrack timeout "${name}"`);
-      if (!Number.isInteger(secs) || secs! < 1 || secs! > 0xffffffff || !this.x.ctSetTimeout(cls, secs!)) {
-        throw new RangeError(`conntrack timeout ${name} must be a whole number of seconds >= 1, not ${secs}`);
-      }
-    }
-  }
-
-  conntrackTimeouts(): Record<TimeoutClass, number> {
-    const out = {} as Record<TimeoutClass, number>;
-    for (const [name, cls] of Object.entries(TIMEOUT_CLASSES)) out[name as TimeoutClass] = this.x.ctTimeout(cls);
-    return out;
-  }
-
-  conntrackStats(): ConntrackStats {
-    const dv = new DataView(this.memory);
-    const p = this.x.ctStatsPtr();
-    const g = (i: number) => Number(dv.getBigUint64(p + i * 8, true));
-    return {
-      flows: g(C.ST_FLOWS), capacity: g(C.ST_CAPACITY), created: g(C.ST_CREATED), evicted: g(C.ST_EVICTED),
-      untracked: g(C.ST_UNTRACKED), expired: g(C.ST_EXPIRED), invalid: g(C.ST_INVALID), stateHits: g(C.ST_STATE_HITS),
-      related: g(C.ST_RELATED), expectGranted: g(C.ST_EXPECT_GRANTED), expectUsed: g(C.ST_EXPECT_USED),
-      expectExpired: g(C.ST_EXPECT_EXPIRED), expectLive: g(C.ST_EXPECT_LIVE), expectDropped: g(C.ST_EXPECT_DROPPED),
-    };
-  }
-
-  /** Forget every flow and expectation. Loading a program never does this. */
-  flushConntrack(): void {
-    this.x.ctFlush();
-  }
-
-  /** Remove expired flows and dead expectations as of `nowNs` (default: the latest packet's time). */
-  sweepConntrack(nowNs?: bigint): void {
-    this.x.ctSweep(nowNs ?? 0n);
-  }
-
-  /** The flow a handle names, or null once it is gone. */
-  flow(h: FlowHandle): FlowInfo | null {
-    if (h.id < 0 || h.id >= this.x.ctCapacity()) return null;
-    const f = this.readFlow(h.id);
-    return f && f.handle.gen === h.gen ? f : null;
-  }
-
-  /** Every live flow (for tests and `show state`; O(capacity)). */
-  flows(): FlowInfo[] {
-    const out: FlowInfo[] = [];
-    const cap = this.x.ctCapacity();
-    const base = this.x.ctFlowsPtr();
-    const bytes = new Uint8Array(this.memory);
-    const dv = new DataView(this.memory);
-    for (let i = 0; i < cap; i++) {
-      if (bytes[base + i * C.FLOW_SIZE + C.F_STATE] === C.CT_FREE) continue; // most of a quiet table: skip without decoding
-      const f = this.readFlow(i, dv);
-      if (f) out.push(f);
-    }
-    return out;
-  }
-
-  /**
-   * The occupied flow records, copied out of linear memory undecoded, for
-   * reading in another thread (the web console's worker, decodeFlowRecords):
-   * the thread that forwards pays a scan of the state bytes and a copy, not
-   * an object per flow. A mostly full table is copied whole (`dense`).
-   */
-  flowRecords(): FlowRecords {
-    const cap = this.x.ctCapacity();
-    const base = this.x.ctFlowsPtr();
-    const bytes = new Uint8Array(this.memory);
-    const ids: number[] = [];
-    for (let i = 0; i < cap; i++) if (bytes[base + i * C.FLOW_SIZE + C.F_STATE] !== C.CT_FREE) ids.push(i);
-    if (ids.length * 4 > cap) return { ids: Uint32Array.from(ids), records: bytes.slice(base, base + cap * C.FLOW_SIZE), dense: true };
-    const records = new Uint8Array(ids.length * C.FLOW_SIZE);
-    ids.forEach((id, k) => records.set(bytes.subarray(base + id * C.FLOW_SIZE, base + (id + 1) * C.FLOW_SIZE), k * C.FLOW_SIZE));
-    return { ids: Uint32Array.from(ids), records, dense: false };
-  }
-
-  private readFlow(id: number, dv = new DataView(this.memory)): FlowInfo | null {
-    return readFlowAt(dv, this.x.ctFlowsPtr() + id * C.FLOW_SIZE, id);
-  }
-
-  /** The site-and-content deny list AllowFutureConnect checks first (null: none). */
-  setSiteDenyList(list: SiteDenyCheck | null): void {
-    this.siteDeny = list;
-  }
-
-  /** The appliance's own addresses, with their interfaces: what ProxyExternalAddress may name. */
-  setExternalAddresses(list: { address: Address; ifIndex: number }[]): void {
-    this.externalAddresses = list;
   }
 
   /** Route NO_KERNEL_MODE flows' packets through `handler` (null: the fast path's verdict stands). */
   onSlowPath(handler: SlowPathHandler | null): void {
     this.slowPath = handler;
   }
-
-  /** IFWXSession::AllowFutureConnect (seed 002, dialects.md section 4). */
-  allowFutureConnect(req: FutureConnectRequest): { result: FutureConnectResult; id: number | null } {
-    const out = (code: number, id: number | null = null) => ({ result: AFC_RESULTS[code], id });
-    const dst = parseAddress(req.destination.address);
-    const proto = req.protocol === "tcp" ? 6 : req.protocol === "udp" ? 17 : -1;
-    const port = req.destination.port;
-    if (!dst || proto < 0 || !Number.isInteger(port) || port < 1 || port > 65535 || !Number.isInteger(req.flags) || req.flags < 0 || req.flags > 0xff) return out(C.AFC_INVALID_ARGS);
-    // Site-and-content rules come first and nothing overrides them.
-    if (this.siteDeny?.denies(dst, proto, port)) return out(C.AFC_CONFLICT_SITE_CONTENT);
-    const session = req.session ? this.flow(req.session) : null;
-    if (req.session && !session && !(req.flags & C.AFC_ADDRESS_BASED)) return out(C.AFC_INVALID_ARGS);
-    const client = req.client !== undefined ? parseAddress(req.client) : session?.src ?? null;
-    if (!client || client.family !== dst.family) return out(C.AFC_INVALID_ARGS);
-    let via = req.via ?? null;
-    if (!via && session) {
-      const same = (a: Address, b: Address) => a.words.every((w, i) => w === b.words[i]);
-      // The session's responder connecting back (active FTP) crosses the other way.
-      via = same(client, session.dst) && !same(client, session.src)
-        ? { ifIn: session.ifOut, ifOut: session.ifIn, dir: session.dir === L.DIR_INBOUND ? L.DIR_OUTBOUND : session.dir === L.DIR_OUTBOUND ? L.DIR_INBOUND : session.dir }
-        : { ifIn: session.ifIn, ifOut: session.ifOut, dir: session.dir };
-    }
-    if (!via) return out(C.AFC_INVALID_ARGS);
-    let ifOut = C.ANY_IFACE;
-    let sport = 0;
-    if (req.external) {
-      const ext = parseAddress(req.external.address);
-      const owner = ext && this.externalAddresses.find((x) => x.address.family === ext.family && x.address.words.every((w, i) => w === ext.words[i]));
-      const p = req.external.port ?? 0;
-      if (!owner || !Number.isInteger(p) || p < 0 || p > 65535) return out(C.AFC_INVALID_ARGS);
-      ifOut = owner.ifIndex;
-      sport = p;
-      via = { ...via, ifOut };
-    }
-    const dv = new DataView(this.memory);
-    const e = this.x.ctExpectStaging();
-    new Uint8Array(this.memory, e, C.EXP_SIZE).fill(0);
-    dv.setUint8(e + C.E_FAMILY, dst.family);
-    dv.setUint8(e + C.E_PROTO, proto);
-    dv.setUint8(e + C.E_FLAGS, req.flags & 0xff);
-    dv.setUint8(e + C.E_IF_OUT, ifOut);
-    dv.setUint16(e + C.E_DPORT, port, true);
-    dv.setUint16(e + C.E_SPORT, sport, true);
-    client.words.forEach((w, i) => dv.setUint32(e + C.E_CLIENT + 4 * i, w >>> 0, true));
-    dst.words.forEach((w, i) => dv.setUint32(e + C.E_DST + 4 * i, w >>> 0, true));
-    dv.setUint32(e + C.E_MASTER, req.session ? req.session.id : C.NO_FLOW, true);
-    dv.setUint32(e + C.E_MASTER_GEN, req.session ? req.session.gen : 0, true);
-    dv.setUint8(e + C.E_IF_IN, via.ifIn);
-    dv.setUint8(e + C.E_VIA_OUT, via.ifOut);
-    dv.setUint8(e + C.E_DIR, via.dir);
-    const code = this.x.ctAllowFutureConnect(req.timeNs ?? 0n);
-    return out(code, code === C.AFC_GRANTED ? this.x.ctLastExpectId() : null);
-  }
-
-  /** The live expectations (some may have lapsed since the last packet; sweepConntrack removes those). */
-  expectations(): Expectation[] {
-    const dv = new DataView(this.memory);
-    const base = this.x.ctExpectPtr();
-    return Array.from({ length: this.x.ctExpectCount() }, (_, i) => {
-      const o = base + i * C.EXP_SIZE;
-      const family = dv.getUint8(o + C.E_FAMILY) === 6 ? 6 : 4;
-      const words = (b: number): Address => ({ family, words: Array.from({ length: family === 6 ? 4 : 1 }, (_, k) => dv.getUint32(o + b + 4 * k, true)) });
-      const master = dv.getUint32(o + C.E_MASTER, true);
-      return {
-        id: dv.getUint32(o + C.E_ID, true), family, proto: dv.getUint8(o + C.E_PROTO), flags: dv.getUint8(o + C.E_FLAGS),
-        client: words(C.E_CLIENT), dst: words(C.E_DST), dport: dv.getUint16(o + C.E_DPORT, true), sport: dv.getUint16(o + C.E_SPORT, true),
-        ifOut: dv.getUint8(o + C.E_IF_OUT), createdNs: dv.getBigUint64(o + C.E_CREATED, true), expiresNs: dv.getBigUint64(o + C.E_EXPIRES, true),
-        session: master === C.NO_FLOW ? null : { id: master, gen: dv.getUint32(o + C.E_MASTER_GEN, true) }, uses: dv.getUint32(o + C.E_USES, true),
-      };
-    });
-  }
-
-  cancelExpectation(id: number): boolean {
-    return this.x.ctExpectCancel(id);
-  }
-}
-
-/** Flow records copied out of an engine (WasmEngine.flowRecords). */
-export interface FlowRecords {
-  ids: Uint32Array; // each record's slot in the table
-  records: Uint8Array; // FLOW_SIZE bytes per record: the k-th id's at k (or, dense, the whole table: id's at id)
-  dense: boolean;
-}
-
-/** The flows of copied records, as WasmEngine.flows() reads them in place. */
-export function decodeFlowRecords(r: FlowRecords): FlowInfo[] {
-  const dv = new DataView(r.records.buffer, r.records.byteOffset, r.records.byteLength);
-  const out: FlowInfo[] = [];
-  r.ids.forEach((id, k) => {
-    const f = readFlowAt(dv, (r.dense ? id : k) * C.FLOW_SIZE, id);
-    if (f) out.push(f);
-  });
-  return out;
-}
-
-function readFlowAt(dv: DataView, o: number, id: number): FlowInfo | null {
-  const state = dv.getUint8(o + C.F_STATE);
-  if (state === C.CT_FREE) return null;
-  const family = dv.getUint8(o + C.F_FAMILY) === 6 ? 6 : 4;
-  const words = (base: number): Address => ({ family, words: Array.from({ length: family === 6 ? 4 : 1 }, (_, i) => dv.getUint32(o + base + 4 * i, true)) });
-  return {
-    handle: { id, gen: dv.getUint32(o + C.F_GEN, true) }, family, proto: dv.getUint8(o + C.F_PROTO),
-    state: STATE_NAMES[state] ?? `state ${state}`, flags: dv.getUint8(o + C.F_FLAGS),
-    src: words(C.F_SRC), dst: words(C.F_DST), sport: dv.getUint16(o + C.F_SPORT, true), dport: dv.getUint16(o + C.F_DPORT, true),
-    lastSeenNs: dv.getBigUint64(o + C.F_LAST_SEEN, true), createdNs: dv.getBigUint64(o + C.F_CREATED, true),
-    packets: dv.getBigUint64(o + C.F_PACKETS, true), bytes: dv.getBigUint64(o + C.F_BYTES, true),
-    rule: dv.getInt32(o + C.F_RULE, true), ifIn: dv.getUint8(o + C.F_IF_IN), ifOut: dv.getUint8(o + C.F_IF_OUT), dir: dv.getUint8(o + C.F_DIR),
-  };
 }

@@ -20,6 +20,7 @@ import { fingerprintFiles } from "./fingerprint.ts";
 import { compactPolicyTexts } from "./compact-texts.ts";
 import { denyAllPolicy } from "./fail-closed.ts";
 import { encodePolicy } from "../engine/encode.ts";
+import { conntrackOf } from "../conntrack/wasm-conntrack.ts";
 import { firmwareFacts } from "./firmware.ts";
 import { checkInWorker, type CheckAnswer, type CheckJob } from "./check-in-worker.ts";
 import { CommitConfirm, CONFIRM_MAX_S } from "./confirm.ts";
@@ -561,14 +562,8 @@ function count(req: Record<string, unknown>, key: string, min: number, max: numb
   return v;
 }
 
-/**
- * The connection table's figures, when the engine tracks connections. The
- * table lives in the engine (connection tracking is its own module); an
- * engine without it reports null.
- */
+/** The connection table's figures (the table lives in the engine's memory; host/conntrack reads it). */
 function connectionFigures(fw: Firewall): Record<string, number> | null {
-  const e = fw.engine as unknown as { conntrackStats?: () => Record<string, number | bigint> };
-  if (typeof e.conntrackStats !== "function") return null;
-  const s = e.conntrackStats();
+  const s = conntrackOf(fw.engine).stats();
   return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, Number(v)]));
 }

@@ -7,6 +7,7 @@ import { type Policy, type Rule, anyRule } from "../../host/model/rule.ts";
 import { encodePolicy } from "../../host/engine/encode.ts";
 import { WasmEngine, type FrameInput } from "../../host/engine/wasm.ts";
 import { type PacketMeta, DEFAULT_META } from "../../host/engine/header.ts";
+import { conntrackOf } from "../../host/conntrack/wasm-conntrack.ts";
 
 export const LAN = 0;
 export const WAN = 1;
@@ -48,8 +49,8 @@ export function metaFor(frameSrcIsLan: boolean, t: bigint): PacketMeta {
 
 export async function engineWith(p: Policy, capacity?: number): Promise<WasmEngine> {
   const e = await WasmEngine.create();
-  e.flushConntrack();
-  if (capacity !== undefined) e.configureConntrack({ capacity });
+  conntrackOf(e).flush();
+  if (capacity !== undefined) conntrackOf(e).configure({ capacity });
   e.load(encodePolicy(p));
   return e;
 }

@@ -1,7 +1,6 @@
-// The rule program: two slots (active and staging). The host writes a new
-// program into the staging slot; `validateProgram` checks every header field,
-// table entry and rule record before the slots are swapped, so a bad program
-// is refused with a LOAD_* reason and the running program stays.
+// Validation of a staged rule program (program/store.ts swaps it in only if
+// this passes): every header field, table entry and rule record is checked,
+// so a bad program is refused with a LOAD_* reason and the running one stays.
 import {
   PROGRAM_MAGIC, PROGRAM_VERSION, PROGRAM_HEADER_SIZE, HDR_MAGIC, HDR_VERSION, HDR_HEADER_SIZE,
   HDR_RULE_COUNT, HDR_RULESET_COUNT, HDR_RULE_SIZE, HDR_RULESETS_OFFSET, HDR_BINDINGS_OFFSET,
@@ -16,7 +15,8 @@ import {
   VERDICT_DENY,
   LOAD_OK, LOAD_TOO_SHORT, LOAD_BAD_MAGIC, LOAD_BAD_VERSION, LOAD_BAD_HEADER, LOAD_BAD_LENGTH,
   LOAD_BAD_CHECKSUM, LOAD_BAD_RULESET, LOAD_BAD_BINDING, LOAD_BAD_RULE,
-} from "./layout";
+  LOAD_RULE_SHIFT, ACTION_DENY, MAX_MINUTE,
+} from "../layout";
 
 export function fnv1a(p: usize, n: usize): u32 {
   let h: u32 = 0x811c9dc5;
@@ -26,11 +26,14 @@ export function fnv1a(p: usize, n: usize): u32 {
   return h;
 }
 
-// The index of the rule record that failed validation (for the host's message).
-export let badRule: i32 = -1;
+// LOAD_BAD_RULE naming rule record `i`, as loadProgram returns it (layout.ts).
+// @ts-ignore: decorator
+@inline function badRule(i: u32): u32 {
+  return LOAD_BAD_RULE | ((i + 1) << LOAD_RULE_SHIFT);
+}
 
+/** LOAD_OK, a LOAD_* code, or badRule(i) for a refused rule record. */
 export function validateProgram(p: usize, len: u32): u32 {
-  badRule = -1;
   if (len < <u32>PROGRAM_HEADER_SIZE) return LOAD_TOO_SHORT;
   if (load<u32>(p, HDR_MAGIC) != <u32>PROGRAM_MAGIC) return LOAD_BAD_MAGIC;
   if (<u32>load<u16>(p, HDR_VERSION) != <u32>PROGRAM_VERSION) return LOAD_BAD_VERSION;
@@ -80,10 +83,7 @@ export function validateProgram(p: usize, len: u32): u32 {
 
   for (let i: u32 = 0; i < ruleCount; i++) {
     let r = p + rOff + <usize>i * RULE_SIZE;
-    if (!validRule(r, ifaceCount, rulesetCount)) {
-      badRule = <i32>i;
-      return LOAD_BAD_RULE;
-    }
+    if (!validRule(r, ifaceCount, rulesetCount)) return badRule(i);
   }
   // Each rule must name the ruleset whose slice holds it.
   for (let i: u32 = 0; i < rulesetCount; i++) {
@@ -91,10 +91,7 @@ export function validateProgram(p: usize, len: u32): u32 {
     let first = load<u32>(rs, RS_FIRST_RULE);
     let n = load<u32>(rs, RS_RULE_COUNT);
     for (let j = first; j < first + n; j++) {
-      if (load<u32>(p + rOff + <usize>j * RULE_SIZE, R_RULESET) != i) {
-        badRule = <i32>j;
-        return LOAD_BAD_RULE;
-      }
+      if (load<u32>(p + rOff + <usize>j * RULE_SIZE, R_RULESET) != i) return badRule(j);
     }
   }
   return LOAD_OK;
@@ -111,7 +108,7 @@ function validPort(r: usize, opOff: i32, loOff: i32, hiOff: i32): bool {
 function validRule(r: usize, ifaceCount: u32, rulesetCount: u32): bool {
   let tests = <u32>load<u16>(r, R_TESTS);
   if ((tests & ~TEST_ALL) != 0) return false;
-  if (load<u8>(r, R_ACTION) > 1) return false;
+  if (<u32>load<u8>(r, R_ACTION) > <u32>ACTION_DENY) return false;
   if ((load<u8>(r, R_MARKS) & ~MARK_ALL) != 0) return false;
   let fam = <u32>load<u8>(r, R_FAMILY);
   if (tests & (TEST_SRC | TEST_DST)) {
@@ -125,7 +122,7 @@ function validRule(r: usize, ifaceCount: u32, rulesetCount: u32): bool {
   if (!validPort(r, R_SPORT_OP, R_SPORT_LO, R_SPORT_HI)) return false;
   if (!validPort(r, R_DPORT_OP, R_DPORT_LO, R_DPORT_HI)) return false;
   if (<u32>load<u8>(r, R_FLAGS_MODE) > <u32>FLAGS_ANY) return false;
-  if (load<u16>(r, R_MINUTE_FROM) > 1439 || load<u16>(r, R_MINUTE_TO) > 1439) return false;
+  if (<u32>load<u16>(r, R_MINUTE_FROM) > <u32>MAX_MINUTE || <u32>load<u16>(r, R_MINUTE_TO) > <u32>MAX_MINUTE) return false;
   if ((tests & TEST_IFIN) && <u32>load<u8>(r, R_IF_IN) >= ifaceCount) return false;
   if ((tests & TEST_IFOUT) && <u32>load<u8>(r, R_IF_OUT) >= ifaceCount) return false;
   if (load<u32>(r, R_RULESET) >= rulesetCount) return false;

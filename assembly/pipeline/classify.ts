@@ -1,0 +1,161 @@
+// The packet pipeline: for each tuple, the connection table first
+// (conntrack/track.ts), then the deciding stages -- the input ruleset of the
+// ingress interface, then the output ruleset of the egress interface, the
+// first deny ending it -- then the monitor ruleset, which marks without
+// deciding. Each stage bumps its rule's counter, or its ruleset's default
+// counter (program/store.ts).
+import {
+  TUPLE_SIZE, T_DIR, T_IF_IN, T_IF_OUT, T_REASON, T_LENGTH, RESULT_SIZE, RES_VERDICT, RES_REASON, RES_STAGE,
+  RES_INPUT_RULE, RES_OUTPUT_RULE, RES_MONITOR_RULE, RS_DEFAULT_INBOUND, R_ACTION, R_MARKS, NO_RULESET, HOT_SIZE,
+  COUNTER_SIZE, COUNTER_PACKETS, COUNTER_BYTES,
+  VERDICT_PERMIT, VERDICT_DENY, STAGE_INPUT, STAGE_OUTPUT, STAGE_NONE, DIR_OTHER,
+  REASON_MATCHED, REASON_DEFAULT, REASON_EXPECTED, REASON_NO_FILTER, REASON_NO_PROGRAM, REASON_OK,
+  REASON_NEIGHBOUR_DISCOVERY, HAS_ND, T_HAS,
+} from "../layout";
+import { CT_MISS, CT_EXPECTED, CT_OUTCOME_MASK } from "../conntrack-layout";
+import { ctClassify, ctAfterDecide } from "../conntrack/track";
+import { activeProgram, hot, counters, defaultCounters } from "../program/store";
+import { rulesetAt, inputRuleset, outputRuleset, monitorRuleset } from "../program/access";
+import { matchRuleset } from "../program/lookup";
+import { tuples, results } from "./batch";
+import { writeResult } from "../result";
+
+/**
+ * Classify tuples [first, first + count) of the tuple region into the same
+ * slots of the result region: a large trace is staged once and then
+ * classified in batches of any size.
+ */
+export function classifyTupleRange(first: u32, count: u32): u32 {
+  let res = results.ptr + <usize>first * RESULT_SIZE;
+  let t = tuples.ptr + <usize>first * TUPLE_SIZE;
+  let p = activeProgram();
+  if (p == 0) {
+    for (let i: u32 = 0; i < count; i++) {
+      writeResult(res + <usize>i * RESULT_SIZE, -1, VERDICT_DENY, REASON_NO_PROGRAM, STAGE_NONE, 0, -1, -1);
+    }
+    return count;
+  }
+  for (let i: u32 = 0; i < count; i++) {
+    classifyOne(p, t + <usize>i * TUPLE_SIZE, res + <usize>i * RESULT_SIZE);
+  }
+  return count;
+}
+
+// Add one packet of `len` bytes to the counter at `c`.
+// @ts-ignore: decorator
+@inline function count(c: usize, len: u64): void {
+  store<u64>(c, load<u64>(c, COUNTER_PACKETS) + 1, COUNTER_PACKETS);
+  store<u64>(c, load<u64>(c, COUNTER_BYTES) + len, COUNTER_BYTES);
+}
+
+// Take that count back.
+// @ts-ignore: decorator
+@inline function uncount(c: usize, len: u64): void {
+  store<u64>(c, load<u64>(c, COUNTER_PACKETS) - 1, COUNTER_PACKETS);
+  store<u64>(c, load<u64>(c, COUNTER_BYTES) - len, COUNTER_BYTES);
+}
+
+// The counter a stage of ruleset `rs` bumped: its rule's (`rule` >= 0) or its default's.
+// @ts-ignore: decorator
+@inline function stageCounter(rs: u32, rule: i32): usize {
+  return rule >= 0 ? counters.ptr + <usize>rule * COUNTER_SIZE : defaultCounters.ptr + <usize>rs * COUNTER_SIZE;
+}
+
+// A rule's action and marks, from the hot prefilter's copy of the record's
+// first word (same offsets): the matcher may not have touched the record.
+// @ts-ignore: decorator
+@inline function hotByte(rule: i32, off: usize): u32 {
+  return <u32>load<u8>(hot.ptr + <usize>rule * HOT_SIZE + off);
+}
+
+// One deciding stage: ruleset `rs` on tuple `t`, counted. Packed: bit 0 =
+// deny, bits 1.. = rule index + 1 (0 = the default decided).
+// @ts-ignore: decorator
+@inline function runStage(p: usize, rs: u32, t: usize): i64 {
+  let idx = matchRuleset(p, rs, t);
+  count(stageCounter(rs, idx), <u64>load<u32>(t, T_LENGTH));
+  if (idx >= 0) return ((<i64>idx + 1) << 1) | <i64>hotByte(idx, R_ACTION);
+  let dir = <u32>load<u8>(t, T_DIR);
+  if (dir > <u32>DIR_OTHER) dir = <u32>DIR_OTHER;
+  return <i64>load<u8>(rulesetAt(p, rs) + RS_DEFAULT_INBOUND + dir);
+}
+
+function classifyOne(p: usize, t: usize, res: usize): void {
+  let reason = <u32>load<u8>(t, T_REASON);
+  if (reason != REASON_OK) {
+    writeResult(res, -1, VERDICT_DENY, reason, STAGE_NONE, 0, -1, -1);
+    return;
+  }
+  // Neighbour discovery passes unfiltered, as ARP does (layout.ts, HAS_ND):
+  // no rule, no flow, no counter, no monitor rule.
+  if (<u32>load<u8>(t, T_HAS) & HAS_ND) {
+    writeResult(res, -1, VERDICT_PERMIT, REASON_NEIGHBOUR_DISCOVERY, STAGE_NONE, 0, -1, -1);
+    return;
+  }
+  // The connection table first: a tracked flow's packets, and ICMP errors
+  // about one, pass without the rules; a permit may then create a flow.
+  let ct = ctClassify(t, res);
+  let outcome = ct & CT_OUTCOME_MASK;
+  if (outcome == CT_MISS || outcome == CT_EXPECTED) {
+    decide(p, t, res);
+    if (<u32>load<u8>(res, RES_VERDICT) == VERDICT_DENY) {
+      // What the stages counted, before ctAfterDecide may overwrite it.
+      let stage = <u32>load<u8>(res, RES_STAGE);
+      let inRule = load<i32>(res, RES_INPUT_RULE);
+      let outRule = load<i32>(res, RES_OUTPUT_RULE);
+      ctAfterDecide(p, t, res, ct);
+      if (<u32>load<u8>(res, RES_REASON) == REASON_EXPECTED) uncountStages(p, t, stage, inRule, outRule);
+    } else {
+      ctAfterDecide(p, t, res, ct);
+    }
+  }
+  let mon = monitorRuleset(p);
+  if (mon != NO_RULESET) {
+    let idx = matchRuleset(p, mon, t);
+    store<i32>(res, idx, RES_MONITOR_RULE);
+    if (idx >= 0) count(counters.ptr + <usize>idx * COUNTER_SIZE, <u64>load<u32>(t, T_LENGTH));
+  }
+}
+
+// A packet let in by a pinhole over a deny (a rule or a default) counts
+// once, against the tracked state (REASON_EXPECTED), not also against what
+// it overrode: take back what the stages counted. The input stage ran if a
+// ruleset is bound there; the output stage ran only if the input one let the
+// packet through (the deny was the output stage's).
+function uncountStages(p: usize, t: usize, stage: u32, inRule: i32, outRule: i32): void {
+  let len = <u64>load<u32>(t, T_LENGTH);
+  let inRs = inputRuleset(p, <u32>load<u8>(t, T_IF_IN));
+  if (inRs != NO_RULESET) uncount(stageCounter(inRs, inRule), len);
+  if (stage == STAGE_OUTPUT) uncount(stageCounter(outputRuleset(p, <u32>load<u8>(t, T_IF_OUT)), outRule), len);
+}
+
+// The deciding stages: input ruleset of the ingress interface, then output
+// ruleset of the egress interface; the first deny ends it.
+function decide(p: usize, t: usize, res: usize): void {
+  let inRs = inputRuleset(p, <u32>load<u8>(t, T_IF_IN));
+  let outRs = outputRuleset(p, <u32>load<u8>(t, T_IF_OUT));
+  let inRule: i32 = -1;
+  let outRule: i32 = -1;
+  if (inRs != NO_RULESET) {
+    let s = runStage(p, inRs, t);
+    inRule = <i32>(s >> 1) - 1;
+    if (s & 1) {
+      let marks = inRule >= 0 ? hotByte(inRule, R_MARKS) : 0;
+      writeResult(res, inRule, VERDICT_DENY, inRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_INPUT, marks, inRule, -1);
+      return;
+    }
+  }
+  if (outRs != NO_RULESET) {
+    let s = runStage(p, outRs, t);
+    outRule = <i32>(s >> 1) - 1;
+    let marks = outRule >= 0 ? hotByte(outRule, R_MARKS) : 0;
+    writeResult(res, outRule, <u32>(s & 1), outRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_OUTPUT, marks, inRule, outRule);
+    return;
+  }
+  if (inRs != NO_RULESET) {
+    let marks = inRule >= 0 ? hotByte(inRule, R_MARKS) : 0;
+    writeResult(res, inRule, VERDICT_PERMIT, inRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_INPUT, marks, inRule, -1);
+    return;
+  }
+  writeResult(res, -1, VERDICT_PERMIT, REASON_NO_FILTER, STAGE_NONE, 0, -1, -1);
+}

@@ -1,0 +1,40 @@
+// Writers of the result record (layout.ts, "Result record"), shared by the
+// pipeline (pipeline/classify.ts) and the connection table (conntrack/).
+import {
+  RES_RULE, RES_VERDICT, RES_REASON, RES_STAGE, RES_MARKS, RES_INPUT_RULE, RES_OUTPUT_RULE,
+  RES_MONITOR_RULE, RES_FLOW, RES_FLOW_GEN, RES_CT_FLAGS, STAGE_NONE,
+} from "./layout";
+
+/** A whole result: the decision, no monitor rule (yet), no flow. */
+// @ts-ignore: decorator
+@inline export function writeResult(res: usize, rule: i32, verdict: u32, reason: u32, stage: u32, marks: u32, inRule: i32, outRule: i32): void {
+  store<i32>(res, -1, RES_MONITOR_RULE);
+  store<i32>(res, rule, RES_RULE);
+  store<u8>(res, <u8>verdict, RES_VERDICT);
+  store<u8>(res, <u8>reason, RES_REASON);
+  store<u8>(res, <u8>stage, RES_STAGE);
+  store<u8>(res, <u8>marks, RES_MARKS);
+  store<i32>(res, inRule, RES_INPUT_RULE);
+  store<i32>(res, outRule, RES_OUTPUT_RULE);
+  clearFlow(res);
+}
+
+/** A decision no rule made (the connection table's): no rule, no stage; the flow fields are left alone. */
+export function writeStateDecision(res: usize, verdict: u32, reason: u32): void {
+  store<i32>(res, -1, RES_RULE);
+  store<u8>(res, <u8>verdict, RES_VERDICT);
+  store<u8>(res, <u8>reason, RES_REASON);
+  store<u8>(res, STAGE_NONE, RES_STAGE);
+  store<u8>(res, 0, RES_MARKS);
+  store<i32>(res, -1, RES_INPUT_RULE);
+  store<i32>(res, -1, RES_OUTPUT_RULE);
+  store<i32>(res, -1, RES_MONITOR_RULE);
+}
+
+/** No flow: flow -1, generation 0, no CTR_* flags. */
+// @ts-ignore: decorator
+@inline export function clearFlow(res: usize): void {
+  store<i32>(res, -1, RES_FLOW);
+  store<u32>(res, 0, RES_FLOW_GEN);
+  store<u8>(res, 0, RES_CT_FLAGS);
+}
