@@ -132,6 +132,11 @@ describe("layers that point down", () => {
     expect(violations([{ from: f("host/cli/run.ts"), to: f("host/runtime/live.ts") }], layers)).toEqual([]);
   });
 
+  it("a packet is parsed once, by the WebAssembly parser: the TypeScript parser is imported by tests only, never by host/", () => {
+    const parser = join(HOST, "engine", "parse-packet.ts");
+    expect(edges.filter((e) => e.to === parser).map((e) => relative(ROOT, e.from))).toEqual([]);
+  });
+
   it("no import cycles between files", () => {
     expect(cycles(edges)).toEqual([]);
     const f = (p: string) => join(ROOT, p);

@@ -17,16 +17,16 @@
 // a gap drops the partial line.
 //
 // A pinhole opened by packet i must be in place for packet i + 1, which may
-// be in the same batch: `classify` cuts batches after every control segment
-// that carries data (the lead's batch loop can call it instead of
-// classifyFrames).
+// be in the same batch: `classify` parses the batch once (the WebAssembly
+// parser), then classifies it in pieces, cut after every control segment
+// that carries data, as the parsed headers tell (the batch loop calls it
+// instead of classifyFrames).
 import * as L from "../../assembly/layout.ts";
 import * as C from "../../assembly/conntrack-layout.ts";
 import type { WasmEngine, WasmResult, FrameInput } from "../engine/wasm.ts";
 import type { FutureConnectResult, FlowHandle } from "./wasm-conntrack.ts";
 import type { PacketHeader } from "../engine/header.ts";
-import { walkEthernet, ipVersionOf } from "../packet/ethernet.ts";
-import { type Address, parseAddress } from "../model/addr.ts";
+import { type Address, parseAddress, formatAddress } from "../model/addr.ts";
 import { conntrackOf } from "./wasm-conntrack.ts";
 
 export interface FtpHelperOptions {
@@ -77,24 +77,30 @@ export class FtpHelper {
 
   /** As classify, also returning the headers the WebAssembly parser read (one per frame). */
   classifyWithHeaders(frames: FrameInput[]): { results: WasmResult[]; headers: PacketHeader[] } {
+    const headers = this.engine.parseFrames(frames);
+    return { results: this.classifyParsed(frames, headers), headers };
+  }
+
+  /**
+   * Classify a batch the engine has already parsed (engine.parseFrames gave
+   * `headers`), in pieces cut after each control segment, inspecting each
+   * piece before the next is classified.
+   */
+  classifyParsed(frames: FrameInput[], headers: PacketHeader[]): WasmResult[] {
     const results: WasmResult[] = [];
-    const headers: PacketHeader[] = [];
     let start = 0;
     const run = (end: number) => {
       if (end <= start) return;
-      const chunk = frames.slice(start, end);
-      const rs = this.engine.classifyFrames(chunk);
-      const hs = this.engine.lastHeaders(chunk.length);
-      chunk.forEach((f, i) => this.inspect(f.data, hs[i], rs[i], f.meta.timeNs));
-      results.push(...rs);
-      headers.push(...hs);
+      const rs = this.engine.classifyParsed(frames, start, end - start);
+      rs.forEach((r, k) => this.inspect(frames[start + k].data, headers[start + k], r, frames[start + k].meta.timeNs));
+      for (const r of rs) results.push(r);
       start = end;
     };
     for (let i = 0; i < frames.length; i++) {
-      if (controlSegment(frames[i], this.port)) run(i + 1);
+      if (controlSegment(headers[i], this.port)) run(i + 1);
     }
     run(frames.length);
-    return { results, headers };
+    return results;
   }
 
   /** Read one classified frame; returns the data connections it announced (also appended to `events`). */
@@ -155,10 +161,8 @@ export class FtpHelper {
   }
 
   private announce(line: string, toServer: boolean, h: PacketHeader, session: FlowHandle, timeNs: bigint): FtpEvent | null {
-    const src = wordsText(h.family, h.src);
-    const dst = wordsText(h.family, h.dst);
     let verb: FtpEvent["verb"];
-    let address: string;
+    let address: Address | null;
     let port: number;
     if (!toServer) {
       const pasv = /^227[ -].*?(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3})/.exec(line);
@@ -170,7 +174,7 @@ export class FtpHelper {
         ({ address, port } = hp);
       } else if (epsv) {
         verb = "229";
-        address = src;
+        address = { family: h.family, words: h.src }; // the server's own address, as the parser read it
         port = Number(epsv[2]);
       } else {
         return null;
@@ -185,25 +189,25 @@ export class FtpHelper {
         ({ address, port } = hp);
       } else if (eprt) {
         verb = "EPRT";
-        address = eprt[3];
+        address = parseAddress(eprt[3]);
         port = Number(eprt[4]);
-        const a = parseAddress(address);
-        if (!a || a.family !== (eprt[2] === "1" ? 4 : 6)) return null;
+        if (!address || address.family !== (eprt[2] === "1" ? 4 : 6)) return null;
       } else {
         return null;
       }
     }
-    const announced = parseAddress(address);
+    const announced = address;
     if (!announced || port < 1 || port > 65535) return null;
-    const base = { verb, address, port, session };
+    const base = { verb, address: formatAddress(announced), port, session };
     // The announcer may only name itself (else: FTP bounce, RFC 2577).
     if (!this.allowThirdParty && !sameAddress(announced, { family: h.family, words: h.src })) {
       return { ...base, result: "third-party-refused", id: null };
     }
     // Passive: the client connects to the server's port. Active: the server
     // connects back to the port the client announced.
+    // Addresses go to AllowFutureConnect as the parser's words, never through text.
     const { result, id } = conntrackOf(this.engine).allowFutureConnect({
-      session, client: dst, destination: { address, port }, protocol: "tcp", flags: this.flags, timeNs,
+      session, client: { family: h.family, words: h.dst }, destination: { address: announced, port }, protocol: "tcp", flags: this.flags, timeNs,
     });
     return { ...base, result, id };
   }
@@ -222,48 +226,19 @@ function sameAddress(a: Address, b: Address): boolean {
   return a.family === b.family && a.words.every((w, i) => w === b.words[i]);
 }
 
-function wordsText(family: 4 | 6, words: number[]): string {
-  if (family === 4) return [24, 16, 8, 0].map((s) => (words[0] >>> s) & 255).join(".");
-  return words.flatMap((w) => [(w >>> 16).toString(16), (w & 0xffff).toString(16)]).join(":");
-}
-
-// A cheap look at a raw frame: TCP to or from the control port, with data?
-// (IPv6 extension headers are not walked: such a segment is still inspected,
-// only without a batch cut after it.)
-/** The "h1,h2,h3,h4,p1,p2" of a 227 reply or a PORT command: an IPv4 address and port, or null if a number is over 255. */
-function sixNumbers(m: RegExpExecArray): { address: string; port: number } | null {
+function sixNumbers(m: RegExpExecArray): { address: Address; port: number } | null {
   const n = m.slice(1, 7).map(Number);
   if (n.some((x) => x > 255)) return null;
-  return { address: n.slice(0, 4).join("."), port: n[4] * 256 + n[5] };
+  return { address: { family: 4, words: [((n[0] << 24) | (n[1] << 16) | (n[2] << 8) | n[3]) >>> 0] }, port: n[4] * 256 + n[5] };
 }
 
-export function controlSegment(f: FrameInput, port: number): boolean {
-  const b = f.data;
-  let off = 0;
-  let version: number;
-  if ((f.linkType ?? L.LINK_ETHERNET) === L.LINK_ETHERNET) {
-    const w = walkEthernet(b); // the one walker's rule: at most one 802.1Q tag
-    if (w.truncated) return false;
-    off = w.l3;
-    version = ipVersionOf(w);
-  } else {
-    version = b.length > 0 ? b[0] >> 4 : 0;
-  }
-  let l4: number;
-  let end: number;
-  if (version === 4) {
-    if (b.length < off + 20 || b[off + 9] !== 6) return false;
-    l4 = off + (b[off] & 15) * 4;
-    end = off + ((b[off + 2] << 8) | b[off + 3]);
-  } else if (version === 6) {
-    if (b.length < off + 40 || b[off + 6] !== 6) return false;
-    l4 = off + 40;
-    end = l4 + ((b[off + 4] << 8) | b[off + 5]);
-  } else {
-    return false;
-  }
-  if (b.length < l4 + 20) return false;
-  const sport = (b[l4] << 8) | b[l4 + 1];
-  const dport = (b[l4 + 2] << 8) | b[l4 + 3];
-  return (sport === port || dport === port) && end - l4 - (b[l4 + 12] >> 4) * 4 > 0;
+/**
+ * Does this parsed packet carry data on the control connection? Exactly the
+ * packets `inspect` may read (TCP, not a fragment, to or from the control
+ * port, with payload): the batch is cut after each, so the pinhole a line
+ * opens is in place for the next packet.
+ */
+export function controlSegment(h: PacketHeader, port: number): boolean {
+  return h.reason === L.REASON_OK && h.proto === 6 && h.frag === "none" && h.conn !== null && h.conn !== undefined && h.conn.payload > 0 &&
+    (h.sport === port || h.dport === port);
 }

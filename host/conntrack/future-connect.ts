@@ -16,15 +16,23 @@ const AFC_RESULTS: Record<number, FutureConnectResult> = {
   [C.AFC_CONFLICT_SITE_CONTENT]: "conflicts-site-content", [C.AFC_INVALID_ARGS]: "invalid-args",
 };
 
+/**
+ * An address argument: the words a parser already read (the FTP helper hands
+ * the packet's own addresses on as they are), or text from an API caller.
+ */
+export type AddressArg = Address | string;
+
+const addressOf = (a: AddressArg): Address | null => (typeof a === "string" ? parseAddress(a) : a);
+
 /** AllowFutureConnect's arguments (seed 002), for a filter without NAT. */
 export interface FutureConnectRequest {
   /** The session (master flow); required unless flags has AFC_ADDRESS_BASED. */
   session?: FlowHandle | null;
   /** Source address of the expected connection; default: the session's originator (its client). */
-  client?: string;
-  destination: { address: string; port: number };
+  client?: AddressArg;
+  destination: { address: AddressArg; port: number };
   /** ProxyExternalAddress: must be one of the appliance's own addresses (setExternalAddresses); port 0 = any. */
-  external?: { address: string; port?: number } | null;
+  external?: { address: AddressArg; port?: number } | null;
   protocol: "tcp" | "udp";
   flags: number; // AFC_* bits
   /** Where the connection's packets pass, when no session tells it: ingress, egress, DIR_*. */
@@ -58,7 +66,7 @@ export class FutureConnect {
   /** IFWXSession::AllowFutureConnect (seed 002, dialects.md section 4). */
   allowFutureConnect(req: FutureConnectRequest): { result: FutureConnectResult; id: number | null } {
     const out = (code: number, id: number | null = null) => ({ result: AFC_RESULTS[code], id });
-    const dst = parseAddress(req.destination.address);
+    const dst = addressOf(req.destination.address);
     const proto = req.protocol === "tcp" ? 6 : req.protocol === "udp" ? 17 : -1;
     const port = req.destination.port;
     if (!dst || proto < 0 || !Number.isInteger(port) || port < 1 || port > 65535 || !Number.isInteger(req.flags) || req.flags < 0 || req.flags > 0xff) return out(C.AFC_INVALID_ARGS);
@@ -66,7 +74,7 @@ export class FutureConnect {
     if (this.siteDeny?.denies(dst, proto, port)) return out(C.AFC_CONFLICT_SITE_CONTENT);
     const session = req.session ? this.flow(req.session) : null;
     if (req.session && !session && !(req.flags & C.AFC_ADDRESS_BASED)) return out(C.AFC_INVALID_ARGS);
-    const client = req.client !== undefined ? parseAddress(req.client) : session?.src ?? null;
+    const client = req.client !== undefined ? addressOf(req.client) : session?.src ?? null;
     if (!client || client.family !== dst.family) return out(C.AFC_INVALID_ARGS);
     let via = req.via ?? null;
     if (!via && session) {
@@ -80,7 +88,7 @@ export class FutureConnect {
     let ifOut = C.ANY_IFACE;
     let sport = 0;
     if (req.external) {
-      const ext = parseAddress(req.external.address);
+      const ext = addressOf(req.external.address);
       const owner = ext && this.externalAddresses.find((x) => x.address.family === ext.family && x.address.words.every((w, i) => w === ext.words[i]));
       const p = req.external.port ?? 0;
       if (!owner || !Number.isInteger(p) || p < 0 || p > 65535) return out(C.AFC_INVALID_ARGS);

@@ -154,11 +154,40 @@ export class WasmEngine {
   classifyFrames(frames: FrameInput[]): WasmResult[] {
     this.stageFrames(frames);
     this.x.classifyBatch(frames.length);
-    const results = this.readResults(frames.length);
+    return this.slowPathed(frames, this.readResults(frames.length), 0);
+  }
+
+  /**
+   * Classify frames [first, first + count) of the batch parseFrames staged
+   * and parsed, from their tuples: the frames are not parsed again. Between
+   * the two, setTupleMeta may give a frame the path its parsed header told
+   * (a replay infers interfaces from addresses).
+   */
+  classifyParsed(frames: FrameInput[], first = 0, count = frames.length - first): WasmResult[] {
+    this.x.classifyTupleRange(first, count);
+    return this.slowPathed(frames, this.readResults(count, first), first);
+  }
+
+  /** Set the path and time fields of parsed tuple `i` (see classifyParsed). */
+  setTupleMeta(i: number, meta: PacketMeta): void {
+    const dv = new DataView(this.memory);
+    const t = this.x.tuplesPtr() + i * L.TUPLE_SIZE;
+    dv.setUint8(t + L.T_IF_IN, meta.ifIn);
+    dv.setUint8(t + L.T_IF_OUT, meta.ifOut);
+    dv.setUint8(t + L.T_DIR, meta.dir);
+    dv.setUint16(t + L.T_MINUTE, meta.minuteOfDay, true);
+    dv.setUint8(t + L.T_DOW, meta.dayOfWeek);
+    dv.setUint8(t + L.T_DAY, meta.day);
+    dv.setUint8(t + L.T_MONTH, meta.month);
+    dv.setBigUint64(t + L.T_TIME_NS, meta.timeNs, true);
+  }
+
+  /** Results of frames first.. with the slow path's word (AllowFutureConnect hooks) applied. */
+  private slowPathed(frames: FrameInput[], results: WasmResult[], first: number): WasmResult[] {
     if (this.slowPath) {
-      results.forEach((r, i) => {
+      results.forEach((r, k) => {
         if (!(r.ctFlags & L.CTR_SLOW_PATH)) return;
-        const v = this.slowPath!(frames[i], r, i);
+        const v = this.slowPath!(frames[first + k], r, first + k);
         if (v) r.verdict = v;
       });
     }
@@ -247,9 +276,9 @@ export class WasmEngine {
     return this.x.resultsPtr();
   }
 
-  readResults(count: number): WasmResult[] {
+  readResults(count: number, first = 0): WasmResult[] {
     const dv = new DataView(this.memory);
-    const base = this.x.resultsPtr();
+    const base = this.x.resultsPtr() + first * L.RESULT_SIZE;
     const out: WasmResult[] = [];
     for (let i = 0; i < count; i++) {
       const o = base + i * L.RESULT_SIZE;

@@ -4,7 +4,6 @@
 // unreachables for denied packets where the dialect sends them.
 import * as L from "../../assembly/layout.ts";
 import { WasmEngine, type WasmResult } from "../engine/wasm.ts";
-import { parsePacketReference } from "../engine/parse-packet.ts";
 import type { PacketHeader } from "../engine/header.ts";
 import { type Policy, type Rule, ruleAt, allRules } from "../model/rule.ts";
 import type { Appliance } from "../model/appliance.ts";
@@ -43,6 +42,9 @@ export interface FirewallOptions {
   /** The FTP helper (pinholes for data connections announced on port 21); on unless false. */
   ftpHelper?: boolean;
 }
+
+/** A placeholder until the parsed header tells a replayed frame's path (process()). */
+const UNKNOWN_PATH: Path = { ifIn: 0, ifOut: 0, dir: L.DIR_OTHER };
 
 const ICMP_ERROR_TYPES4 = new Set([3, 4, 5, 11, 12]);
 
@@ -92,23 +94,36 @@ export class Firewall {
 
   /** Classify a batch of frames in order (state, when it exists, sees them in this order). */
   process(frames: Frame[]): Outcome[] {
-    // Inferring a frame's path needs its addresses before classification (a
-    // replay); the live bridge knows its ports, and then the headers come
-    // from the WebAssembly parser's pass instead of a second parse here.
-    const early = frames.some((f) => !f.path) ? frames.map((f) => parsePacketReference(f.data, f.linkType)) : null;
-    const paths = frames.map((f, i) =>
-      f.path ? { ...f.path, dir: dirCode(this.appliance, f.path.ifIn, f.path.ifOut) } : pathOf(this.appliance, early![i], this.opts.force));
+    // Each frame is parsed once, by the WebAssembly parser, and everything
+    // here reads that parse. The live bridge knows each frame's ports, so one
+    // call parses and classifies. A replay infers a frame's path from its
+    // addresses, and the FTP helper cuts the batch after each control
+    // segment (a pinhole it opens is in place for the very next packet):
+    // both read the headers first, then classify the parsed tuples.
+    const inferred = frames.some((f) => !f.path);
+    const paths: Path[] = frames.map((f) => (f.path ? { ...f.path, dir: dirCode(this.appliance, f.path.ifIn, f.path.ifOut) } : UNKNOWN_PATH));
     const inputs = frames.map((f, i) => ({
       data: f.data,
       linkType: f.linkType,
       meta: packetMeta(f.tsNs, this.appliance.timezone, paths[i].ifIn, paths[i].ifOut, paths[i].dir),
     }));
-    // The FTP helper cuts the batch after each control segment, so a pinhole
-    // it opens is in place for the very next packet.
-    const { results, headers: parsed } = this.ftp
-      ? this.ftp.classifyWithHeaders(inputs)
-      : { results: this.engine.classifyFrames(inputs), headers: null };
-    const headers: PacketHeader[] = early ?? parsed ?? this.engine.lastHeaders(inputs.length);
+    let results: WasmResult[];
+    let headers: PacketHeader[];
+    if (!inferred && !this.ftp) {
+      results = this.engine.classifyFrames(inputs);
+      headers = this.engine.lastHeaders(inputs.length);
+    } else {
+      headers = this.engine.parseFrames(inputs);
+      if (inferred) {
+        frames.forEach((f, i) => {
+          if (f.path) return;
+          paths[i] = pathOf(this.appliance, headers[i], this.opts.force);
+          inputs[i].meta = packetMeta(f.tsNs, this.appliance.timezone, paths[i].ifIn, paths[i].ifOut, paths[i].dir);
+          this.engine.setTupleMeta(i, inputs[i].meta);
+        });
+      }
+      results = this.ftp ? this.ftp.classifyParsed(inputs, headers) : this.engine.classifyParsed(inputs);
+    }
     return results.map((r, i) => {
       const o: Outcome = { ...r, header: headers[i], path: paths[i], events: [], unreachable: false };
       this.follow(o, frames[i].tsNs);
