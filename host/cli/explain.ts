@@ -7,15 +7,8 @@ import { parsePacketSpec, SpecError } from "../engine/packet-spec.ts";
 import { WasmEngine } from "../engine/wasm.ts";
 import { ReferenceEngine } from "../engine/reference.ts";
 import { describeReason } from "../engine/reasons.ts";
-import { ruleAt, type Policy } from "../model/rule.ts";
+import { ruleReference } from "../model/rule.ts";
 import { formatAddress } from "../model/addr.ts";
-
-function ruleJson(policy: Policy, index: number) {
-  const at = ruleAt(policy, index);
-  if (!at) return null;
-  const o = at.rule.origin;
-  return { index, file: o.file, line: o.line, text: o.text, ruleset: at.ruleset.name, label: o.label ?? null };
-}
 
 export async function explainCommand(argv: string[], io: IO): Promise<number> {
   const { values, positionals } = parse(argv, { packet: { type: "string" } });
@@ -39,19 +32,19 @@ export async function explainCommand(argv: string[], io: IO): Promise<number> {
     io.err(`portcullis explain: INTERNAL ERROR: engines disagree (wasm: ${w.verdict} rule ${w.rule}; reference: ${r.verdict} rule ${r.rule}); please report this with the config and packet\n`);
     return 3;
   }
-  const rule = ruleJson(policy, w.rule);
+  const rule = ruleReference(policy, w.rule);
   const defaultName = (stage: string) => {
     const rsIndex = stage === "input" ? policy.input[spec.meta.ifIn] : policy.output[spec.meta.ifOut];
     const rs = rsIndex === null || rsIndex === undefined ? null : policy.rulesets[rsIndex];
     return rs ? `default of ${rs.name} (${rs.rules.length === 0 && w.verdict === "permit" ? "empty: permits all" : `${w.verdict}`})` : "no filter";
   };
   const reason = w.rule >= 0 ? describeReason(w.reason) : w.reason === 1 ? `default: ${defaultName(w.stage)}` : describeReason(w.reason);
-  const monitor = ruleJson(policy, w.monitorRule);
+  const monitor = ruleReference(policy, w.monitorRule);
   if (values.json) {
     io.out(JSON.stringify({
       verdict: w.verdict, rule, reason, stage: w.stage,
-      input: { interface: spec.ifInName, rule: ruleJson(policy, w.inputRule) },
-      output: { interface: spec.ifOutName, rule: ruleJson(policy, w.outputRule) },
+      input: { interface: spec.ifInName, rule: ruleReference(policy, w.inputRule) },
+      output: { interface: spec.ifOutName, rule: ruleReference(policy, w.outputRule) },
       logged_by: monitor,
     }) + "\n");
     return 0;

@@ -3,7 +3,7 @@
 // counters (cached for a moment, so a page polled by many viewers and a
 // scraper cost one copy), each vendor rule's rows and last hit, the port
 // history behind the overview's chart, and the log feed.
-import { allRules, ruleAt, type Policy } from "../model/rule.ts";
+import { allRules, ruleReference, type Policy } from "../model/rule.ts";
 import { formatDiagnostic } from "../model/diagnostic.ts";
 import { LogFeed } from "./log-feed.ts";
 import { buildInfo, type BuildInfo } from "../build-info.ts";
@@ -224,8 +224,6 @@ function rulesetNames(policy: Policy): string[] {
 
 /** The ruleset, name and provenance of one program rule (the tester's answer). */
 export function ruleOf(policy: Policy, index: number): { index: number; ruleset: string; name: string; file: string; line: number; text: string } | null {
-  const at = ruleAt(policy, index);
-  if (!at) return null;
-  const o = at.rule.origin;
-  return { index, ruleset: at.ruleset.name, name: o.label ?? `#${index}`, file: o.file, line: o.line, text: o.text };
+  const r = ruleReference(policy, index);
+  return r && { index, ruleset: r.ruleset, name: r.label ?? `#${index}`, file: r.file, line: r.line, text: r.text };
 }

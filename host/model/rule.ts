@@ -143,6 +143,24 @@ export function ruleAt(p: Policy, index: number): { rule: Rule; ruleset: Ruleset
   return null;
 }
 
+/** A program rule as `explain --json`, the console's tester and scripts name it. */
+export interface RuleReference {
+  index: number; // the rule's global index in the program (the matcher's answer)
+  file: string;
+  line: number;
+  text: string;
+  ruleset: string;
+  label: string | null; // the dialect's own name for it
+}
+
+/** Rule `index` of the program with its ruleset and provenance, or null when there is none. */
+export function ruleReference(p: Policy, index: number): RuleReference | null {
+  const at = ruleAt(p, index);
+  if (!at) return null;
+  const o = at.rule.origin;
+  return { index, file: o.file, line: o.line, text: o.text, ruleset: at.ruleset.name, label: o.label ?? null };
+}
+
 /** "rules.cfg:12" */
 export function whereFrom(o: Provenance): string {
   return `${o.file}:${o.line}`;
