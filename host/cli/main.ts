@@ -11,6 +11,7 @@ export const USAGE = `usage: portcullis COMMAND ...
   classify --classbench RULES TRACE [--engine wasm|linear|reference] [--repeat N] [--batch N] [--quiet]
   disasm   CONFIG...                                     the compiled rule program, decoded
   run      CONFIG... --port NAME=LISTEN_HOST:PORT/PEER_HOST:PORT ... [--socket PATH] [--loghost H:P] [--http H:P [--http-token FILE]]
+           (or --flash DIR [--flash-device DEV] instead of CONFIG...: the configuration is the flash's, and push replaces it; --control-serial DEV)
   status   [--socket PATH] [--json] [--reload]               a running appliance's rules, counters, connections, ports
   push     CONFIG... [--appliance FILE] [--to SOCKET]    send a configuration to a running appliance: checked, applied, then written to its flash
   export   --to nft CONFIG... [--map NAME=IFNAME ...] [--lossy] [-o FILE]   an nftables script with the same verdicts

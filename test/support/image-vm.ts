@@ -81,7 +81,7 @@ export async function boot(imageDir: string, vmDir: string, args: string[], wait
 
 /** Run the CLI (the compiled host) from the repository; returns its exit status and output. */
 export function cli(args: string[], timeoutMs = 300_000): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["bin/portcullis.js", ...args], { cwd: root, encoding: "utf8", timeout: timeoutMs });
+  const r = spawnSync(process.execPath, ["bin/portcullis.js", ...args], { cwd: root, encoding: "utf8", timeout: timeoutMs, maxBuffer: 256 << 20 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
