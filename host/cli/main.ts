@@ -11,9 +11,11 @@ export const USAGE = `usage: portcullis COMMAND ...
   classify --classbench RULES TRACE [--engine wasm|linear|reference] [--repeat N] [--batch N] [--quiet]
   disasm   CONFIG...                                     the compiled rule program, decoded
   run      CONFIG... --port NAME=LISTEN_HOST:PORT/PEER_HOST:PORT ... [--socket PATH] [--loghost H:P] [--http H:P [--http-token FILE]]
+           (or --flash DIR [--flash-device DEV] instead of CONFIG...: the configuration is the flash's, and push replaces it; --control-serial DEV)
   status   [--socket PATH] [--json] [--reload]               a running appliance's rules, counters, connections, ports
   status   --reload --dry-run [--verdict-only] [--json]      what a reload would change (as diff prints it); changes nothing
   status   --reload --confirm SECONDS | --confirm           reload, rolled back unless confirmed within SECONDS; confirm it
+  push     CONFIG... [--appliance FILE] [--to SOCKET]    send a configuration to a running appliance: checked, applied, then written to its flash
   export   --to nft CONFIG... [--map NAME=IFNAME ...] [--lossy] [-o FILE]   an nftables script with the same verdicts
   verify   --nft FILE CONFIG... --pcap IN [--json]       the Linux kernel with FILE against Portcullis, packet by packet (root)
   diff     OLD NEW [--old MORE...] [--new MORE...] [--verdict-only] [--json]   the packets two configurations judge differently
@@ -36,6 +38,7 @@ const commands: Record<string, () => Promise<Command>> = {
   replay: async () => (await import("./replay.ts")).replayCommand,
   run: async () => (await import("./run.ts")).runCommand,
   status: async () => (await import("./status.ts")).statusCommand,
+  push: async () => (await import("./push.ts")).pushCommand,
   export: async () => (await import("./export.ts")).exportCommand,
   verify: async () => (await import("./verify.ts")).verifyCommand,
   diff: async () => (await import("./diff.ts")).diffCommand,

@@ -7,6 +7,7 @@ import { parsePortSpec, PortSpecError } from "../runtime/ports.ts";
 import { defaultSocketPath } from "../runtime/control.ts";
 import { LiveAppliance, StartError } from "../runtime/live.ts";
 import { loadSettings } from "./common.ts";
+import { flashConfiguration } from "./flash-run.ts";
 
 export async function runCommand(argv: string[], io: IO): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -24,8 +25,14 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
     "fail-closed": { type: "boolean", default: false },
     http: { type: "string" },
     "http-token": { type: "string" },
+    flash: { type: "string" },
+    "control-serial": { type: "string" },
+    "flash-device": { type: "string" },
   });
-  if (positionals.length === 0) throw new UsageError("no configuration files given");
+  // --flash DIR: the configuration is the flash's, and `portcullis push` replaces it (flash-run.ts).
+  const flash = await flashConfiguration(values, positionals);
+  if (flash) positionals.push(...flash.configs);
+  else if (positionals.length === 0) throw new UsageError("no configuration files given (or --flash DIR)");
   let ports;
   try {
     ports = ((values.port ?? []) as string[]).map(parsePortSpec);
@@ -70,7 +77,7 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
   let live: LiveAppliance;
   try {
     live = await LiveAppliance.start({
-      configs: positionals, load: loadSettings(values), ports, socketPath, loghost, syslogFormat: format,
+      configs: positionals, load: flash ? { ...loadSettings(values), appliance: flash.appliance } : loadSettings(values), ports, socketPath, loghost, syslogFormat: format,
       sendNotify: values["send-notify"], notifyPort: num("notify-port", 1, 65535),
       unreachableRate: num("unreachable-rate", 0, 100000), macAgeingMs: num("mac-ageing", 1, 1e6) * 1000,
       watchMs: num("watch", 0, 3600) * 1000, ftpHelper: !values["no-ftp-helper"], failClosed: values["fail-closed"],
@@ -82,6 +89,18 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
       return 1;
     }
     throw e;
+  }
+  if (flash) flash.attach(live);
+  // --control-serial DEV: control requests also on a serial port (the image's virtio-serial port).
+  let serial: import("../runtime/serial-control.ts").SerialControl | null = null;
+  if (values["control-serial"] !== undefined) {
+    try {
+      serial = await (await import("../runtime/serial-control.ts")).serveSerial(values["control-serial"], (req) => live.command(req), (m) => live.log(4, m));
+    } catch (e) {
+      await live.stop("control port failed");
+      io.err(`portcullis run: --control-serial ${values["control-serial"]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return 1;
+    }
   }
   let web: import("../console/server.ts").ConsoleServer | null = null;
   if (http && consoleModule) {
@@ -100,7 +119,9 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
       process.off("SIGHUP", onHup);
       process.off("SIGTERM", onTerm);
       process.off("SIGINT", onInt);
-      Promise.resolve(web?.close()).then(() => live.stop(sig)).then(() => resolve(0), () => resolve(1));
+      Promise.resolve(web?.close()).then(() => serial?.close()).then(() => live.stop(sig)).then(() => resolve(0), () => resolve(1));
+      // A read blocked on the serial port would keep the process alive: leave once stopped.
+      if (serial) setTimeout(() => process.exit(), 2000).unref();
     };
     const onTerm = () => onStop("SIGTERM");
     const onInt = () => onStop("SIGINT");

@@ -2,6 +2,7 @@
 // control socket, wired together. `portcullis run` (run.ts) adds the command
 // line and the signals; tests start one in-process.
 import { watchFile, unwatchFile } from "node:fs";
+import { uptime as systemUptime } from "node:os";
 import { loadAll, type Loaded, type LoadSettings } from "../config/compile.ts";
 import { importAllDialects } from "../dialects/all.ts";
 import { formatDiagnostic, type Diagnostic } from "../model/diagnostic.ts";
@@ -71,6 +72,14 @@ export interface LiveOptions {
   reloadTimeoutMs?: number;
 }
 
+/** What a reload checks: the running files by default; a push's staged files (push.ts). */
+export interface ReloadSource {
+  configs: string[];
+  load: LoadSettings;
+  /** Adjust the worker's answer before it is applied (a push names its files as the user did). */
+  rewrite?: (a: CheckAnswer) => void;
+}
+
 export interface ReloadResult {
   ok: boolean;
   message: string;
@@ -118,6 +127,10 @@ export class LiveAppliance {
   /** A reload waiting for its confirm, and how the last one ended (confirm.ts). */
   readonly commit = new CommitConfirm(this);
   private dryRuns = new DryRuns();
+  /** Where the running configuration came from, for `status` (flash, pushed at ...); null: the firmware's own word. */
+  configOrigin: string | null = null;
+  /** Control commands beyond status, macs, reload and confirm (push.ts adds "push"). */
+  readonly extraCommands = new Map<string, (req: Record<string, unknown>) => Promise<Record<string, unknown>>>();
 
   private constructor(readonly opts: LiveOptions, loaded: Loaded, readonly appliance: Appliance, readonly fw: Firewall, readonly bridge: Bridge) {
     this.dialectName = loaded.config.dialect?.name ?? null;
@@ -364,7 +377,12 @@ export class LiveAppliance {
    * carry over. On any error the running rules stay. Reloads run one at a time.
    */
   reload(why: string, confirmSeconds?: number): Promise<ReloadResult> {
-    const run = this.reloadChain.then(() => this.reloadNow(why, confirmSeconds)).catch((e): ReloadResult => {
+    return this.serialized(() => this.reloadNow(why, undefined, confirmSeconds));
+  }
+
+  /** Run `fn` when no reload runs, and no reload until it is done (a push checks, applies and writes the flash in one turn). */
+  serialized(fn: () => Promise<ReloadResult>): Promise<ReloadResult> {
+    const run = this.reloadChain.then(fn).catch((e): ReloadResult => {
       const message = `reload failed: ${excerpt(e instanceof Error ? e.message : String(e), 500)}`;
       this.log(Severity.err, `${message}; the running rules (generation ${this.generation}) stay`);
       return { ok: false, message };
@@ -373,7 +391,12 @@ export class LiveAppliance {
     return run;
   }
 
-  private async reloadNow(why: string, confirmSeconds?: number): Promise<ReloadResult> {
+  /**
+   * Check `source` (the running files by default) and apply it; call only
+   * inside serialized(). With confirmSeconds, the previous rules come back
+   * by themselves unless confirmed in time (confirm.ts).
+   */
+  async reloadNow(why: string, source: ReloadSource = { configs: this.opts.configs, load: this.opts.load }, confirmSeconds?: number): Promise<ReloadResult> {
     const fail = (message: string, diagnostics: Diagnostic[] = []): ReloadResult => {
       this.logDiagnostics(diagnostics);
       this.log(Severity.err, `reload (${why}) refused: ${message}; the running rules (generation ${this.generation}) stay`);
@@ -389,7 +412,7 @@ export class LiveAppliance {
     for (let tries = 0; tries < 3; tries++) {
       try {
         this.reloadJob = checkInWorker(
-          { configs: this.opts.configs, load: { ...this.opts.load }, imports: [] },
+          { configs: source.configs, load: { ...source.load }, imports: [] },
           this.opts.reloadTimeoutMs ?? 120_000,
         );
         a = await this.reloadJob.answer;
@@ -400,12 +423,14 @@ export class LiveAppliance {
         this.reloadJob = null;
       }
       if (this.stopped) return { ok: false, message: "the appliance is stopping" };
-      if (!a.unstable && (await fingerprintFiles(this.opts.configs)) === a.fingerprint) break;
+      if (!a.unstable && (await fingerprintFiles(source.configs)) === a.fingerprint) break;
       a = null;
       await new Promise((r) => setTimeout(r, SETTLE_MS));
     }
     if (!a) return fail("the config files kept changing while they were checked");
-    this.fingerprint = a.fingerprint;
+    source.rewrite?.(a);
+    // A push's files are not the running ones: what they hold counts for the watcher once applied.
+    if (source.configs === this.opts.configs) this.fingerprint = a.fingerprint;
     if (a.error !== null) return fail(excerpt(a.error, 500));
     if (!a.ok || !a.program || !a.policy || !a.appliance) {
       return fail(`${a.diagnostics.filter((d) => d.severity === "error").length} errors in the configuration`, a.diagnostics);
@@ -421,6 +446,7 @@ export class LiveAppliance {
     }
     this.logDiagnostics(a.diagnostics);
     rememberPolicyImage(a.policy, a.image);
+    this.fingerprint = a.fingerprint;
     this.dialectName = a.dialect;
     this.generation++;
     const confirm = kept ? this.commit.arm(kept, confirmSeconds!) : "";
@@ -481,7 +507,7 @@ export class LiveAppliance {
     const mem = process.memoryUsage();
     return {
       pid: process.pid,
-      firmware: firmwareFacts(),
+      firmware: { ...firmwareFacts(), ...(this.configOrigin ? { origin: this.configOrigin } : {}), systemUptimeS: Math.round(systemUptime()) },
       failedClosed: this.failedClosed,
       uptimeS: Math.round((Date.now() - this.startedMs) / 1000),
       dialect: this.dialectName,
@@ -507,7 +533,8 @@ export class LiveAppliance {
     };
   }
 
-  private async command(req: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /** Answer one control request (the control socket's, or the serial port's: serial-control.ts). */
+  async command(req: Record<string, unknown>): Promise<Record<string, unknown>> {
     switch (req.cmd) {
       case "status": return this.status({ offset: count(req, "offset", 0, 2 ** 31), limit: count(req, "limit", 1, STATUS_PAGE_MAX) });
       case "macs": return { macs: this.bridge.macs.entries() };
@@ -523,8 +550,22 @@ export class LiveAppliance {
         }
         return { message: r.message };
       }
-      default: throw new Error(`unknown command ${excerpt(cleanLine(JSON.stringify(req.cmd)), 80)} (status, macs, reload, confirm)`);
+      default: {
+        const extra = typeof req.cmd === "string" ? this.extraCommands.get(req.cmd) : undefined;
+        if (extra) return extra(req);
+        throw new Error(`unknown command ${excerpt(cleanLine(JSON.stringify(req.cmd)), 80)} (status, macs, reload, confirm${[...this.extraCommands.keys()].map((k) => `, ${k}`).join("")})`);
+      }
     }
+  }
+
+  /** From now on, reloads read these files (a push's, once written to the flash). */
+  adoptConfigs(configs: string[], appliance: string | undefined): void {
+    if (this.opts.watchMs) {
+      for (const f of this.opts.configs) unwatchFile(f);
+      for (const f of configs) watchFile(f, { interval: this.opts.watchMs }, () => this.fileChanged());
+    }
+    this.opts.configs = configs;
+    this.opts.load = { ...this.opts.load, appliance };
   }
 
   // ---------------------------------------------------------------- shutdown
