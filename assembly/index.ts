@@ -30,7 +30,7 @@ export {
 import { parsePacket } from "./parse";
 import { buildHot, HOT_SIZE } from "./match";
 import { validateProgram, badRule } from "./program";
-import { buildIndexes, classifierMatch } from "./classifier/classifier";
+import { buildIndexes, classifierMatch, matchedAction, matchedMarks } from "./classifier/classifier";
 export { setClassifierOptions, indexKind, indexBytes, indexReason, indexLeafSize } from "./classifier/classifier";
 export { treeStat } from "./classifier/tree";
 
@@ -259,9 +259,9 @@ function uncount(len: u64): void {
     store<u64>(c, load<u64>(c) + 1);
     store<u64>(c, load<u64>(c, 8) + len, 8);
     noteCounted(c);
-    // Action and marks from the hot prefilter's copy of the record's first
-    // word (same offsets): the matcher may not have touched the record.
-    let deny = <i64>load<u8>(hot.ptr + <usize>idx * HOT_SIZE, R_ACTION);
+    // Action (and, in decide, marks) from the classifier, which has them at
+    // hand: the matcher may not have touched the rule's records.
+    let deny = <i64>matchedAction();
     return ((<i64>idx + 1) << 1) | deny;
   }
   let c = defaultCounters.ptr + <usize>rsIndex * 16;
@@ -318,7 +318,7 @@ function decide(p: usize, t: usize, res: usize): void {
     let s = runStage(p, inRs, t);
     inRule = <i32>(s >> 1) - 1;
     if (s & 1) {
-      let marks = inRule >= 0 ? <u32>load<u8>(hot.ptr + <usize>inRule * HOT_SIZE, R_MARKS) : 0;
+      let marks = inRule >= 0 ? matchedMarks() : 0;
       writeResult(res, inRule, VERDICT_DENY, inRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_INPUT, marks, inRule, -1);
       return;
     }
@@ -326,12 +326,12 @@ function decide(p: usize, t: usize, res: usize): void {
   if (outRs != NO_RULESET) {
     let s = runStage(p, outRs, t);
     outRule = <i32>(s >> 1) - 1;
-    let marks = outRule >= 0 ? <u32>load<u8>(hot.ptr + <usize>outRule * HOT_SIZE, R_MARKS) : 0;
+    let marks = outRule >= 0 ? matchedMarks() : 0;
     writeResult(res, outRule, <u32>(s & 1), outRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_OUTPUT, marks, inRule, outRule);
     return;
   }
   if (inRs != NO_RULESET) {
-    let marks = inRule >= 0 ? <u32>load<u8>(hot.ptr + <usize>inRule * HOT_SIZE, R_MARKS) : 0;
+    let marks = inRule >= 0 ? matchedMarks() : 0;
     writeResult(res, inRule, VERDICT_PERMIT, inRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_INPUT, marks, inRule, -1);
     return;
   }

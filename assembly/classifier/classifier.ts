@@ -5,9 +5,9 @@ import {
   HDR_RULESET_COUNT, HDR_RULESETS_OFFSET, HDR_RULES_OFFSET, RULESET_SIZE,
   RS_FIRST_RULE, RS_RULE_COUNT, T_FRAG, T_FAMILY, FRAG_LATER, TUPLE_SIZE,
 } from "../layout";
-import { firstMatch } from "../match";
+import { firstMatch, HOT_SIZE } from "../match";
 import { Buf, reserveBuf } from "./buffer";
-import { prepareRules, buildGroup, resetTrees, resetTo, walk, walkKeys, leafMatch, quadCount, listCount, leafSize, setLeafSize, GROUPS, groupMinRule, QUAD, SLOT, loadKeys, KEYS } from "./tree";
+import { prepareRules, buildGroup, resetTrees, resetTo, walk, walkKeys, leafMatch, ENTRY_INDEX, ENTRY_HEAD, NO_ENTRY, quadCount, listCount, leafSize, setLeafSize, GROUPS, groupMinRule, QUAD, SLOT, loadKeys, KEYS } from "./tree";
 
 // Per-ruleset record, 16 bytes: u32 kind, u32 tree count, u32 index bytes,
 // u32 reason; its trees are GROUPS slots of `trees` from rs * GROUPS, each
@@ -114,6 +114,23 @@ export function buildIndexes(p: usize): void {
   }
 }
 
+// The action (bit 0) and marks (bits 1..5) of the rule the last
+// classifierMatch returned, when it returned one: from the leaf entry that
+// matched, which is in cache, where the rule's hot record would be a miss.
+let matchedHead: u32 = 0;
+
+/** ACTION_* of the rule the last classifierMatch returned (when >= 0). */
+// @ts-ignore: decorator
+@inline export function matchedAction(): u32 {
+  return matchedHead & 1;
+}
+
+/** MARK_* bits of the rule the last classifierMatch returned (when >= 0). */
+// @ts-ignore: decorator
+@inline export function matchedMarks(): u32 {
+  return matchedHead >> 1;
+}
+
 /** First match in ruleset `rs` (rules [first, first + count)): the trees when it has them. */
 // @ts-ignore: decorator
 @inline export function classifierMatch(rs: u32, rules: usize, hot: usize, first: u32, count: u32, t: usize): i32 {
@@ -124,7 +141,13 @@ export function buildIndexes(p: usize): void {
     let fam = load<u8>(t, T_FAMILY);
     if (fam == 4 || fam == 6) return treesMatch(rs, load<u32>(e, 4), rules, hot, t);
   }
-  return firstMatch(rules, hot, first, count, t);
+  let i = firstMatch(rules, hot, first, count, t);
+  // The hot record's first word is the record's: action at byte 2, marks at 3.
+  if (i >= 0) {
+    let h = <u32>load<u16>(hot + <usize>i * HOT_SIZE, 2);
+    matchedHead = (h & 0xff) | ((h >> 8) << 1);
+  }
+  return i;
 }
 
 const oneKeys = memory.data(<i32>KEYS, 16);
@@ -146,14 +169,20 @@ function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
     memoRs = rs;
     memoGen = generation;
   }
-  let r = leafMatch(leaf0, rules, hot, t, k, best);
-  if (r >= 0) best = <u32>r;
+  // `best` is the lowest rule index found so far, `word` its entry word.
+  let word = leafMatch(leaf0, rules, hot, t, k, best);
+  if (word != NO_ENTRY) best = word & ENTRY_INDEX;
   slot += SLOT;
   for (let i: u32 = 1; i < n; i++, slot += SLOT) {
     if (load<u32>(slot, 4) >= best) break;
-    r = leafMatch(walk(slot, k), rules, hot, t, k, best);
-    if (r >= 0) best = <u32>r;
+    let w = leafMatch(walk(slot, k), rules, hot, t, k, best);
+    if (w != NO_ENTRY) {
+      word = w;
+      best = w & ENTRY_INDEX;
+    }
   }
+  if (word == NO_ENTRY) return -1;
+  matchedHead = word >> ENTRY_HEAD;
   return <i32>best;
 }
 

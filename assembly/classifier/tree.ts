@@ -24,7 +24,7 @@
 // after it is kept there; this is what keeps catch-all rules and the
 // wildcard-heavy firewall sets small.
 import {
-  RULE_SIZE, R_TESTS, R_MARKS, R_FAMILY, R_PROTO, R_SRC0, R_SRC_MASK0, R_DST0, R_DST_MASK0,
+  RULE_SIZE, R_TESTS, R_ACTION, R_MARKS, R_FAMILY, R_PROTO, R_SRC0, R_SRC_MASK0, R_DST0, R_DST_MASK0,
   R_SPORT_LO, R_SPORT_HI, R_DPORT_LO, R_DPORT_HI, R_SPORT_OP, R_DPORT_OP, R_SRC_MASK1, R_DST_MASK1,
   TEST_FAMILY, TEST_PROTO, TEST_SRC, TEST_DST, TEST_SPORT, TEST_DPORT,
   MARK_SRC_NEG, MARK_DST_NEG, PORT_OP_NEQ,
@@ -74,21 +74,29 @@ let boxes = new Buf(); // per ruleset-local rule: BOX bytes
 let pure = new Buf(); // per ruleset-local rule: u8 NEED_* bits
 
 // A leaf entry's word is u32 global rule index | NEED_* bits << ENTRY_SHIFT
-// (MAX_RULES is 2^22, so the index fits below). The bits are necessary
-// conditions of the rule that its box cannot say (family, "has ports"); a
-// rule without NEED_FULL is pure, and for a pure rule the box plus these
-// bits IS the match, so neither its hot record nor its 128-byte record is
-// read on the lookup.
-const ENTRY_SHIFT: u32 = 24;
-const ENTRY_INDEX: u32 = (1 << ENTRY_SHIFT) - 1;
+// | the rule's action and marks << ENTRY_HEAD (MAX_RULES is 2^22, so the
+// index fits below; program.ts allows action 0..1 and 5 mark bits). The
+// NEED bits are necessary conditions of the rule that its box cannot say
+// (family, "has ports"); a rule without NEED_FULL is pure, and for a pure
+// rule the box plus these bits IS the match, so neither its hot record nor
+// its 128-byte record is read on the lookup, nor, thanks to the head bits,
+// by the pipeline deciding what the match means (a cache miss per packet
+// on traces that match many different rules).
+const ENTRY_SHIFT: u32 = 22;
+export const ENTRY_INDEX: u32 = (1 << ENTRY_SHIFT) - 1;
+export const ENTRY_HEAD: u32 = 26; // action at bit 26, marks at 27..31
+/** leafMatch's "no match": never an entry word (NEED_V4 and NEED_V6 are never both set). */
+export const NO_ENTRY: u32 = 0xffffffff;
 const NEED_FULL: u32 = 1; // impure: ruleMatches decides
 const NEED_V4: u32 = 2;
 const NEED_V6: u32 = 4;
 const NEED_PORTS: u32 = 8;
+const NEED_MASK: u32 = 15;
 let scratch = new Buf(); // node candidate lists (u32 local indices), a stack
 let points = new Buf(); // split-point candidates of one node
 let regions = new Buf(); // the region of the node at each depth
 let buildFirst: u32 = 0;
+let buildRules: usize = 0; // the program's rule records, for the entries' head bits
 let entryLimit: u32 = 0;
 let entryStart: u32 = 0;
 let entryCount: u32 = 0; // leaf entries made since resetTrees (the budget counts these)
@@ -280,7 +288,9 @@ function makeLeaf(list: usize, n: u32, region: usize): u32 {
     store<u16>(out, <u16>~(dh > 65535 ? 65535 : dh), 22);
     store<u16>(out, <u16>load<u32>(b, 4), 24);
     store<u16>(out, <u16>~load<u32>(b, 28), 26);
-    store<u32>(out, (buildFirst + r) | (<u32>load<u8>(pure.ptr + r) << ENTRY_SHIFT), 28);
+    let rec = buildRules + <usize>(buildFirst + r) * RULE_SIZE;
+    let head = <u32>load<u8>(rec, R_ACTION) | (<u32>load<u8>(rec, R_MARKS) << 1);
+    store<u32>(out, (buildFirst + r) | (<u32>load<u8>(pure.ptr + r) << ENTRY_SHIFT) | (head << ENTRY_HEAD), 28);
   }
   listCount += words;
   leafCount++;
@@ -469,6 +479,7 @@ export function prepareRules(rules: usize, first: u32, n: u32, maxEntriesPerRule
   keepSplit(n, 4, 3);
   keepSplit(n, 5, 2);
   buildFirst = first;
+  buildRules = rules;
 }
 
 // The table bits of a cut on key `cut` for the `k` rules at `list` (local
@@ -701,12 +712,12 @@ export const KEYS: usize = 64;
 }
 
 /**
- * First match below global rule `best` in leaf `c` (a child word from
- * walk), for tuple `t` whose keys loadKeys wrote at `k` (IPv4/IPv6, not a
- * later fragment); -1 if none.
+ * The entry word of the first match below global rule `best` in leaf `c` (a
+ * child word from walk), for tuple `t` whose keys loadKeys wrote at `k`
+ * (IPv4/IPv6, not a later fragment); NO_ENTRY if none.
  */
 // @ts-ignore: decorator
-@inline export function leafMatch(c: u32, rules: usize, hot: usize, t: usize, k: usize, best: u32): i32 {
+@inline export function leafMatch(c: u32, rules: usize, hot: usize, t: usize, k: usize, best: u32): u32 {
   // The no-SIMD build (runtimes without 128-bit SIMD) tests the box word by word.
   if (!ASC_FEATURE_SIMD) return leafMatchScalar(c, rules, hot, t, k, best);
   let l = lists.ptr + (<usize>(c & ~CHILD_LEAF) << 2);
@@ -721,17 +732,17 @@ export const KEYS: usize = 64;
     if (i >= best) break; // lists ascend: nothing better is left
     let m = v128.and(i32x4.ge_u(k1, v128.load(l)), i16x8.ge_u(k2, v128.load(l, 16)));
     if (!i8x16.all_true(m)) continue;
-    let need = e >> ENTRY_SHIFT;
+    let need = (e >> ENTRY_SHIFT) & NEED_MASK;
     if (need & lacks) continue;
-    if ((need & NEED_FULL) == 0) return <i32>i;
-    if (ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(hot + <usize>i * HOT_SIZE) & 0xffff)) return <i32>i;
+    if ((need & NEED_FULL) == 0) return e;
+    if (ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(hot + <usize>i * HOT_SIZE) & 0xffff)) return e;
   }
-  return -1;
+  return NO_ENTRY;
 }
 
 /** leafMatch without SIMD: the same box test, four u32 and eight u16 unsigned comparisons. */
 // @ts-ignore: decorator
-@inline function leafMatchScalar(c: u32, rules: usize, hot: usize, t: usize, k: usize, best: u32): i32 {
+@inline function leafMatchScalar(c: u32, rules: usize, hot: usize, t: usize, k: usize, best: u32): u32 {
   let l = lists.ptr + (<usize>(c & ~CHILD_LEAF) << 2);
   let end = l + <usize>LEAF_HEAD * 4 + <usize>load<u32>(l) * ENTRY;
   l += <usize>LEAF_HEAD * 4;
@@ -741,12 +752,12 @@ export const KEYS: usize = 64;
     let i = e & ENTRY_INDEX;
     if (i >= best) break; // lists ascend: nothing better is left
     if (!boxHolds(k, l)) continue;
-    let need = e >> ENTRY_SHIFT;
+    let need = (e >> ENTRY_SHIFT) & NEED_MASK;
     if (need & lacks) continue;
-    if ((need & NEED_FULL) == 0) return <i32>i;
-    if (ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(hot + <usize>i * HOT_SIZE) & 0xffff)) return <i32>i;
+    if ((need & NEED_FULL) == 0) return e;
+    if (ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(hot + <usize>i * HOT_SIZE) & 0xffff)) return e;
   }
-  return -1;
+  return NO_ENTRY;
 }
 
 /** The keys at `k` (u32 x4 at 32, u16 x8 at 48) are each >= the entry's at `l` (u32 x4 at 0, u16 x8 at 16). */
