@@ -30,7 +30,7 @@ export {
 import { parsePacket } from "./parse";
 import { buildHot, HOT_SIZE } from "./match";
 import { validateProgram, badRule } from "./program";
-import { buildIndexes, classifierMatch, matchedAction, matchedMarks } from "./classifier/classifier";
+import { buildIndexes, classifierMatch, matchRule, matchAction, matchMarks } from "./classifier/classifier";
 export { setClassifierOptions, indexKind, indexBytes, indexReason, indexLeafSize } from "./classifier/classifier";
 export { treeStat } from "./classifier/tree";
 
@@ -247,22 +247,23 @@ function uncount(len: u64): void {
   countedSlots = 0;
 }
 
-// Stage outcome, packed: bit 0 = deny, bits 1.. = rule index + 1 (0 = default).
+// Stage outcome, packed: bit 0 = deny, bits 1..39 = rule index + 1 (0 = default),
+// bits 40.. = the rule's marks.
 // @ts-ignore: decorator
 @inline function runStage(p: usize, rsIndex: u32, t: usize): i64 {
   let rs = p + load<u32>(p, HDR_RULESETS_OFFSET) + <usize>rsIndex * RULESET_SIZE;
   let rules = p + load<u32>(p, HDR_RULES_OFFSET);
-  let idx = classifierMatch(rsIndex, rules, hot.ptr, load<u32>(rs, RS_FIRST_RULE), load<u32>(rs, RS_RULE_COUNT), t);
+  let m = classifierMatch(rsIndex, rules, hot.ptr, load<u32>(rs, RS_FIRST_RULE), load<u32>(rs, RS_RULE_COUNT), t);
+  let idx = matchRule(m);
   let len = <u64>load<u32>(t, T_LENGTH);
   if (idx >= 0) {
     let c = counters.ptr + <usize>idx * 16;
     store<u64>(c, load<u64>(c) + 1);
     store<u64>(c, load<u64>(c, 8) + len, 8);
     noteCounted(c);
-    // Action (and, in decide, marks) from the classifier, which has them at
+    // Action and marks from the classifier's answer, which has them at
     // hand: the matcher may not have touched the rule's records.
-    let deny = <i64>matchedAction();
-    return ((<i64>idx + 1) << 1) | deny;
+    return ((<i64>idx + 1) << 1) | <i64>matchAction(m) | (<i64>matchMarks(m) << 40);
   }
   let c = defaultCounters.ptr + <usize>rsIndex * 16;
   store<u64>(c, load<u64>(c) + 1);
@@ -292,7 +293,7 @@ function classifyOne(p: usize, t: usize, res: usize): void {
   let mon = <u32>load<u16>(p, HDR_MONITOR_RULESET);
   if (mon != NO_RULESET) {
     let rs = p + load<u32>(p, HDR_RULESETS_OFFSET) + <usize>mon * RULESET_SIZE;
-    let idx = classifierMatch(mon, p + load<u32>(p, HDR_RULES_OFFSET), hot.ptr, load<u32>(rs, RS_FIRST_RULE), load<u32>(rs, RS_RULE_COUNT), t);
+    let idx = matchRule(classifierMatch(mon, p + load<u32>(p, HDR_RULES_OFFSET), hot.ptr, load<u32>(rs, RS_FIRST_RULE), load<u32>(rs, RS_RULE_COUNT), t));
     store<i32>(res, idx, RES_MONITOR_RULE);
     if (idx >= 0) {
       let c = counters.ptr + <usize>idx * 16;
@@ -314,25 +315,24 @@ function decide(p: usize, t: usize, res: usize): void {
   let rules = p + load<u32>(p, HDR_RULES_OFFSET);
   let inRule: i32 = -1;
   let outRule: i32 = -1;
+  let inMarks: u32 = 0;
   if (inRs != NO_RULESET) {
     let s = runStage(p, inRs, t);
     inRule = <i32>(s >> 1) - 1;
+    inMarks = <u32>(s >> 40);
     if (s & 1) {
-      let marks = inRule >= 0 ? matchedMarks() : 0;
-      writeResult(res, inRule, VERDICT_DENY, inRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_INPUT, marks, inRule, -1);
+      writeResult(res, inRule, VERDICT_DENY, inRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_INPUT, inMarks, inRule, -1);
       return;
     }
   }
   if (outRs != NO_RULESET) {
     let s = runStage(p, outRs, t);
     outRule = <i32>(s >> 1) - 1;
-    let marks = outRule >= 0 ? matchedMarks() : 0;
-    writeResult(res, outRule, <u32>(s & 1), outRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_OUTPUT, marks, inRule, outRule);
+    writeResult(res, outRule, <u32>(s & 1), outRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_OUTPUT, <u32>(s >> 40), inRule, outRule);
     return;
   }
   if (inRs != NO_RULESET) {
-    let marks = inRule >= 0 ? matchedMarks() : 0;
-    writeResult(res, inRule, VERDICT_PERMIT, inRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_INPUT, marks, inRule, -1);
+    writeResult(res, inRule, VERDICT_PERMIT, inRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_INPUT, inMarks, inRule, -1);
     return;
   }
   writeResult(res, -1, VERDICT_PERMIT, REASON_NO_FILTER, STAGE_NONE, 0, -1, -1);
@@ -393,7 +393,7 @@ function explicitlyDenied(p: usize, e: usize): bool {
     let rsIndex = k == 0 ? inRs : outRs;
     if (rsIndex == NO_RULESET) continue;
     let rs = p + load<u32>(p, HDR_RULESETS_OFFSET) + <usize>rsIndex * RULESET_SIZE;
-    let idx = classifierMatch(rsIndex, rules, hot.ptr, load<u32>(rs, RS_FIRST_RULE), load<u32>(rs, L_RS_RULE_COUNT), t);
+    let idx = matchRule(classifierMatch(rsIndex, rules, hot.ptr, load<u32>(rs, RS_FIRST_RULE), load<u32>(rs, L_RS_RULE_COUNT), t));
     if (denyNamesService(p, idx)) return true;
   }
   return false;

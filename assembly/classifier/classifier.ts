@@ -114,24 +114,33 @@ export function buildIndexes(p: usize): void {
   }
 }
 
-// The action (bit 0) and marks (bits 1..5) of the rule the last
-// classifierMatch returned, when it returned one: from the leaf entry that
-// matched, which is in cache, where the rule's hot record would be a miss.
-let matchedHead: u32 = 0;
+// classifierMatch's answer, a "match word": -1 for no match, else the
+// rule's global index | its action << MATCH_ACTION | its marks << MATCH_MARKS
+// (an entry word's head bits, see tree.ts): the pipeline needs them, and the
+// leaf entry that matched has them in cache where the rule's hot record
+// would be a miss.
+const MATCH_ACTION: u32 = 22; // above the rule index (MAX_RULES is 2^22)
+const MATCH_MARKS: u32 = MATCH_ACTION + 1;
 
-/** ACTION_* of the rule the last classifierMatch returned (when >= 0). */
+/** The global rule index of a match word, or -1. */
 // @ts-ignore: decorator
-@inline export function matchedAction(): u32 {
-  return matchedHead & 1;
+@inline export function matchRule(m: i32): i32 {
+  return m < 0 ? -1 : m & <i32>ENTRY_INDEX;
 }
 
-/** MARK_* bits of the rule the last classifierMatch returned (when >= 0). */
+/** ACTION_* of the rule of a match word (>= 0). */
 // @ts-ignore: decorator
-@inline export function matchedMarks(): u32 {
-  return matchedHead >> 1;
+@inline export function matchAction(m: i32): u32 {
+  return (<u32>m >> MATCH_ACTION) & 1;
 }
 
-/** First match in ruleset `rs` (rules [first, first + count)): the trees when it has them. */
+/** MARK_* bits of the rule of a match word (>= 0). */
+// @ts-ignore: decorator
+@inline export function matchMarks(m: i32): u32 {
+  return <u32>m >> MATCH_MARKS;
+}
+
+/** The match word of the first match in ruleset `rs` (rules [first, first + count)): the trees when it has them. */
 // @ts-ignore: decorator
 @inline export function classifierMatch(rs: u32, rules: usize, hot: usize, first: u32, count: u32, t: usize): i32 {
   let e = table.ptr + <usize>rs * 16;
@@ -142,12 +151,10 @@ let matchedHead: u32 = 0;
     if (fam == 4 || fam == 6) return treesMatch(rs, load<u32>(e, 4), rules, hot, t);
   }
   let i = firstMatch(rules, hot, first, count, t);
+  if (i < 0) return -1;
   // The hot record's first word is the record's: action at byte 2, marks at 3.
-  if (i >= 0) {
-    let h = <u32>load<u16>(hot + <usize>i * HOT_SIZE, 2);
-    matchedHead = (h & 0xff) | ((h >> 8) << 1);
-  }
-  return i;
+  let h = <u32>load<u16>(hot + <usize>i * HOT_SIZE, 2);
+  return i | <i32>(((h & 0xff) | ((h >> 8) << 1)) << MATCH_ACTION);
 }
 
 const oneKeys = memory.data(<i32>KEYS, 16);
@@ -182,8 +189,7 @@ function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
     }
   }
   if (word == NO_ENTRY) return -1;
-  matchedHead = word >> ENTRY_HEAD;
-  return <i32>best;
+  return <i32>(best | ((word >> ENTRY_HEAD) << MATCH_ACTION));
 }
 
 // @ts-ignore: decorator
