@@ -32,7 +32,7 @@ import { buildHot, HOT_SIZE } from "./match";
 import { validateProgram, badRule } from "./program";
 import { buildIndexes, classifierMatch, matchRule, matchAction, matchMarks } from "./classifier/classifier";
 export { setClassifierOptions, indexKind, indexBytes, indexReason, indexLeafSize } from "./classifier/classifier";
-export { treeStat } from "./classifier/tree";
+export { treeStat } from "./classifier/classifier";
 
 // ---- memory regions --------------------------------------------------------
 
