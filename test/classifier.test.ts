@@ -100,7 +100,7 @@ describe("indexed classifier", () => {
     w.setClassifier("auto", 32, 48);
   });
   it("splits rules wide in one address but /6 or longer in the other into their own cut group, and still answers as the reference", () => {
-    // Built to take tree.ts's extra groups: many rules wide in the source
+    // Built to take build-tree.ts's extra groups: many rules wide in the source
     // with destinations /6../8 (wider than a cut of log2(rules) bits) in three top-6-bit buckets (and the mirror
     // image), mixed with narrow rules and wildcards in shuffled order.
     let seed = 12345;

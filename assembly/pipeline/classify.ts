@@ -6,7 +6,7 @@
 // counter (program/store.ts).
 import {
   TUPLE_SIZE, T_DIR, T_IF_IN, T_IF_OUT, T_REASON, T_LENGTH, RESULT_SIZE, RES_VERDICT, RES_REASON, RES_STAGE,
-  RES_INPUT_RULE, RES_OUTPUT_RULE, RES_MONITOR_RULE, RS_DEFAULT_INBOUND, R_ACTION, R_MARKS, NO_RULESET, HOT_SIZE,
+  RES_INPUT_RULE, RES_OUTPUT_RULE, RES_MONITOR_RULE, RS_DEFAULT_INBOUND, NO_RULESET,
   COUNTER_SIZE, COUNTER_PACKETS, COUNTER_BYTES,
   VERDICT_PERMIT, VERDICT_DENY, STAGE_INPUT, STAGE_OUTPUT, STAGE_NONE, DIR_OTHER,
   REASON_MATCHED, REASON_DEFAULT, REASON_EXPECTED, REASON_NO_FILTER, REASON_NO_PROGRAM, REASON_OK,
@@ -14,9 +14,9 @@ import {
 } from "../layout";
 import { CT_MISS, CT_EXPECTED, CT_OUTCOME_MASK } from "../conntrack-layout";
 import { ctClassify, ctAfterDecide } from "../conntrack/track";
-import { activeProgram, hot, counters, defaultCounters } from "../program/store";
+import { activeProgram, counters, defaultCounters } from "../program/store";
 import { rulesetAt, inputRuleset, outputRuleset, monitorRuleset } from "../program/access";
-import { matchRuleset } from "../program/lookup";
+import { matchRuleset, matchRulesetWord, matchRule, matchAction, matchMarks } from "../program/lookup";
 import { tuples, results } from "./batch";
 import { writeResult } from "../result";
 
@@ -61,20 +61,16 @@ export function classifyTupleRange(first: u32, count: u32): u32 {
   return rule >= 0 ? counters.ptr + <usize>rule * COUNTER_SIZE : defaultCounters.ptr + <usize>rs * COUNTER_SIZE;
 }
 
-// A rule's action and marks, from the hot prefilter's copy of the record's
-// first word (same offsets): the matcher may not have touched the record.
-// @ts-ignore: decorator
-@inline function hotByte(rule: i32, off: usize): u32 {
-  return <u32>load<u8>(hot.ptr + <usize>rule * HOT_SIZE + off);
-}
-
 // One deciding stage: ruleset `rs` on tuple `t`, counted. Packed: bit 0 =
-// deny, bits 1.. = rule index + 1 (0 = the default decided).
+// deny, bits 1..39 = rule index + 1 (0 = the default decided), bits 40.. =
+// the rule's marks. Action and marks come in the classifier's answer, which
+// has them at hand: the matcher may not have touched the rule's records.
 // @ts-ignore: decorator
 @inline function runStage(p: usize, rs: u32, t: usize): i64 {
-  let idx = matchRuleset(p, rs, t);
+  let m = matchRulesetWord(p, rs, t);
+  let idx = matchRule(m);
   count(stageCounter(rs, idx), <u64>load<u32>(t, T_LENGTH));
-  if (idx >= 0) return ((<i64>idx + 1) << 1) | <i64>hotByte(idx, R_ACTION);
+  if (idx >= 0) return ((<i64>idx + 1) << 1) | <i64>matchAction(m) | (<i64>matchMarks(m) << 40);
   let dir = <u32>load<u8>(t, T_DIR);
   if (dir > <u32>DIR_OTHER) dir = <u32>DIR_OTHER;
   return <i64>load<u8>(rulesetAt(p, rs) + RS_DEFAULT_INBOUND + dir);
@@ -136,25 +132,24 @@ function decide(p: usize, t: usize, res: usize): void {
   let outRs = outputRuleset(p, <u32>load<u8>(t, T_IF_OUT));
   let inRule: i32 = -1;
   let outRule: i32 = -1;
+  let inMarks: u32 = 0;
   if (inRs != NO_RULESET) {
     let s = runStage(p, inRs, t);
     inRule = <i32>(s >> 1) - 1;
+    inMarks = <u32>(s >> 40);
     if (s & 1) {
-      let marks = inRule >= 0 ? hotByte(inRule, R_MARKS) : 0;
-      writeResult(res, inRule, VERDICT_DENY, inRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_INPUT, marks, inRule, -1);
+      writeResult(res, inRule, VERDICT_DENY, inRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_INPUT, inMarks, inRule, -1);
       return;
     }
   }
   if (outRs != NO_RULESET) {
     let s = runStage(p, outRs, t);
     outRule = <i32>(s >> 1) - 1;
-    let marks = outRule >= 0 ? hotByte(outRule, R_MARKS) : 0;
-    writeResult(res, outRule, <u32>(s & 1), outRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_OUTPUT, marks, inRule, outRule);
+    writeResult(res, outRule, <u32>(s & 1), outRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_OUTPUT, <u32>(s >> 40), inRule, outRule);
     return;
   }
   if (inRs != NO_RULESET) {
-    let marks = inRule >= 0 ? hotByte(inRule, R_MARKS) : 0;
-    writeResult(res, inRule, VERDICT_PERMIT, inRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_INPUT, marks, inRule, -1);
+    writeResult(res, inRule, VERDICT_PERMIT, inRule >= 0 ? REASON_MATCHED : REASON_DEFAULT, STAGE_INPUT, inMarks, inRule, -1);
     return;
   }
   writeResult(res, -1, VERDICT_PERMIT, REASON_NO_FILTER, STAGE_NONE, 0, -1, -1);

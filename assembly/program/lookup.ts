@@ -3,13 +3,26 @@
 // or the linear scan per ruleset). The pipeline's stages, the monitor
 // ruleset and AllowFutureConnect's rules check all come through here.
 import { RS_FIRST_RULE, RS_RULE_COUNT } from "../layout";
-import { classifierMatch } from "../classifier/classifier";
+import { classifierMatch, matchRule } from "../classifier/classifier";
+
+// The parts of a match word, for the stages that decide by it.
+export { matchRule, matchAction, matchMarks } from "../classifier/classifier";
 import { rulesOf, rulesetAt } from "./access";
 import { hot } from "./store";
+
+/**
+ * Ruleset `rs`'s first match for tuple `t` as the classifier's match word
+ * (classifier/lookup.ts: the rule's global index with its action and marks,
+ * negative for none), so a deciding stage need not read the rule's record.
+ */
+// @ts-ignore: decorator
+@inline export function matchRulesetWord(p: usize, rs: u32, t: usize): i32 {
+  let r = rulesetAt(p, rs);
+  return classifierMatch(rs, rulesOf(p), hot.ptr, load<u32>(r, RS_FIRST_RULE), load<u32>(r, RS_RULE_COUNT), t);
+}
 
 /** The global index of ruleset `rs`'s first rule matching tuple `t`, or -1. */
 // @ts-ignore: decorator
 @inline export function matchRuleset(p: usize, rs: u32, t: usize): i32 {
-  let r = rulesetAt(p, rs);
-  return classifierMatch(rs, rulesOf(p), hot.ptr, load<u32>(r, RS_FIRST_RULE), load<u32>(r, RS_RULE_COUNT), t);
+  return matchRule(matchRulesetWord(p, rs, t));
 }

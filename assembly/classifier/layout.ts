@@ -1,0 +1,139 @@
+// The indexed classifier's memory layout, shared by its build (build*.ts)
+// and its lookup (lookup.ts), as DPDK's lib/acl shares its node encodings
+// between acl_bld.c/acl_gen.c and acl_run_*.c. Every record the lookup reads
+// is described here once, by named offsets.
+
+// ---- keys ------------------------------------------------------------------
+// The tree walks six u32 keys of a packet; a rule is a box over them:
+//   0 family   0 for IPv4, 1 for IPv6
+//   1 proto
+//   2 src      word 0 of the source address
+//   3 dst      word 0 of the destination address
+//   4 sport    the port, or NO_PORTS when the packet has none
+//   5 dport
+export const DIMS: u32 = 6;
+export const DIM_FAMILY: u32 = 0;
+export const DIM_PROTO: u32 = 1;
+export const DIM_SRC: u32 = 2;
+export const DIM_DST: u32 = 3;
+export const DIM_SPORT: u32 = 4;
+export const DIM_DPORT: u32 = 5;
+export const NO_PORTS: u32 = 65536;
+
+// A rule's box (build scratch), BOX bytes: u32 lo[DIMS], then u32 hi[DIMS].
+export const BOX: usize = 48;
+export const BOX_LO: usize = 0;
+export const BOX_HI: usize = 24;
+
+// One packet's keys as the lookup reads them, KEYS bytes (16-aligned):
+export const KEYS: usize = 64;
+export const K_WALK: usize = 0; // u32 [DIMS]: the walk keys, by DIM_*
+export const K_LACKS: usize = 24; // u32: the NEED_* bits the packet fails
+export const K_ADDR: usize = 32; // u32 src, dst, ~src, ~dst (the entry's u32x4 compare)
+export const K_L4: usize = 48; // u16 sport, dport, ~sport, ~dport, proto, ~proto, 0xffff x2 (its u16x8 compare)
+export const WALK_KEYS: usize = 24; // the bytes of K_WALK
+
+// ---- binary nodes (build scratch) ------------------------------------------
+// NODE bytes, in depth-first order so a left child follows its parent:
+//   internal  u32 dim | right << NODE_SHIFT, u32 threshold (keys < threshold go left)
+//   leaf      u32 LEAF | count << NODE_SHIFT, u32 list offset of its count word
+export const NODE: usize = 8;
+export const NODE_WORD: usize = 0;
+export const NODE_ARG: usize = 4;
+export const NODE_SHIFT: u32 = 3;
+export const NODE_DIM: u32 = 7; // the dim bits of an internal node's word
+export const LEAF: u32 = 7; // a leaf's "dim"
+
+// ---- quad nodes (the lookup's tree) -----------------------------------------
+// Two binary levels in one, so a packet's walk has half the dependent loads.
+// QUAD bytes: u32 d0 | d1 << 3 | d2 << 6, u32 t0, t1, t2, u32 child[4].
+// The root's test (d0, t0) picks the left (d1, t1) or right (d2, t2) test,
+// which picks the child: index (k0 >= t0) * 2 + (k1 >= t1 or k2 >= t2).
+// A side that is already a leaf tests key 0 >= 0 (always true) and has the
+// leaf in both of its slots. A child (and a root) is a quad index, or
+// CHILD_LEAF | the list offset (in u32 words) of a leaf.
+export const QUAD: usize = 32;
+export const QUAD_SHIFT: u32 = 5; // log2(QUAD)
+export const Q_DIMS: usize = 0;
+export const Q_T0: usize = 4;
+export const Q_T1: usize = 8;
+export const Q_T2: usize = 12;
+export const Q_CHILD: usize = 16; // u32 [4]
+export const Q_DIM_BITS: u32 = 3;
+export const CHILD_LEAF: u32 = 0x80000000;
+
+// ---- leaves -----------------------------------------------------------------
+// A leaf's list, in 16-byte units so its vectors are aligned: a header
+// (u32 count, then padding), then per entry ENTRY bytes holding the rule's
+// box in a form two vector compares test at once, and the entry word:
+//   E_ADDR  u32 src lo, u32 dst lo, u32 ~src hi, u32 ~dst hi         (u32x4 >=)
+//   E_L4    u16 sport lo, dport lo, ~sport hi, ~dport hi, proto lo, ~proto hi (u16x8 >=)
+//   E_WORD  u32 entry word (its two u16 lanes meet the keys' 0xffff: always pass)
+// Storing the complement of each upper bound turns "lo <= k <= hi" into
+// "k >= lo and ~k >= ~hi", so one unsigned >= per lane tests the whole box
+// against the packet's keys (K_ADDR, K_L4).
+export const LEAF_HEAD: usize = 16;
+export const LEAF_COUNT: usize = 0;
+export const ENTRY: usize = 32;
+export const E_ADDR: usize = 0;
+export const E_L4: usize = 16;
+export const E_WORD: usize = 28;
+
+// The entry word: u32 global rule index | NEED_* bits << ENTRY_SHIFT | the
+// rule's action and marks << ENTRY_HEAD (MAX_RULES is 2^22, so the index fits
+// below; program.ts allows action 0..1 and 5 mark bits). The NEED bits are
+// necessary conditions of the rule that its box cannot say (family, "has
+// ports"); a rule without NEED_FULL is pure, and for a pure rule the box plus
+// these bits IS the match, so neither its hot record nor its 128-byte record
+// is read on the lookup, nor, thanks to the head bits, by the pipeline
+// deciding what the match means.
+export const ENTRY_SHIFT: u32 = 22;
+export const ENTRY_INDEX: u32 = (1 << ENTRY_SHIFT) - 1;
+export const ENTRY_HEAD: u32 = 26; // action at bit 26, marks at 27..31
+export const NEED_FULL: u32 = 1; // impure: ruleMatches decides
+export const NEED_V4: u32 = 2;
+export const NEED_V6: u32 = 4;
+export const NEED_PORTS: u32 = 8;
+export const NEED_MASK: u32 = 15;
+/** leafMatch's "no match": never an entry word (NEED_V4 and NEED_V6 are never both set). */
+export const NO_ENTRY: u32 = 0xffffffff;
+
+// ---- groups and their slots ---------------------------------------------------
+// Rules are split into GROUPS groups (build-tree.ts says how); each group has
+// a tree, reached through its slot, SLOT bytes:
+//   SLOT_ROOT   u32 root child word, or the list offset of the root table
+//   SLOT_MIN    u32 lowest global rule index of the group
+//   SLOT_CUT    u32 the key (DIM_*) the root table cuts on, NO_CUT for none
+//   SLOT_SHIFT  u32 the table's bucket = key >> shift
+export const GROUPS: u32 = 6;
+export const SLOT: usize = 16;
+export const SLOT_ROOT: usize = 0;
+export const SLOT_MIN: usize = 4;
+export const SLOT_CUT: usize = 8;
+export const SLOT_SHIFT: usize = 12;
+export const NO_CUT: u32 = 7;
+
+// ---- per-ruleset records -------------------------------------------------------
+// IX bytes per ruleset: u32 kind (KIND_*), u32 tree count, u32 index bytes,
+// u32 reason (WHY_*); its slots are GROUPS slots from rs * GROUPS, in
+// ascending lowest rule, so the lookup can stop early.
+export const IX: usize = 16;
+export const IX_KIND: usize = 0;
+export const IX_TREES: usize = 4;
+export const IX_BYTES: usize = 8;
+export const IX_REASON: usize = 12;
+
+export const KIND_LINEAR: u32 = 0;
+export const KIND_TREE: u32 = 1;
+
+export const WHY_INDEXED: u32 = 0;
+export const WHY_SMALL: u32 = 1; // fewer rules than the threshold: the scan is faster
+export const WHY_FORCED_LINEAR: u32 = 2; // the host asked for the linear scan
+export const WHY_TOO_LARGE: u32 = 3; // the tree would exceed its memory budget
+
+// ---- the lookup's answer ----------------------------------------------------------
+// classifierMatch's answer, a "match word": -1 for no match, else the rule's
+// global index | its action << MATCH_ACTION | its marks << MATCH_MARKS (an
+// entry word's head bits, moved down over the NEED bits).
+export const MATCH_ACTION: u32 = ENTRY_SHIFT; // above the rule index
+export const MATCH_MARKS: u32 = MATCH_ACTION + 1;

@@ -1,0 +1,238 @@
+// The indexed classifier's lookup, per packet (as DPDK's acl_run_*.c): the
+// packet's keys, the walk of each group's tree to a leaf, the leaf's
+// candidates, and the dispatch between the trees and the linear scan. The
+// build (build.ts, build-tree.ts) lays the index out as layout.ts says;
+// whatever it built, the answer is the linear first match.
+import { RULE_SIZE, T_FAMILY, T_PROTO, T_FRAG, T_HAS, T_SPORT, T_DPORT, T_SRC, T_DST, HAS_PORTS, FRAG_LATER, TUPLE_SIZE } from "../layout";
+import { firstMatch, ruleMatches, HOT_SIZE } from "../match";
+import {
+  DIM_FAMILY, DIM_PROTO, DIM_SRC, DIM_DST, DIM_SPORT, DIM_DPORT, NO_PORTS, KEYS, K_WALK, K_LACKS, K_ADDR, K_L4, WALK_KEYS,
+  QUAD_SHIFT, Q_DIMS, Q_T0, Q_T1, Q_T2, Q_CHILD, Q_DIM_BITS, CHILD_LEAF, LEAF_HEAD, LEAF_COUNT, ENTRY, E_ADDR, E_L4, E_WORD,
+  ENTRY_SHIFT, ENTRY_INDEX, ENTRY_HEAD, NEED_FULL, NEED_V4, NEED_V6, NEED_PORTS, NEED_MASK, NO_ENTRY,
+  GROUPS, SLOT, SLOT_ROOT, SLOT_MIN, SLOT_CUT, SLOT_SHIFT, NO_CUT, IX, IX_KIND, IX_TREES, KIND_TREE, MATCH_ACTION, MATCH_MARKS,
+} from "./layout";
+import { quads, lists, table, trees, generation } from "./store";
+
+/** Write the six walk keys of tuple `t` at `k` (K_WALK). */
+// @ts-ignore: decorator
+@inline export function walkKeys(t: usize, k: usize): void {
+  let has = (<u32>load<u8>(t, T_HAS) & HAS_PORTS) != 0;
+  store<u32>(k + K_WALK + (<usize>DIM_FAMILY << 2), load<u8>(t, T_FAMILY) == 6 ? 1 : 0);
+  store<u32>(k + K_WALK + (<usize>DIM_PROTO << 2), <u32>load<u8>(t, T_PROTO));
+  store<u32>(k + K_WALK + (<usize>DIM_SRC << 2), load<u32>(t, T_SRC));
+  store<u32>(k + K_WALK + (<usize>DIM_DST << 2), load<u32>(t, T_DST));
+  store<u32>(k + K_WALK + (<usize>DIM_SPORT << 2), has ? <u32>load<u16>(t, T_SPORT) : NO_PORTS);
+  store<u32>(k + K_WALK + (<usize>DIM_DPORT << 2), has ? <u32>load<u16>(t, T_DPORT) : NO_PORTS);
+}
+
+/** Write every key of tuple `t` for walk and leafMatch at `k` (KEYS bytes, 16-aligned). */
+// @ts-ignore: decorator
+@inline export function loadKeys(t: usize, k: usize): void {
+  let has = (<u32>load<u8>(t, T_HAS) & HAS_PORTS) != 0;
+  walkKeys(t, k);
+  store<u32>(k, (load<u8>(t, T_FAMILY) == 6 ? NEED_V4 : NEED_V6) | (has ? 0 : NEED_PORTS), K_LACKS);
+  // The leaf compare's keys: the tuple's own values, as the scan's
+  // prefilter reads them (a packet without ports has 0 there; a rule with a
+  // port test needs ports, which the need bits check).
+  let src = load<u32>(t, T_SRC);
+  let dst = load<u32>(t, T_DST);
+  let sp = <u32>load<u16>(t, T_SPORT);
+  let dp = <u32>load<u16>(t, T_DPORT);
+  let proto = <u32>load<u8>(t, T_PROTO);
+  store<u32>(k, src, K_ADDR);
+  store<u32>(k, dst, K_ADDR + 4);
+  store<u32>(k, ~src, K_ADDR + 8);
+  store<u32>(k, ~dst, K_ADDR + 12);
+  store<u32>(k, sp | (dp << 16), K_L4);
+  store<u32>(k, ~(sp | (dp << 16)), K_L4 + 4);
+  store<u32>(k, proto | ((~proto & 0xffff) << 16), K_L4 + 8);
+  store<u32>(k, 0xffffffff, K_L4 + 12); // the entry word's lanes: always pass
+}
+
+/** The first node (a child word) of the group of tree slot `slot` for the keys at `k`. */
+// @ts-ignore: decorator
+@inline export function walkRoot(slot: usize, k: usize): u32 {
+  let c = load<u32>(slot, SLOT_ROOT);
+  let cut = load<u32>(slot, SLOT_CUT);
+  if (cut != NO_CUT) {
+    let key = load<u32>(k + K_WALK + (<usize>cut << 2));
+    c = load<u32>(lists.ptr + ((<usize>c + <usize>(key >> load<u32>(slot, SLOT_SHIFT))) << 2));
+  }
+  return c;
+}
+
+/** One quad level down from quad `c` for the keys at `k`. */
+// @ts-ignore: decorator
+@inline export function walkStep(c: u32, k: usize): u32 {
+  let q = quads.ptr + (<usize>c << QUAD_SHIFT);
+  let dims = load<u32>(q, Q_DIMS);
+  let mask: u32 = (1 << Q_DIM_BITS) - 1;
+  let b0 = load<u32>(k + K_WALK + (<usize>(dims & mask) << 2)) >= load<u32>(q, Q_T0);
+  let b1 = load<u32>(k + K_WALK + (<usize>((dims >> Q_DIM_BITS) & mask) << 2)) >= load<u32>(q, Q_T1);
+  let b2 = load<u32>(k + K_WALK + (<usize>((dims >> (2 * Q_DIM_BITS)) & mask) << 2)) >= load<u32>(q, Q_T2);
+  let i = select<u32>(2 + <u32>b2, <u32>b1, b0);
+  return load<u32>(q + Q_CHILD + (<usize>i << 2));
+}
+
+/**
+ * The leaf of the group of tree slot `slot` for the keys at `k` (as
+ * loadKeys writes them): its child word. Any key values give a leaf.
+ */
+// @ts-ignore: decorator
+@inline export function walk(slot: usize, k: usize): u32 {
+  let c = walkRoot(slot, k);
+  while ((c & CHILD_LEAF) == 0) c = walkStep(c, k);
+  return c;
+}
+
+/**
+ * The entry word of the first match below global rule `best` in leaf `c` (a
+ * child word from walk), for tuple `t` whose keys loadKeys wrote at `k`
+ * (IPv4/IPv6, not a later fragment); NO_ENTRY if none.
+ */
+// @ts-ignore: decorator
+@inline export function leafMatch(c: u32, rules: usize, hot: usize, t: usize, k: usize, best: u32): u32 {
+  // The no-SIMD build (runtimes without 128-bit SIMD) tests the box word by word.
+  if (!ASC_FEATURE_SIMD) return leafMatchScalar(c, rules, hot, t, k, best);
+  let l = lists.ptr + (<usize>(c & ~CHILD_LEAF) << 2);
+  let end = l + LEAF_HEAD + <usize>load<u32>(l, LEAF_COUNT) * ENTRY;
+  l += LEAF_HEAD;
+  let k1 = v128.load(k, K_ADDR);
+  let k2 = v128.load(k, K_L4);
+  let lacks = load<u32>(k, K_LACKS);
+  for (; l < end; l += ENTRY) {
+    let e = load<u32>(l, E_WORD);
+    let i = e & ENTRY_INDEX;
+    if (i >= best) break; // lists ascend: nothing better is left
+    let m = v128.and(i32x4.ge_u(k1, v128.load(l, E_ADDR)), i16x8.ge_u(k2, v128.load(l, E_L4)));
+    if (!i8x16.all_true(m)) continue;
+    let need = (e >> ENTRY_SHIFT) & NEED_MASK;
+    if (need & lacks) continue;
+    if ((need & NEED_FULL) == 0) return e;
+    if (ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(hot + <usize>i * HOT_SIZE) & 0xffff)) return e;
+  }
+  return NO_ENTRY;
+}
+
+/** leafMatch without SIMD: the same box test, four u32 and eight u16 unsigned comparisons. */
+// @ts-ignore: decorator
+@inline function leafMatchScalar(c: u32, rules: usize, hot: usize, t: usize, k: usize, best: u32): u32 {
+  let l = lists.ptr + (<usize>(c & ~CHILD_LEAF) << 2);
+  let end = l + LEAF_HEAD + <usize>load<u32>(l, LEAF_COUNT) * ENTRY;
+  l += LEAF_HEAD;
+  let lacks = load<u32>(k, K_LACKS);
+  for (; l < end; l += ENTRY) {
+    let e = load<u32>(l, E_WORD);
+    let i = e & ENTRY_INDEX;
+    if (i >= best) break; // lists ascend: nothing better is left
+    if (!boxHolds(k, l)) continue;
+    let need = (e >> ENTRY_SHIFT) & NEED_MASK;
+    if (need & lacks) continue;
+    if ((need & NEED_FULL) == 0) return e;
+    if (ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(hot + <usize>i * HOT_SIZE) & 0xffff)) return e;
+  }
+  return NO_ENTRY;
+}
+
+/** The keys at `k` (u32 x4 at K_ADDR, u16 x8 at K_L4) are each >= the entry's at `l` (E_ADDR, E_L4). */
+// @ts-ignore: decorator
+@inline function boxHolds(k: usize, l: usize): bool {
+  for (let j: usize = 0; j < 16; j += 4) if (load<u32>(k + K_ADDR + j) < load<u32>(l + E_ADDR + j)) return false;
+  for (let j: usize = 0; j < 16; j += 2) if (load<u16>(k + K_L4 + j) < load<u16>(l + E_L4 + j)) return false;
+  return true;
+}
+
+// ---- the match word ----------------------------------------------------------
+
+/** The global rule index of a match word, or -1. */
+// @ts-ignore: decorator
+@inline export function matchRule(m: i32): i32 {
+  return m < 0 ? -1 : m & <i32>ENTRY_INDEX;
+}
+
+/** ACTION_* of the rule of a match word (>= 0). */
+// @ts-ignore: decorator
+@inline export function matchAction(m: i32): u32 {
+  return (<u32>m >> MATCH_ACTION) & 1;
+}
+
+/** MARK_* bits of the rule of a match word (>= 0). */
+// @ts-ignore: decorator
+@inline export function matchMarks(m: i32): u32 {
+  return <u32>m >> MATCH_MARKS;
+}
+
+// ---- dispatch ------------------------------------------------------------------
+
+/**
+ * The match word of the first match in ruleset `rs` (rules [first, first +
+ * count)): the trees when it has them, else the scan.
+ */
+// @ts-ignore: decorator
+@inline export function classifierMatch(rs: u32, rules: usize, hot: usize, first: u32, count: u32, t: usize): i32 {
+  let e = table.ptr + <usize>rs * IX;
+  // Later fragments (their layer-4 tests drop out) and anything but IPv4/IPv6
+  // take the scan: the tree's keys assume a first fragment of a known family.
+  if (load<u32>(e, IX_KIND) == KIND_TREE && load<u8>(t, T_FRAG) != FRAG_LATER) {
+    let fam = load<u8>(t, T_FAMILY);
+    if (fam == 4 || fam == 6) return treesMatch(rs, load<u32>(e, IX_TREES), rules, hot, t);
+  }
+  let i = firstMatch(rules, hot, first, count, t);
+  if (i < 0) return -1;
+  // The hot record's first word is the record's: action at byte 2, marks at 3.
+  let h = <u32>load<u16>(hot + <usize>i * HOT_SIZE, 2);
+  return i | <i32>(((h & 0xff) | ((h >> 8) << 1)) << MATCH_ACTION);
+}
+
+// The walk of the next tuple: while one packet's leaves are checked, the
+// first group's walk for the tuple after it in memory (the next of a batch)
+// runs too, so its loads overlap instead of queueing. The result is kept
+// with the keys, ruleset and index generation it was walked for, and used
+// only when all three are the packet's: a cache, right whatever the tuple.
+const memoKeys = memory.data(<i32>WALK_KEYS, 16);
+let memoLeaf: u32 = 0;
+let memoRs: u32 = 0xffffffff;
+let memoGen: u32 = 0;
+
+const oneKeys = memory.data(<i32>KEYS, 16);
+
+function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
+  let slot = trees.ptr + <usize>rs * GROUPS * SLOT;
+  let best: u32 = 0xffffffff;
+  if (n == 0) return -1;
+  let k = oneKeys;
+  loadKeys(t, k);
+  let leaf0: u32;
+  if (memoRs == rs && memoGen == generation && sameKeys(k)) leaf0 = memoLeaf;
+  else leaf0 = walk(slot, k);
+  // Bounded: the next tuple's bytes must be in memory (they may be anything).
+  let next = t + TUPLE_SIZE;
+  if (next + TUPLE_SIZE <= (<usize>memory.size() << 16)) {
+    walkKeys(next, memoKeys);
+    memoLeaf = walk(slot, memoKeys);
+    memoRs = rs;
+    memoGen = generation;
+  }
+  // `best` is the lowest rule index found so far, `word` its entry word.
+  let word = leafMatch(leaf0, rules, hot, t, k, best);
+  if (word != NO_ENTRY) best = word & ENTRY_INDEX;
+  slot += SLOT;
+  for (let i: u32 = 1; i < n; i++, slot += SLOT) {
+    // Slots ascend by lowest rule: no later group can beat `best`.
+    if (load<u32>(slot, SLOT_MIN) >= best) break;
+    let w = leafMatch(walk(slot, k), rules, hot, t, k, best);
+    if (w != NO_ENTRY) {
+      word = w;
+      best = w & ENTRY_INDEX;
+    }
+  }
+  if (word == NO_ENTRY) return -1;
+  return <i32>(best | ((word >> ENTRY_HEAD) << MATCH_ACTION));
+}
+
+// @ts-ignore: decorator
+@inline function sameKeys(k: usize): bool {
+  return (load<u64>(k, K_WALK) ^ load<u64>(memoKeys)) == 0
+    && (load<u64>(k, K_WALK + 8) ^ load<u64>(memoKeys, 8)) == 0
+    && (load<u64>(k, K_WALK + 16) ^ load<u64>(memoKeys, 16)) == 0;
+}
