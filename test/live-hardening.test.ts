@@ -50,13 +50,16 @@ describe("status of a huge rule list (item 2)", () => {
   });
 });
 
-describe("a trap in classifyBatch (item 3)", () => {
+describe("a trap in classification (item 3)", () => {
   it("drops and counts the batch, re-creates the engine, logs an error and forwards the next batch", async () => {
     const lines: string[] = [];
     const t = await h.start([file("trap.cfg", "#mini\npermit tcp dport 25\n")], { stderr: (l) => lines.push(l) });
     const old = t.live.fw.engine;
-    // Inject the fault: the next classification traps as a WebAssembly `unreachable` would.
-    Object.defineProperty((old as any).x, "classifyBatch", { value: () => { throw new WebAssembly.RuntimeError("unreachable"); }, configurable: true, writable: true });
+    // Inject the fault: the next classification traps as a WebAssembly `unreachable` would
+    // (whole batches, or parsed tuples, as the FTP helper's cut classifies them).
+    for (const fn of ["classifyBatch", "classifyTupleRange"]) {
+      Object.defineProperty((old as any).x, fn, { value: () => { throw new WebAssembly.RuntimeError("unreachable"); }, configurable: true, writable: true });
+    }
     await t.send(syn(25));
     await until(() => t.live.faults.engineRestarts === 1, 5000, "the engine to be re-created");
     expect(t.wan.got).toHaveLength(0); // the trapped batch was not forwarded
