@@ -156,3 +156,62 @@ describe("portcullis push to an appliance's flash", () => {
     expect(existsSync(`${dir}.old`)).toBe(false);
   });
 });
+
+describe("push --dry-run and push --confirm (safe change, as status --reload has them)", () => {
+  it("--dry-run prints what the pushed configuration would change, and applies and writes nothing", async () => {
+    const t = await fromFlash("#mini\npermit tcp dport 25\n");
+    const pushed = join(h.dir, "try.cfg");
+    writeFileSync(pushed, "#mini\npermit tcp dport 80\n");
+    const r = await push([pushed, "--to", t.socketPath, "--dry-run"]);
+    expect(r.code, r.stderr).toBe(1); // as diff(1): they differ
+    expect(r.stdout).toContain(`${pushed} as pushed`);
+    expect(r.stdout).toMatch(/dport|port 80|:80/);
+    expect(r.stdout).toContain("nothing was applied or written to the flash");
+    expect(t.live.generation).toBe(1);
+    expect(readdirSync(t.dir)).toEqual(["site.cfg"]);
+    expect(existsSync(t.flash.stagingDir)).toBe(false);
+    const json = await push([pushed, "--to", t.socketPath, "--dry-run", "--json"]);
+    expect(JSON.parse(json.stdout).equivalent).toBe(false);
+    // The same rules: nothing would change (exit 0).
+    writeFileSync(pushed, "#mini\npermit tcp dport 25\n");
+    expect((await push([pushed, "--to", t.socketPath, "--dry-run"])).code).toBe(0);
+    // With errors: refused, exit 2, named as pushed.
+    writeFileSync(pushed, "#mini\nfrobnicate\n");
+    const bad = await push([pushed, "--to", t.socketPath, "--dry-run"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(pushed);
+    expect(t.live.generation).toBe(1);
+  });
+
+  it("--confirm: the push runs on trial; confirmed, it is written to the flash", async () => {
+    const t = await fromFlash("#mini\npermit tcp dport 25\n");
+    const pushed = join(h.dir, "trial.cfg");
+    writeFileSync(pushed, "#mini\npermit tcp dport 80\n");
+    const r = await push([pushed, "--to", t.socketPath, "--confirm", "30"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/rolls back .* unless confirmed.*written to the flash only when confirmed/);
+    expect(t.live.status().rules).toMatchObject([{ text: "permit tcp dport 80" }]);
+    expect(readdirSync(t.dir)).toEqual(["site.cfg"]); // not yet
+    // Another push waits for the confirm.
+    expect((await push([pushed, "--to", t.socketPath])).stderr).toMatch(/commit-confirm is pending/);
+    const io = bufferIO();
+    expect(await statusCommand(["--socket", t.socketPath, "--confirm"], io)).toBe(0);
+    expect(io.stdout + io.stderr).toMatch(/commit confirmed.*written to the flash at/);
+    expect(readdirSync(t.dir).sort()).toEqual([".pushed", "trial.cfg"]);
+  });
+
+  it("--confirm not confirmed in time: the running rules roll back and the flash never held the push", async () => {
+    const t = await fromFlash("#mini\npermit tcp dport 25\n");
+    const pushed = join(h.dir, "trial.cfg");
+    writeFileSync(pushed, "#mini\npermit tcp dport 80\n");
+    expect((await push([pushed, "--to", t.socketPath, "--confirm", "1"])).code).toBe(0);
+    expect(t.live.status().rules).toMatchObject([{ text: "permit tcp dport 80" }]);
+    await until(() => t.live.commit.last?.outcome === "rolled back", 10_000, "the rollback");
+    expect(t.live.commit.last!.message).toContain("the flash never held it");
+    expect(t.live.status().rules).toMatchObject([{ text: "permit tcp dport 25" }]);
+    expect(readdirSync(t.dir)).toEqual(["site.cfg"]);
+    expect(existsSync(t.flash.stagingDir)).toBe(false);
+    // And a push may begin again.
+    expect((await push([pushed, "--to", t.socketPath])).code).toBe(0);
+  });
+});

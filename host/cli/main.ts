@@ -16,6 +16,7 @@ export const USAGE = `usage: portcullis COMMAND ...
   status   --reload --dry-run [--verdict-only] [--json]      what a reload would change (as diff prints it); changes nothing
   status   --reload --confirm SECONDS | --confirm           reload, rolled back unless confirmed within SECONDS; confirm it
   push     CONFIG... [--appliance FILE] [--to SOCKET]    send a configuration to a running appliance: checked, applied, then written to its flash
+  push     CONFIG... --dry-run [--verdict-only] [--json] | --confirm SECONDS   what it would change; or on trial, written to the flash once confirmed
   export   --to nft CONFIG... [--map NAME=IFNAME ...] [--lossy] [-o FILE]   an nftables script with the same verdicts
   verify   --nft FILE CONFIG... --pcap IN [--json]       the Linux kernel with FILE against Portcullis, packet by packet (root)
   diff     OLD NEW [--old MORE...] [--new MORE...] [--verdict-only] [--json]   the packets two configurations judge differently

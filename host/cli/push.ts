@@ -4,6 +4,8 @@
 // `status --reload` would, applies it, and only then writes it to its flash
 // (runtime/push.ts). Errors come back as FILE:LINE:COL diagnostics naming the
 // files as given here; exit 1, and the appliance runs and keeps what it had.
+import { printDryRun } from "./status-confirm.ts";
+import { CONFIRM_MAX_S } from "../runtime/confirm.ts";
 import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import type { IO } from "./io.ts";
@@ -18,9 +20,20 @@ const COMMIT_TIMEOUT_MS = 300_000;
 const NAME = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,99}$/;
 
 export async function pushCommand(argv: string[], io: IO): Promise<number> {
-  const { values, positionals } = parse(argv, { to: { type: "string" } });
+  const { values, positionals } = parse(argv, {
+    to: { type: "string" }, confirm: { type: "string" }, "dry-run": { type: "boolean", default: false }, "verdict-only": { type: "boolean", default: false },
+  });
   if (positionals.length === 0) throw new UsageError("no configuration files given");
-  for (const k of ["dialect", "profile", "set", "strict", "allow-empty", "json"]) {
+  const dryRun = Boolean(values["dry-run"]);
+  let confirm: number | undefined;
+  if (values.confirm !== undefined) {
+    confirm = Number(values.confirm);
+    if (!(Number.isInteger(confirm) && confirm >= 1 && confirm <= CONFIRM_MAX_S)) throw new UsageError(`--confirm wants whole seconds from 1 to ${CONFIRM_MAX_S}`);
+    if (dryRun) throw new UsageError("--dry-run applies nothing: it does not go with --confirm");
+  }
+  if (values["verdict-only"] && !dryRun) throw new UsageError("--verdict-only goes with --dry-run");
+  if (values.json && !dryRun) throw new UsageError("--json goes with --dry-run");
+  for (const k of ["dialect", "profile", "set", "strict", "allow-empty"]) {
     if (values[k] !== undefined && values[k] !== false) throw new UsageError(`--${k}: the appliance loads a pushed configuration with its own settings`);
   }
   const files: (PushFile & { path: string })[] = positionals.map((path) => {
@@ -69,7 +82,13 @@ export async function pushCommand(argv: string[], io: IO): Promise<number> {
         if (!a.ok) return refused(io, String(a.error));
       }
     }
-    const done = await client.ask({ cmd: "push", op: "commit", id }, COMMIT_TIMEOUT_MS);
+    if (dryRun) {
+      const a = await client.ask({ cmd: "push", op: "dry-run", id, ...(values["verdict-only"] ? { verdictOnly: true } : {}) }, COMMIT_TIMEOUT_MS);
+      const code = await printDryRun(a, Boolean(values.json), io, "push", "as pushed");
+      if (code !== 2 && !values.json) io.out("nothing was applied or written to the flash\n");
+      return code;
+    }
+    const done = await client.ask({ cmd: "push", op: "commit", id, ...(confirm ? { confirm } : {}) }, COMMIT_TIMEOUT_MS);
     if (!done.ok) return refused(io, String(done.error));
     for (const d of (done.diagnostics ?? []) as string[]) io.err(`${d}\n`);
     if (!done.applied) {

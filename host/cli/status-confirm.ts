@@ -42,13 +42,18 @@ export async function dryRunCommand(path: string, json: boolean, verdictOnly: bo
     io.err(`portcullis status: ${(e as Error).message}\n`);
     return 2;
   }
+  return printDryRun(a, json, io, "status", "on disk");
+}
+
+/** Print a dry run's answer (status --reload --dry-run, push --dry-run); the exit status of diff(1). */
+export async function printDryRun(a: Record<string, any>, json: boolean, io: IO, command: string, where: string): Promise<number> {
   if (!a.ok) {
-    io.err(`portcullis status: ${String(a.error)}\n`);
+    io.err(`portcullis ${command}: ${String(a.error)}\n`);
     return 2;
   }
   const d = a.diff;
   if (!d || typeof d.equivalent !== "boolean" || !Array.isArray(d.changes) || !Array.isArray(a.words)) {
-    io.err("portcullis status: unexpected answer (an appliance without dry runs?)\n");
+    io.err(`portcullis ${command}: unexpected answer (an appliance without dry runs?)\n`);
     return 2;
   }
   if (json) {
@@ -60,7 +65,7 @@ export async function dryRunCommand(path: string, json: boolean, verdictOnly: bo
   const rules = (n: number) => `${n} rule${n === 1 ? "" : "s"}`;
   io.out(formatDiffText({
     oldWhat: `the running configuration (generation ${a.generation}: ${a.oldDialect}, ${rules(a.oldRules)})`,
-    newWhat: `${a.configs.join(", ")} on disk (${a.newDialect}, ${rules(a.newRules)})`,
+    newWhat: `${a.configs.join(", ")} ${where} (${a.newDialect}, ${rules(a.newRules)})`,
     verdictOnly: a.verdictOnly, differentDialects: a.differentDialects, equivalent: d.equivalent,
     changes: d.changes.map((c: Record<string, any>, i: number) => ({ ...c, words: a.words[i] ?? "" })) as never,
     omitted: a.omitted,

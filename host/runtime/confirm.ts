@@ -53,7 +53,18 @@ export interface Kept {
   loadedAtMs: number;
 }
 
+/** What else a confirm or a rollback does (a pushed configuration is written to the flash only once confirmed). */
+export interface ConfirmHooks {
+  /** Called on confirm; its words end the confirm's message. */
+  confirmed?(): string;
+  /** Called after the rollback. */
+  rolledBack?(): void;
+  /** Where the trial configuration still lives after a rollback (default: the config files on disk). */
+  whereKept?: string;
+}
+
 interface Pending {
+  hooks: ConfirmHooks;
   sinceMs: number;
   deadlineMs: number;
   seconds: number;
@@ -104,12 +115,12 @@ export class CommitConfirm {
    * The trial configuration (generation host.generation) is in: start the
    * clock. Returns the words the reload's message ends with.
    */
-  arm(kept: Kept, seconds: number): string {
+  arm(kept: Kept, seconds: number, hooks: ConfirmHooks = {}): string {
     if (this.pending) throw new Error("a commit-confirm is already pending"); // reloads are refused before they get here
     const sinceMs = Date.now();
     const deadlineMs = sinceMs + seconds * 1000;
     const timer = setTimeout(() => this.rollBack(), seconds * 1000);
-    this.pending = { sinceMs, deadlineMs, seconds, generation: this.host.generation, kept, timer };
+    this.pending = { hooks, sinceMs, deadlineMs, seconds, generation: this.host.generation, kept, timer };
     return `; rolls back to generation ${kept.generation}'s rules at ${iso(deadlineMs)} (in ${seconds} s) unless confirmed (portcullis status --confirm)`;
   }
 
@@ -124,7 +135,13 @@ export class CommitConfirm {
     clearTimeout(p.timer);
     this.pending = null;
     const atMs = Date.now();
-    const message = `commit confirmed: generation ${p.generation} stays (confirmed ${Math.round((atMs - p.sinceMs) / 1000)} s after its reload, ${Math.max(0, Math.round((p.deadlineMs - atMs) / 1000))} s before the rollback)`;
+    let also = "";
+    try {
+      also = p.hooks.confirmed?.() ?? "";
+    } catch (e) {
+      also = `; but: ${excerpt(e instanceof Error ? e.message : String(e), 300)}`;
+    }
+    const message = `commit confirmed: generation ${p.generation} stays (confirmed ${Math.round((atMs - p.sinceMs) / 1000)} s after its reload, ${Math.max(0, Math.round((p.deadlineMs - atMs) / 1000))} s before the rollback)${also}`;
     this.last = { outcome: "confirmed", atMs, generation: p.generation, message };
     this.host.log(Severity.notice, message);
     return { message };
@@ -158,9 +175,10 @@ export class CommitConfirm {
     h.failedClosed = k.failedClosed;
     h.loadedAtMs = k.loadedAtMs;
     h.generation++;
-    const message = `rolled back at ${iso(atMs)} because not confirmed within ${p.seconds} s: generation ${h.generation} runs generation ${k.generation}'s rules again (generation ${p.generation} undone; the config files on disk still hold it)`;
+    const message = `rolled back at ${iso(atMs)} because not confirmed within ${p.seconds} s: generation ${h.generation} runs generation ${k.generation}'s rules again (generation ${p.generation} undone; ${p.hooks.whereKept ?? "the config files on disk still hold it"})`;
     this.last = { outcome: "rolled back", atMs, generation: p.generation, message };
     h.log(Severity.warning, message);
+    p.hooks.rolledBack?.();
   }
 
   /** The appliance is stopping: no rollback after it is gone. */

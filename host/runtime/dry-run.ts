@@ -30,11 +30,11 @@ export class DryRuns {
    * the files on disk would be refused. One dry run at a time: each holds a
    * worker with a heap of its own.
    */
-  async run(host: DryRunHost, verdictOnly: boolean): Promise<Record<string, unknown>> {
+  async run(host: DryRunHost, verdictOnly: boolean, source?: { configs: string[]; load: LoadSettings; shown: string[] }): Promise<Record<string, unknown>> {
     if (this.job) throw new Error("another dry run is in progress; try again when it is done");
     const generation = host.generation;
     const job = diffInWorker({
-      configs: host.opts.configs, load: { ...host.opts.load }, imports: [],
+      configs: source?.configs ?? host.opts.configs, load: { ...(source?.load ?? host.opts.load) }, imports: [],
       running: { policy: policyImageOf(host.fw.policy), dialect: host.dialectName, appliance: host.appliance },
       verdictOnly,
       maxChars: Math.floor(MAX_ANSWER_CHARS * 0.75),
@@ -49,7 +49,7 @@ export class DryRuns {
     if (!a.ok) throw new Error([`dry run: ${a.error ?? "the configuration could not be compared"}`, ...a.diagnostics].join("\n"));
     if (host.generation !== generation) throw new Error(`the appliance reloaded (generation ${generation} -> ${host.generation}) while the dry run compared; run it again`);
     return {
-      generation, configs: host.opts.configs, oldDialect: host.dialectName, newDialect: a.newDialect,
+      generation, configs: source?.shown ?? host.opts.configs, oldDialect: host.dialectName, newDialect: a.newDialect,
       oldRules: a.oldRules, newRules: a.newRules, verdictOnly: a.verdictOnly, differentDialects: a.differentDialects,
       diff: a.json, words: a.words, omitted: a.omitted,
     };

@@ -24,7 +24,7 @@ import { encodePolicy } from "../engine/encode.ts";
 import { conntrackOf } from "../conntrack/wasm-conntrack.ts";
 import { firmwareFacts } from "./firmware.ts";
 import { checkInWorker, type CheckAnswer, type CheckJob } from "./check-in-worker.ts";
-import { CommitConfirm, CONFIRM_MAX_S } from "./confirm.ts";
+import { CommitConfirm, CONFIRM_MAX_S, type ConfirmHooks } from "./confirm.ts";
 import { DryRuns } from "./dry-run.ts";
 import { policyImageOf, rememberPolicyImage } from "./policy-image.ts";
 
@@ -126,7 +126,8 @@ export class LiveAppliance {
   ports: UdpPort[] = [];
   /** A reload waiting for its confirm, and how the last one ended (confirm.ts). */
   readonly commit = new CommitConfirm(this);
-  private dryRuns = new DryRuns();
+  /** What a reload would change (dry-run.ts); also of a pushed configuration (push.ts), before it is applied. */
+  readonly dryRuns = new DryRuns();
   /** Where the running configuration came from, for `status` (flash, pushed at ...); null: the firmware's own word. */
   configOrigin: string | null = null;
   /** Control commands beyond status, macs, reload and confirm (push.ts adds "push"). */
@@ -396,7 +397,7 @@ export class LiveAppliance {
    * inside serialized(). With confirmSeconds, the previous rules come back
    * by themselves unless confirmed in time (confirm.ts).
    */
-  async reloadNow(why: string, source: ReloadSource = { configs: this.opts.configs, load: this.opts.load }, confirmSeconds?: number): Promise<ReloadResult> {
+  async reloadNow(why: string, source: ReloadSource = { configs: this.opts.configs, load: this.opts.load }, confirmSeconds?: number, confirmHooks?: ConfirmHooks): Promise<ReloadResult> {
     const fail = (message: string, diagnostics: Diagnostic[] = []): ReloadResult => {
       this.logDiagnostics(diagnostics);
       this.log(Severity.err, `reload (${why}) refused: ${message}; the running rules (generation ${this.generation}) stay`);
@@ -449,7 +450,7 @@ export class LiveAppliance {
     this.fingerprint = a.fingerprint;
     this.dialectName = a.dialect;
     this.generation++;
-    const confirm = kept ? this.commit.arm(kept, confirmSeconds!) : "";
+    const confirm = kept ? this.commit.arm(kept, confirmSeconds!, confirmHooks) : "";
     const message = `reloaded (${why}): generation ${this.generation}, ${allRules(a.policy).length} rules, counters carried over for ${carried.carried}, new ${carried.reset}${confirm}`;
     this.log(Severity.notice, message);
     this.lastReload = { atMs: Date.now(), ok: true, message };

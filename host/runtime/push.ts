@@ -9,7 +9,12 @@
 // up to 32 MiB, so a push is a short conversation on one connection:
 //   {"cmd":"push","op":"begin","files":[{"name","shown","bytes","appliance"}]} -> {"id"}
 //   {"cmd":"push","op":"data","id","file":K,"data":BASE64}                     (repeated)
-//   {"cmd":"push","op":"commit","id"}                                           -> {"applied","message","diagnostics"}
+//   {"cmd":"push","op":"commit","id"[,"confirm":S]}                             -> {"applied","message","diagnostics"}
+//   {"cmd":"push","op":"dry-run","id"[,"verdictOnly":true]}                     -> what status --reload --dry-run answers
+// With "confirm", the pushed configuration runs on trial (commit-confirm,
+// confirm.ts) and is written to the flash only when `portcullis status
+// --confirm` keeps it; not confirmed in time, the running rules roll back and
+// the flash never held it. A dry run applies nothing and writes nothing.
 // The files go straight to the flash's staging directory as they arrive, so
 // the appliance holds no more of them in memory than one chunk.
 import { appendFileSync, copyFileSync, rmSync } from "node:fs";
@@ -20,6 +25,8 @@ import { excerpt } from "../log/sanitize.ts";
 import { Flash, freshDir, APPLIANCE_SUFFIX } from "./flash.ts";
 import type { LiveAppliance, ReloadResult } from "./live.ts";
 import type { CheckAnswer } from "./check-in-worker.ts";
+import { CONFIRM_MAX_S, type ConfirmHooks } from "./confirm.ts";
+import type { LoadSettings } from "../config/compile.ts";
 
 /** The most a push may carry in all (as one config file may: CFG007). */
 export const MAX_PUSH_BYTES = MAX_CONFIG_BYTES;
@@ -85,6 +92,8 @@ export function acceptPushes(live: LiveAppliance, flash: Flash): void {
     switch (req.op) {
       case "begin": {
         if (session && Date.now() - session.lastMs < PUSH_IDLE_MS) throw new PushError("another push is in progress; try again in a minute");
+        // A pushed configuration on trial waits in the staging directory for its confirm.
+        if (live.commit.isPending) throw new PushError(live.commit.refusal()!);
         const files = checkPushFiles(req.files);
         flash.recover();
         freshDir(flash.stagingDir);
@@ -110,26 +119,46 @@ export function acceptPushes(live: LiveAppliance, flash: Flash): void {
         session = null; // one commit per push, whatever its outcome
         const short = s.files.find((f) => f.received !== f.bytes);
         if (short) throw new PushError(`${short.shown}: ${short.received} of ${short.bytes} bytes arrived; push abandoned`);
+        const confirm = req.confirm === undefined ? undefined : Number(req.confirm);
+        if (confirm !== undefined && !(Number.isInteger(confirm) && confirm >= 1 && confirm <= CONFIRM_MAX_S)) throw new PushError(`"confirm" wants whole seconds from 1 to ${CONFIRM_MAX_S}`);
         // Refused or not, an answer (not an error): the diagnostics travel as a list, one line each.
-        const r = await live.serialized(() => commit(live, flash, s.files));
+        const r = await live.serialized(() => commit(live, flash, s.files, confirm));
         const ds = r.diagnostics ?? [];
         const shown = ds.slice(0, MAX_DIAGNOSTICS_SHOWN).map((d) => excerpt(d, 500));
         if (ds.length > shown.length) shown.push(`(${ds.length - shown.length} more; portcullis check shows them all)`);
         return { applied: r.ok, message: r.message, diagnostics: shown };
       }
+      case "dry-run": {
+        const s = current(req);
+        session = null;
+        const short = s.files.find((f) => f.received !== f.bytes);
+        if (short) throw new PushError(`${short.shown}: ${short.received} of ${short.bytes} bytes arrived; push abandoned`);
+        const { configs, load, shownOf } = stage(live, flash, s.files);
+        try {
+          const a = await live.dryRuns.run(live, req.verdictOnly === true, { configs, load, shown: configs.map((c) => shownOf.get(c) ?? c) });
+          return a;
+        } catch (e) {
+          // Diagnostics name the staged files: name them as the user did.
+          let message = (e as Error).message;
+          for (const [path, shown] of shownOf) message = message.split(path).join(shown);
+          throw new PushError(message);
+        } finally {
+          rmSync(flash.stagingDir, { recursive: true, force: true });
+        }
+      }
       default:
-        throw new PushError('"op" is begin, data or commit');
+        throw new PushError('"op" is begin, data, commit or dry-run');
     }
   });
 }
 
-/** Check and apply the staged files; only if that worked, make them the flash's. */
-async function commit(live: LiveAppliance, flash: Flash, files: PushFile[]): Promise<ReloadResult> {
+/** The staged files as a configuration to load: rule files, the appliance description (the running one if none came), the names the user gave. */
+function stage(live: LiveAppliance, flash: Flash, files: PushFile[]): { configs: string[]; load: LoadSettings; shownOf: Map<string, string> } {
   const staged = flash.stagingDir;
   for (const f of files) if (f.bytes === 0) appendFileSync(join(staged, f.name), ""); // an empty file exists too
   const shownOf = new Map(files.map((f) => [join(staged, f.name), f.shown]));
   // A push without an appliance description keeps the running one.
-  let appliance = files.find((f) => f.appliance);
+  const appliance = files.find((f) => f.appliance);
   let appliancePath = appliance ? join(staged, appliance.name) : undefined;
   const running = live.opts.load.appliance;
   if (!appliance && running) {
@@ -139,6 +168,13 @@ async function commit(live: LiveAppliance, flash: Flash, files: PushFile[]): Pro
     shownOf.set(appliancePath, running);
   }
   const configs = files.filter((f) => !f.appliance).map((f) => join(staged, f.name));
+  return { configs, load: { ...live.opts.load, appliance: appliancePath }, shownOf };
+}
+
+/** Check and apply the staged files; only if that worked (and, on trial, once confirmed), make them the flash's. */
+async function commit(live: LiveAppliance, flash: Flash, files: PushFile[], confirmSeconds?: number): Promise<ReloadResult> {
+  const staged = flash.stagingDir;
+  const { configs, load, shownOf } = stage(live, flash, files);
   const rewrite = (a: CheckAnswer) => {
     // Diagnostics name the files as the user gave them; the running rules name the flash's files.
     for (const d of a.diagnostics) d.file = shownOf.get(d.file) ?? d.file;
@@ -146,7 +182,16 @@ async function commit(live: LiveAppliance, flash: Flash, files: PushFile[]): Pro
   };
   let r: ReloadResult;
   try {
-    r = await live.reloadNow("push", { configs, load: { ...live.opts.load, appliance: appliancePath }, rewrite });
+    const hooks: ConfirmHooks = {
+      confirmed: () => {
+        const w = writeFlash(live, flash, files);
+        if (!w.ok) throw new Error(w.message);
+        return `; ${w.message}`;
+      },
+      rolledBack: () => rmSync(staged, { recursive: true, force: true }),
+      whereKept: "the flash never held it",
+    };
+    r = await live.reloadNow("push", { configs, load, rewrite }, confirmSeconds, confirmSeconds ? hooks : undefined);
   } catch (e) {
     rmSync(staged, { recursive: true, force: true });
     throw e;
@@ -155,6 +200,14 @@ async function commit(live: LiveAppliance, flash: Flash, files: PushFile[]): Pro
     rmSync(staged, { recursive: true, force: true });
     return { ...r, message: `push refused: ${r.message}; the running rules and the flash keep the configuration they had` };
   }
+  if (confirmSeconds) return { ...r, message: `${r.message}; written to the flash only when confirmed` };
+  const w = writeFlash(live, flash, files);
+  return w.ok ? { ...r, message: `${r.message}; ${w.message}` } : w;
+}
+
+/** Make the staged (and applied) files the flash's, and the running configuration's files. */
+function writeFlash(live: LiveAppliance, flash: Flash, files: PushFile[]): ReloadResult {
+  const staged = flash.stagingDir;
   const at = new Date().toISOString();
   try {
     flash.commitStaged(at);
@@ -169,6 +222,6 @@ async function commit(live: LiveAppliance, flash: Flash, files: PushFile[]): Pro
   live.configOrigin = flash.origin();
   const size = files.reduce((n, f) => n + f.bytes, 0);
   live.log(5, `push of ${files.map((f) => f.shown).join(", ")} (${size} bytes) written to the flash${flash.device ? ` (${flash.device})` : ""}`);
-  return { ...r, message: `${r.message}; written to the flash at ${at}` };
+  return { ok: true, message: `written to the flash at ${at}` };
 }
 
