@@ -60,6 +60,7 @@ preflight() { # can this machine run the lab? (root, /dev/net/tun, socat, ip)
   [ -z "$why" ] && ! command -v ip >/dev/null && why="iproute2 (ip) is not installed"
   [ -z "$why" ] && ! ip netns add "$LAB_ID-probe" 2>/dev/null && why="cannot create network namespaces here"
   ip netns del "$LAB_ID-probe" 2>/dev/null || true
+  [ -z "$why" ] && why=$(target_preflight)
   if [ -n "$why" ]; then
     rm -rf "$LAB_TMP"
     if [ "${LAB_SKIP_OK:-0}" = 1 ]; then
@@ -70,6 +71,13 @@ preflight() { # can this machine run the lab? (root, /dev/net/tun, socat, ip)
     exit 2
   fi
 }
+
+# Where the appliance runs: these hooks do nothing for the host process;
+# lab/vm-target.sh (LAB_TARGET=vm, `npm run lab:vm`) redefines them and the
+# appliance's start, stop and reload for the firmware image under QEMU.
+target_preflight() { :; }  # prints why this machine cannot run the target, if it cannot
+target_prepare() { :; }    # builds what the target needs before the first scenario
+target_leftovers() { :; }  # names what the target left behind, if anything
 
 cleanup() {
   stop_appliance
@@ -151,6 +159,10 @@ stop_appliance() {
   [ $rc = 0 ] && [ $st = 0 ] || { say "the appliance did not exit cleanly on SIGTERM (status $st)"; return 1; }
 }
 
+# change_config NEW CONFIG: CONFIG's content becomes NEW's and the running appliance
+# loads it (here by SIGHUP; the VM target pushes it through the control channel).
+change_config() { cp "$1" "$2" && kill -HUP "$APP_PID"; }
+
 status_json() { timeout 5 "${PORTCULLIS[@]}" status --socket "$CTL" --json; }
 
 # counter WHAT: packets counted by a rule (FILE:LINE, or label:TEXT), a default (default:RULESET), or bridge.denied
@@ -221,3 +233,8 @@ expect_udp_blocked() {
   if [ "$after" -gt "$before" ]; then say "  ok: udp $2 -> $3:$4 gets no answer, dropped by the firewall ($5: $before -> $after)"
   else fail "udp $2 -> $3:$4 got no answer, but $5 did not count it"; fi
 }
+
+if [ "${LAB_TARGET:-host}" != host ]; then
+  [ -f "$REPO/lab/${LAB_TARGET}-target.sh" ] || { echo "lab: no target \"$LAB_TARGET\" (host, vm)" >&2; exit 2; }
+  . "$REPO/lab/${LAB_TARGET}-target.sh"
+fi

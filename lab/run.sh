@@ -5,7 +5,10 @@
 # runs some. Needs root, /dev/net/tun and socat (LAB_SKIP_OK=1 skips the lab
 # on a machine without them instead of failing). Removes everything it made,
 # also when interrupted. See docs/lab.md.
+# `lab/run.sh --vm` (`npm run lab:vm`) runs the same scenarios with the
+# appliance inside the firmware image under QEMU (lab/vm-target.sh).
 set -uo pipefail
+[ "${1:-}" = --vm ] && { LAB_TARGET=vm; shift; }
 . "$(dirname "$0")/lib.sh"
 CONF=$REPO/lab/configs
 
@@ -119,10 +122,9 @@ scenario_e() { # a reload in the middle of a long transfer
   sleep 2
   local before; before=$(counter "$(rule_at "$cfg" "lan.in 10 ")")
   [ "$before" -gt 0 ] || { fail "the transfer has not started after 2 s"; return 1; }
-  cp "$CONF/e-after.pm" "$cfg"
-  kill -HUP "$APP_PID"
+  change_config "$CONF/e-after.pm" "$cfg" || { fail "the new configuration was not accepted"; return 1; }
   for _ in $(seq 1 200); do [ "$(status_json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).generation)')" = 2 ] && break; sleep 0.1; done
-  [ "$(status_json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).generation)')" = 2 ] || { fail "SIGHUP did not reload"; return 1; }
+  [ "$(status_json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).generation)')" = 2 ] || { fail "the configuration was not reloaded"; return 1; }
   local carried; carried=$(counter "$(rule_at "$cfg" "lan.in 10 ")")
   [ "$carried" -ge "$before" ] || { fail "the counter of the unchanged rule 10 was reset by the reload ($before -> $carried)"; return 1; }
   say "  ok: reloaded mid-transfer (generation 2); rule 10's counter carried over ($before -> $carried)"
@@ -207,6 +209,7 @@ main() {
   say "building the WebAssembly engine if needed, and the host (incremental)"
   [ -f "$REPO/build/release.wasm" ] || (cd "$REPO" && timeout 300 npm run -s asbuild) || { fail "npm run asbuild failed"; exit 1; }
   (cd "$REPO" && timeout 300 npm run -s build:host) || { fail "npm run build:host failed"; exit 1; }
+  target_prepare || { fail "could not prepare the ${LAB_TARGET:-host} target"; exit 1; }
   make_topology || { fail "could not build the namespaces"; exit 1; }
   say "namespaces $NS_FW $NS_LAN $NS_WAN ready (work dir $LAB_TMP)"
   local passed=() failed=() waiting=()
@@ -231,6 +234,7 @@ leftovers() { # prove the cleanup: no namespace, device or process of ours remai
   ip link show tapW >/dev/null 2>&1 && left+=" tapW"
   for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && left+=" pid:$pid"; done
   [ -d "$LAB_TMP" ] && [ "${LAB_KEEP_TMP:-0}" != 1 ] && left+=" $LAB_TMP"
+  left+=$(target_leftovers)
   if [ -n "$left" ]; then fail "left behind:$left"; exit 1; fi
   say "cleanup checked: no namespace, device or process left"
 }

@@ -6,6 +6,7 @@
 # (created from CONFIG... when missing), the control channel as a Unix socket
 # on the host, and the serial console on stdout.
 #   VM_DIR (default out/vm), VM_PORT_BASE (default 9400), VM_ACCEL (kvm|tcg; default: probe)
+#   VM_RUN_ARGS: extra arguments for the guest's `portcullis run`, comma-separated (the lab's use)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 IMG=${IMAGE_OUT:-$PWD/out/image}
@@ -62,7 +63,7 @@ done
 rm -f "$VM_DIR/ctl.sock"
 exec qemu-system-x86_64 -accel "$accel" -cpu max -m "${VM_MEM:-512}" -smp 1 -nographic -no-reboot \
   -kernel "$IMG/vmlinuz" -initrd "$IMG/initramfs.cpio.xz" \
-  -append "console=ttyS0 quiet panic=-1 portcullis.ports=$names portcullis.accel=$accel" \
+  -append "console=ttyS0 quiet panic=-1 portcullis.ports=$names portcullis.accel=$accel${VM_RUN_ARGS:+ portcullis.args=$VM_RUN_ARGS}" \
   -drive "file=$VM_DIR/flash.img,format=raw,if=virtio" \
   "${nets[@]}" \
   -chardev "socket,id=ctl,path=$VM_DIR/ctl.sock,server=on,wait=off" \
