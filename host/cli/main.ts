@@ -12,6 +12,7 @@ export const USAGE = `usage: portcullis COMMAND ...
   disasm   CONFIG...                                     the compiled rule program, decoded
   run      CONFIG... --port NAME=LISTEN_HOST:PORT/PEER_HOST:PORT ... [--socket PATH] [--loghost H:P] [--http H:P [--http-token FILE]]
   status   [--socket PATH] [--json] [--reload]               a running appliance's rules, counters, connections, ports
+  push     CONFIG... [--appliance FILE] [--to SOCKET]    send a configuration to a running appliance: checked, applied, then written to its flash
   export   --to nft CONFIG... [--map NAME=IFNAME ...] [--lossy] [-o FILE]   an nftables script with the same verdicts
   verify   --nft FILE CONFIG... --pcap IN [--json]       the Linux kernel with FILE against Portcullis, packet by packet (root)
   diff     OLD NEW [--old MORE...] [--new MORE...] [--verdict-only] [--json]   the packets two configurations judge differently
@@ -34,6 +35,7 @@ const commands: Record<string, () => Promise<Command>> = {
   replay: async () => (await import("./replay.ts")).replayCommand,
   run: async () => (await import("./run.ts")).runCommand,
   status: async () => (await import("./status.ts")).statusCommand,
+  push: async () => (await import("./push.ts")).pushCommand,
   export: async () => (await import("./export.ts")).exportCommand,
   verify: async () => (await import("./verify.ts")).verifyCommand,
   diff: async () => (await import("./diff.ts")).diffCommand,

@@ -7,6 +7,7 @@ import { parsePortSpec, PortSpecError } from "../runtime/ports.ts";
 import { defaultSocketPath } from "../runtime/control.ts";
 import { LiveAppliance, StartError } from "../runtime/live.ts";
 import { loadSettings } from "./common.ts";
+import { flashConfiguration } from "./flash-run.ts";
 
 export async function runCommand(argv: string[], io: IO): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -24,8 +25,13 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
     "fail-closed": { type: "boolean", default: false },
     http: { type: "string" },
     "http-token": { type: "string" },
+    flash: { type: "string" },
+    "flash-device": { type: "string" },
   });
-  if (positionals.length === 0) throw new UsageError("no configuration files given");
+  // --flash DIR: the configuration is the flash's, and `portcullis push` replaces it (flash-run.ts).
+  const flash = await flashConfiguration(values, positionals);
+  if (flash) positionals.push(...flash.configs);
+  else if (positionals.length === 0) throw new UsageError("no configuration files given (or --flash DIR)");
   let ports;
   try {
     ports = ((values.port ?? []) as string[]).map(parsePortSpec);
@@ -70,7 +76,7 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
   let live: LiveAppliance;
   try {
     live = await LiveAppliance.start({
-      configs: positionals, load: loadSettings(values), ports, socketPath, loghost, syslogFormat: format,
+      configs: positionals, load: flash ? { ...loadSettings(values), appliance: flash.appliance } : loadSettings(values), ports, socketPath, loghost, syslogFormat: format,
       sendNotify: values["send-notify"], notifyPort: num("notify-port", 1, 65535),
       unreachableRate: num("unreachable-rate", 0, 100000), macAgeingMs: num("mac-ageing", 1, 1e6) * 1000,
       watchMs: num("watch", 0, 3600) * 1000, ftpHelper: !values["no-ftp-helper"], failClosed: values["fail-closed"],
@@ -83,6 +89,7 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
     }
     throw e;
   }
+  if (flash) flash.attach(live);
   let web: import("../console/server.ts").ConsoleServer | null = null;
   if (http && consoleModule) {
     try {

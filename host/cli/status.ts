@@ -19,7 +19,8 @@ export function formatHead(s: Status): string {
   let head = `portcullis: running, pid ${s.pid}, up ${s.uptimeS} s; ${s.dialect} rules from ${s.configs.join(", ")}, generation ${s.generation}${last}\n`;
   const f = s.firmware;
   if (f) {
-    head += `firmware: portcullis ${f.version}${f.commit ? ` (${f.commit})` : ""}, kernel ${f.kernel}${f.accelerator ? `, accelerator ${f.accelerator}` : ""}${f.origin ? `, configuration from ${f.origin}` : ""}\n`;
+    const up = typeof f.systemUptimeS === "number" ? `, system up ${f.systemUptimeS} s` : "";
+    head += `firmware: portcullis ${f.version}${f.commit ? ` (${f.commit})` : ""}, kernel ${f.kernel}${f.accelerator ? `, accelerator ${f.accelerator}` : ""}${up}${f.origin ? `, configuration from ${f.origin}` : ""}\n`;
   }
   const fc = s.failedClosed;
   if (fc) {

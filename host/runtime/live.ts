@@ -2,6 +2,7 @@
 // control socket, wired together. `portcullis run` (run.ts) adds the command
 // line and the signals; tests start one in-process.
 import { watchFile, unwatchFile } from "node:fs";
+import { uptime as systemUptime } from "node:os";
 import { loadAll, type Loaded, type LoadSettings } from "../config/compile.ts";
 import { importAllDialects } from "../dialects/all.ts";
 import { formatDiagnostic, type Diagnostic } from "../model/diagnostic.ts";
@@ -67,6 +68,14 @@ export interface LiveOptions {
   reloadTimeoutMs?: number;
 }
 
+/** What a reload checks: the running files by default; a push's staged files (push.ts). */
+export interface ReloadSource {
+  configs: string[];
+  load: LoadSettings;
+  /** Adjust the worker's answer before it is applied (a push names its files as the user did). */
+  rewrite?: (a: CheckAnswer) => void;
+}
+
 export interface ReloadResult {
   ok: boolean;
   message: string;
@@ -111,6 +120,10 @@ export class LiveAppliance {
   private reloadJob: CheckJob | null = null;
   control: ControlServer | null = null;
   ports: UdpPort[] = [];
+  /** Where the running configuration came from, for `status` (flash, pushed at ...); null: the firmware's own word. */
+  configOrigin: string | null = null;
+  /** Control commands beyond status, macs and reload (push.ts adds "push"). */
+  readonly extraCommands = new Map<string, (req: Record<string, unknown>) => Promise<Record<string, unknown>>>();
 
   private constructor(readonly opts: LiveOptions, loaded: Loaded, readonly appliance: Appliance, readonly fw: Firewall, readonly bridge: Bridge) {
     this.dialectName = loaded.config.dialect?.name ?? null;
@@ -356,7 +369,12 @@ export class LiveAppliance {
    * carry over. On any error the running rules stay. Reloads run one at a time.
    */
   reload(why: string): Promise<ReloadResult> {
-    const run = this.reloadChain.then(() => this.reloadNow(why)).catch((e): ReloadResult => {
+    return this.serialized(() => this.reloadNow(why));
+  }
+
+  /** Run `fn` when no reload runs, and no reload until it is done (a push checks, applies and writes the flash in one turn). */
+  serialized(fn: () => Promise<ReloadResult>): Promise<ReloadResult> {
+    const run = this.reloadChain.then(fn).catch((e): ReloadResult => {
       const message = `reload failed: ${excerpt(e instanceof Error ? e.message : String(e), 500)}`;
       this.log(Severity.err, `${message}; the running rules (generation ${this.generation}) stay`);
       return { ok: false, message };
@@ -365,7 +383,8 @@ export class LiveAppliance {
     return run;
   }
 
-  private async reloadNow(why: string): Promise<ReloadResult> {
+  /** Check `source` (the running files by default) and apply it; call only inside serialized(). */
+  async reloadNow(why: string, source: ReloadSource = { configs: this.opts.configs, load: this.opts.load }): Promise<ReloadResult> {
     const fail = (message: string, diagnostics: Diagnostic[] = []): ReloadResult => {
       this.logDiagnostics(diagnostics);
       this.log(Severity.err, `reload (${why}) refused: ${message}; the running rules (generation ${this.generation}) stay`);
@@ -379,7 +398,7 @@ export class LiveAppliance {
     for (let tries = 0; tries < 3; tries++) {
       try {
         this.reloadJob = checkInWorker(
-          { configs: this.opts.configs, load: { ...this.opts.load }, imports: [] },
+          { configs: source.configs, load: { ...source.load }, imports: [] },
           this.opts.reloadTimeoutMs ?? 120_000,
         );
         a = await this.reloadJob.answer;
@@ -390,12 +409,14 @@ export class LiveAppliance {
         this.reloadJob = null;
       }
       if (this.stopped) return { ok: false, message: "the appliance is stopping" };
-      if (!a.unstable && (await fingerprintFiles(this.opts.configs)) === a.fingerprint) break;
+      if (!a.unstable && (await fingerprintFiles(source.configs)) === a.fingerprint) break;
       a = null;
       await new Promise((r) => setTimeout(r, SETTLE_MS));
     }
     if (!a) return fail("the config files kept changing while they were checked");
-    this.fingerprint = a.fingerprint;
+    source.rewrite?.(a);
+    // A push's files are not the running ones: what they hold counts for the watcher once applied.
+    if (source.configs === this.opts.configs) this.fingerprint = a.fingerprint;
     if (a.error !== null) return fail(excerpt(a.error, 500));
     if (!a.ok || !a.program || !a.policy || !a.appliance) {
       return fail(`${a.diagnostics.filter((d) => d.severity === "error").length} errors in the configuration`, a.diagnostics);
@@ -409,6 +430,7 @@ export class LiveAppliance {
       return fail((e as Error).message, a.diagnostics);
     }
     this.logDiagnostics(a.diagnostics);
+    this.fingerprint = a.fingerprint;
     this.dialectName = a.dialect;
     this.generation++;
     const message = `reloaded (${why}): generation ${this.generation}, ${allRules(a.policy).length} rules, counters carried over for ${carried.carried}, new ${carried.reset}`;
@@ -468,7 +490,7 @@ export class LiveAppliance {
     const mem = process.memoryUsage();
     return {
       pid: process.pid,
-      firmware: firmwareFacts(),
+      firmware: { ...firmwareFacts(), ...(this.configOrigin ? { origin: this.configOrigin } : {}), systemUptimeS: Math.round(systemUptime()) },
       failedClosed: this.failedClosed,
       uptimeS: Math.round((Date.now() - this.startedMs) / 1000),
       dialect: this.dialectName,
@@ -507,8 +529,22 @@ export class LiveAppliance {
         }
         return { message: r.message };
       }
-      default: throw new Error(`unknown command ${excerpt(cleanLine(JSON.stringify(req.cmd)), 80)} (status, macs, reload)`);
+      default: {
+        const extra = typeof req.cmd === "string" ? this.extraCommands.get(req.cmd) : undefined;
+        if (extra) return extra(req);
+        throw new Error(`unknown command ${excerpt(cleanLine(JSON.stringify(req.cmd)), 80)} (status, macs, reload${[...this.extraCommands.keys()].map((k) => `, ${k}`).join("")})`);
+      }
     }
+  }
+
+  /** From now on, reloads read these files (a push's, once written to the flash). */
+  adoptConfigs(configs: string[], appliance: string | undefined): void {
+    if (this.opts.watchMs) {
+      for (const f of this.opts.configs) unwatchFile(f);
+      for (const f of configs) watchFile(f, { interval: this.opts.watchMs }, () => this.fileChanged());
+    }
+    this.opts.configs = configs;
+    this.opts.load = { ...this.opts.load, appliance };
   }
 
   // ---------------------------------------------------------------- shutdown
