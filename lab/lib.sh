@@ -26,6 +26,7 @@ MAC_WAN=02:00:00:00:02:02
 P_LAN_APP=7001; P_LAN_RELAY=7101
 P_WAN_APP=7002; P_WAN_RELAY=7102
 
+LAB_SLOW=${LAB_SLOW:-1}  # how many times longer the slow steps (a download, a paced transfer) may take
 PIDS=()          # background processes this lab started (killed by pid at cleanup)
 APP_PID=""
 

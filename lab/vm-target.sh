@@ -19,6 +19,8 @@ P_LAN_APP=$VM_PORT_BASE; P_LAN_RELAY=$((VM_PORT_BASE + 1))
 P_WAN_APP=$((VM_PORT_BASE + 2)); P_WAN_RELAY=$((VM_PORT_BASE + 3))
 VM_IMAGE=${LAB_VM_IMAGE:-$LAB_TMP/image}
 VM_BOOTS=0
+# Under TCG the appliance forwards a few hundred kB/s: a download or a transfer takes longer.
+[ "${LAB_SLOW:-1}" != 1 ] || LAB_SLOW=6
 
 target_preflight() {
   command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"; return; }
