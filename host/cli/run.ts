@@ -26,6 +26,7 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
     http: { type: "string" },
     "http-token": { type: "string" },
     flash: { type: "string" },
+    "control-serial": { type: "string" },
     "flash-device": { type: "string" },
   });
   // --flash DIR: the configuration is the flash's, and `portcullis push` replaces it (flash-run.ts).
@@ -90,6 +91,17 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
     throw e;
   }
   if (flash) flash.attach(live);
+  // --control-serial DEV: control requests also on a serial port (the image's virtio-serial port).
+  let serial: import("../runtime/serial-control.ts").SerialControl | null = null;
+  if (values["control-serial"] !== undefined) {
+    try {
+      serial = await (await import("../runtime/serial-control.ts")).serveSerial(values["control-serial"], (req) => live.command(req), (m) => live.log(4, m));
+    } catch (e) {
+      await live.stop("control port failed");
+      io.err(`portcullis run: --control-serial ${values["control-serial"]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return 1;
+    }
+  }
   let web: import("../console/server.ts").ConsoleServer | null = null;
   if (http && consoleModule) {
     try {
@@ -107,7 +119,9 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
       process.off("SIGHUP", onHup);
       process.off("SIGTERM", onTerm);
       process.off("SIGINT", onInt);
-      Promise.resolve(web?.close()).then(() => live.stop(sig)).then(() => resolve(0), () => resolve(1));
+      Promise.resolve(web?.close()).then(() => serial?.close()).then(() => live.stop(sig)).then(() => resolve(0), () => resolve(1));
+      // A read blocked on the serial port would keep the process alive: leave once stopped.
+      if (serial) setTimeout(() => process.exit(), 2000).unref();
     };
     const onTerm = () => onStop("SIGTERM");
     const onInt = () => onStop("SIGINT");

@@ -515,7 +515,8 @@ export class LiveAppliance {
     };
   }
 
-  private async command(req: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /** Answer one control request (the control socket's, or the serial port's: serial-control.ts). */
+  async command(req: Record<string, unknown>): Promise<Record<string, unknown>> {
     switch (req.cmd) {
       case "status": return this.status({ offset: count(req, "offset", 0, 2 ** 31), limit: count(req, "limit", 1, STATUS_PAGE_MAX) });
       case "macs": return { macs: this.bridge.macs.entries() };
