@@ -10,7 +10,7 @@ import {
   TUPLE_SIZE, T_DIR, T_IF_IN, T_IF_OUT, T_REASON, T_MINUTE, T_DOW, T_DAY, T_MONTH, T_LENGTH,
   RESULT_SIZE, RES_RULE, RES_MONITOR_RULE, HDR_MONITOR_RULESET, RES_VERDICT, RES_REASON, RES_STAGE, RES_MARKS, RES_INPUT_RULE, RES_OUTPUT_RULE,
   VERDICT_PERMIT, VERDICT_DENY, STAGE_INPUT, STAGE_OUTPUT, STAGE_NONE, DIR_OTHER,
-  REASON_MATCHED, REASON_DEFAULT, REASON_EXPECTED, REASON_NO_FILTER, REASON_NO_PROGRAM, REASON_OK,
+  REASON_MATCHED, REASON_DEFAULT, REASON_EXPECTED, REASON_NO_FILTER, REASON_NO_PROGRAM, REASON_OK, REASON_NEIGHBOUR_DISCOVERY, HAS_ND,
   LOAD_OK, LOAD_TOO_LARGE,
   RULE_SIZE as L_RULE_SIZE, TUPLE_SIZE as L_TUPLE_SIZE, DESC_SIZE as L_DESC_SIZE,
   RESULT_SIZE as L_RESULT_SIZE, RULESET_SIZE as L_RULESET_SIZE, PROGRAM_MAGIC, PROGRAM_VERSION,
@@ -277,6 +277,12 @@ function classifyOne(p: usize, t: usize, res: usize): void {
   let reason = <u32>load<u8>(t, T_REASON);
   if (reason != REASON_OK) {
     writeResult(res, -1, VERDICT_DENY, reason, STAGE_NONE, 0, -1, -1);
+    return;
+  }
+  // Neighbour discovery passes unfiltered, as ARP does (layout.ts, HAS_ND):
+  // no rule, no flow, no counter, no monitor rule.
+  if (<u32>load<u8>(t, T_HAS) & HAS_ND) {
+    writeResult(res, -1, VERDICT_PERMIT, REASON_NEIGHBOUR_DISCOVERY, STAGE_NONE, 0, -1, -1);
     return;
   }
   // The connection table first: a tracked flow's packets, and ICMP errors

@@ -253,7 +253,7 @@ export const LINK_RAW_IP = 1;
 //   0  u8  family        4 or 6
 //   1  u8  proto
 //   2  u8  frag          FRAG_*
-//   3  u8  has           HAS_* bits
+//   3  u8  has           HAS_* bits (HAS_ND: neighbour discovery, never filtered)
 //   4  u16 sport
 //   6  u16 dport
 //   8  u8  icmpType
@@ -333,6 +333,12 @@ export const HAS_ICMP = 2;
 export const HAS_TCP_FLAGS = 4;
 export const HAS_ICMP_ID = 8;
 export const HAS_INNER = 16;
+// HAS_ND: an IPv6 neighbour discovery message (RFC 4861): ICMPv6 type 133 to
+// 137 directly after the IPv6 header (no extension header, no fragment) with
+// hop limit 255. The bridge passes these without filtering, as it passes ARP;
+// the matcher permits them before the connection table and the rules
+// (REASON_NEIGHBOUR_DISCOVERY), so explain and replay say what the bridge does.
+export const HAS_ND = 32;
 
 // Result record, RESULT_SIZE bytes, one per packet:
 //   0  i32 rule          global index of the deciding rule, -1 if a default decided
@@ -380,6 +386,7 @@ export const REASON_STATE = 3;
 export const REASON_EXPECTED = 4;
 export const REASON_RELATED = 5;
 export const REASON_NO_PROGRAM = 6;
+export const REASON_NEIGHBOUR_DISCOVERY = 7;
 export const REASON_OK = 0;
 export const REASON_MALFORMED_FIRST = 16;
 export const REASON_TRUNCATED_ETHERNET = 16;

@@ -7,7 +7,7 @@ import {
   T_TCP_FLAGS, T_REASON, T_SRC, T_DST, T_LENGTH, T_L4_OFFSET,
   T_TCP_SEQ, T_TCP_ACK, T_TCP_WINDOW, T_L4_PAYLOAD, T_ICMP_ID, T_INNER_PROTO, T_INNER_FAMILY,
   T_INNER_SPORT, T_INNER_DPORT, T_INNER_SRC, T_INNER_DST,
-  FRAG_NONE, FRAG_FIRST, FRAG_LATER, HAS_PORTS, HAS_ICMP, HAS_TCP_FLAGS, HAS_ICMP_ID, HAS_INNER,
+  FRAG_NONE, FRAG_FIRST, FRAG_LATER, HAS_PORTS, HAS_ICMP, HAS_TCP_FLAGS, HAS_ICMP_ID, HAS_INNER, HAS_ND,
   LINK_RAW_IP, MAX_IPV6_EXTENSIONS,
   REASON_OK, REASON_TRUNCATED_ETHERNET, REASON_NOT_IP, REASON_TRUNCATED_IPV4, REASON_BAD_VERSION,
   REASON_BAD_IHL, REASON_BAD_TOTAL_LENGTH, REASON_TRUNCATED_IPV6, REASON_BAD_PAYLOAD_LENGTH,
@@ -159,7 +159,13 @@ function parseIpv6(pkt: usize, off: u32, len: u32, t: usize): u32 {
     if (nh == 6 && (be16(pkt + p - 6) >> 3) == 1) return REASON_FRAGMENT_OVERLAP;
     return REASON_OK;
   }
-  return parseL4(pkt, p, end, nh, more, t);
+  let r = parseL4(pkt, p, end, nh, more, t);
+  // Neighbour discovery (layout.ts, HAS_ND): ICMPv6 133..137 carried directly, hop limit 255.
+  if (r == REASON_OK && count == 0 && nh == 58 && <u32>load<u8>(ip, 7) == 255) {
+    let type = <u32>load<u8>(t, T_ICMP_TYPE);
+    if (type >= 133 && type <= 137) store<u8>(t, load<u8>(t, T_HAS) | HAS_ND, T_HAS);
+  }
+  return r;
 }
 
 // The layer-4 header at [p, end). `first` is true for a first fragment, which

@@ -19,6 +19,12 @@ WAN_SRV=10.0.0.2
 MGMT_FW=172.30.0.1    # the appliance's management link to the WAN namespace (syslog)
 MGMT_WAN=172.30.0.2
 SYSLOG_PORT=514
+# IPv6 (scenario g only): a ULA prefix on the LAN, the documentation prefix on the WAN.
+LAN6_NET=fd00:0:0:1::/64
+LAN6_A=fd00:0:0:1::101
+LAN6_B=fd00:0:0:1::102
+WAN6_NET=2001:db8:0:2::/64
+WAN6_SRV=2001:db8:0:2::2
 MAC_LAN=02:00:00:00:01:01
 MAC_WAN=02:00:00:00:02:02
 
@@ -132,9 +138,27 @@ host_if() { # host_if NS DEV MAC OTHER_SIDE_NET ADDR...: addresses, and the othe
   nsx "$ns" ip route add "$other" dev "$dev"
 }
 
+# IPv6 on the lab links, for the one scenario that wants it (g): addresses
+# without duplicate address detection (no wait for tentative addresses), no
+# router solicitations or RA, the other side's prefix on-link (as for IPv4),
+# so the hosts find each other by neighbour discovery through the bridge.
+ipv6_up() { # ipv6_up NS DEV OTHER_PREFIX ADDR...
+  local ns=$1 dev=$2 other=$3 a k; shift 3
+  for k in accept_ra=0 router_solicitations=0 accept_dad=0 disable_ipv6=0; do
+    nsx "$ns" sysctl -qw net.ipv6.conf."$dev".$k || return 1
+  done
+  for a in "$@"; do nsx "$ns" ip -6 addr add "$a/64" dev "$dev" nodad || return 1; done
+  nsx "$ns" ip -6 route add "$other" dev "$dev"
+}
+ipv6_down() { # ipv6_down NS DEV: IPv6 off again (its addresses, routes and neighbours go with it)
+  nsx "$1" sysctl -qw net.ipv6.conf."$2".disable_ipv6=1
+}
+# neighbour NS DEV ADDR: the link-layer address the host learnt for ADDR, if any
+neighbour() { nsx "$1" ip -6 neigh show "$3" dev "$2" | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p' | head -1; }
+
 # start_appliance CONFIG... [-- EXTRA ARGS]: run portcullis in fw, wait for its control socket.
 start_appliance() {
-  local args=() extra=() seen=0
+  local args=() extra=() seen=0 a
   for a in "$@"; do if [ "$a" = -- ]; then seen=1; elif [ $seen = 1 ]; then extra+=("$a"); else args+=("$a"); fi; done
   APP_LOG=$LAB_TMP/appliance-$SCENARIO.log
   ip netns exec "$NS_FW" "${PORTCULLIS[@]}" run "${args[@]}" \
@@ -166,13 +190,16 @@ change_config() { cp "$1" "$2" && kill -HUP "$APP_PID"; }
 
 status_json() { timeout 5 "${PORTCULLIS[@]}" status --socket "$CTL" --json; }
 
-# counter WHAT: packets counted by a rule (FILE:LINE, or label:TEXT), a default (default:RULESET), or bridge.denied
+# counter WHAT: packets counted by a rule (FILE:LINE, or label:TEXT), a default (default:RULESET),
+# a bridge figure (bridge.denied, bridge.l2Passed: ARP/ND frames passed unfiltered) or a connection
+# table figure (connections.created, connections.stateHits: packets passed as part of a tracked flow)
 counter() {
   status_json | node -e '
     const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
     const w = process.argv[1];
     let n;
-    if (w === "bridge.denied") n = s.bridge.denied;
+    if (w.startsWith("bridge.")) n = s.bridge[w.slice(7)];
+    else if (w.startsWith("connections.")) n = (s.connections ?? {})[w.slice(12)];
     else if (w.startsWith("label:")) n = s.rules.filter((r) => (r.label ?? "").includes(w.slice(6))).reduce((a, r) => a + r.packets, 0);
     else if (w.startsWith("default:")) n = s.defaults.filter((d) => d.ruleset === w.slice(8)).reduce((a, d) => a + d.packets, 0);
     else { const [f, l] = [w.slice(0, w.lastIndexOf(":")), Number(w.slice(w.lastIndexOf(":") + 1))];
@@ -182,8 +209,10 @@ counter() {
 }
 
 # Servers in a namespace (socat: one child per connection).
-tcp_echo_server() { bg "$LAB_TMP/srv-$1-$2.log" nsx "$1" socat TCP-LISTEN:$2,bind=$3,fork,reuseaddr EXEC:cat >/dev/null; wait_listen "$1" "$2" tcp; }
-udp_echo_server() { bg "$LAB_TMP/srv-$1-u$2.log" nsx "$1" socat UDP-RECVFROM:$2,bind=$3,fork EXEC:cat >/dev/null; wait_listen "$1" "$2" udp; }
+# An IPv6 address is given in brackets ([2001:db8::1]); socat's listeners then need pf=ip6.
+pf_of() { case $1 in \[*) echo ,pf=ip6 ;; esac; }
+tcp_echo_server() { bg "$LAB_TMP/srv-$1-$2.log" nsx "$1" socat TCP-LISTEN:$2,bind=$3,fork,reuseaddr$(pf_of "$3") EXEC:cat >/dev/null; wait_listen "$1" "$2" tcp; }
+udp_echo_server() { bg "$LAB_TMP/srv-$1-u$2.log" nsx "$1" socat UDP-RECVFROM:$2,bind=$3,fork$(pf_of "$3") EXEC:cat >/dev/null; wait_listen "$1" "$2" udp; }
 wait_listen() { # the server must be there, so a failed connection is the firewall's doing
   for _ in $(seq 1 50); do
     if [ "$3" = tcp ]; then nsx "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
@@ -193,7 +222,7 @@ wait_listen() { # the server must be there, so a failed connection is the firewa
   fail "no $3 server listening on port $2 in $1"
 }
 
-# tcp_talk NS SRC DST PORT: connect from SRC, send a line, expect it echoed back.
+# tcp_talk NS SRC DST PORT: connect from SRC, send a line, expect it echoed back (IPv6: SRC and DST in brackets).
 tcp_talk() {
   local msg="portcullis-lab $RANDOM $RANDOM"
   local got

@@ -2,7 +2,7 @@
 # The network lab: namespaces for the appliance, a LAN host and a WAN host,
 # TAP devices relayed by socat into `portcullis run`, real TCP/UDP/FTP clients
 # and servers across it. `npm run lab` runs every scenario; `lab/run.sh b e`
-# runs some. Needs root, /dev/net/tun and socat (LAB_SKIP_OK=1 skips the lab
+# runs some (g is IPv6). Needs root, /dev/net/tun and socat (LAB_SKIP_OK=1 skips the lab
 # on a machine without them instead of failing). Removes everything it made,
 # also when interrupted. See docs/lab.md.
 # `lab/run.sh --vm` (`npm run lab:vm`) runs the same scenarios with the
@@ -158,6 +158,43 @@ scenario_f() { # log rules reach a syslog receiver in the WAN namespace
   [ $ok = 1 ]
 }
 
+scenario_g() { # IPv6: Windows CE rules with an IPv6 PrivateHost, neighbour discovery across the bridge
+  need_dialect "$CONF/g-ipv6.reg" wince || return 3
+  local la="[$LAN6_A]" lb="[$LAN6_B]" wa="[$WAN6_SRV]" p
+  start_appliance "$CONF/g-ipv6.reg"
+  need_conntrack || return 3
+  # IPv6 comes up on the links only now, with the appliance forwarding, and
+  # no host has met the other yet: the first connection needs neighbour discovery.
+  ipv6_up "$NS_LAN" tapL $WAN6_NET $LAN6_A $LAN6_B
+  ipv6_up "$NS_WAN" tapW $LAN6_NET $WAN6_SRV
+  for p in 25 80; do tcp_echo_server "$NS_WAN" $p "$wa"; done
+  tcp_echo_server "$NS_LAN" 22 "$la"
+  [ -z "$(neighbour "$NS_LAN" tapL $WAN6_SRV)" ] || { fail "the LAN host knows the WAN host before any traffic"; return 1; }
+  local nd0 hits0 inb0
+  nd0=$(counter bridge.l2Passed); hits0=$(counter connections.stateHits); inb0=$(counter label:BlockInboundTCPToHost6)
+  expect_tcp_ok "$NS_LAN" "$la" "$wa" 25
+  # Neighbour discovery worked across the bridge, both ways, and the bridge passed it.
+  local mw ml nd1
+  mw=$(neighbour "$NS_LAN" tapL $WAN6_SRV); ml=$(neighbour "$NS_WAN" tapW $LAN6_A); nd1=$(counter bridge.l2Passed)
+  [ "$mw" = $MAC_WAN ] || { fail "the LAN host did not learn $WAN6_SRV's MAC by neighbour discovery (has \"$mw\")"; return 1; }
+  [ "$ml" = $MAC_LAN ] || { fail "the WAN host did not learn $LAN6_A's MAC by neighbour discovery (has \"$ml\")"; return 1; }
+  [ "$nd1" -ge $((nd0 + 2)) ] || { fail "the bridge did not count the neighbour solicitation and advertisement ($nd0 -> $nd1)"; return 1; }
+  say "  ok: neighbour discovery across the bridge: $LAN6_A found $WAN6_SRV at $mw, and $WAN6_SRV found $LAN6_A at $ml (ARP/ND frames passed: $nd0 -> $nd1)"
+  # The replies were inbound TCP to the host, which BlockInboundTCPToHost6 matches:
+  # they passed by the connection table, and that rule never saw them.
+  local hits1 inb1
+  hits1=$(counter connections.stateHits); inb1=$(counter label:BlockInboundTCPToHost6)
+  [ "$hits1" -gt "$hits0" ] || { fail "the replies did not pass by state (connections.stateHits still $hits1)"; return 1; }
+  [ "$inb1" = "$inb0" ] || { fail "BlockInboundTCPToHost6 counted packets of the allowed connection ($inb0 -> $inb1)"; return 1; }
+  say "  ok: the replies passed by state (connections.stateHits: $hits0 -> $hits1; BlockInboundTCPToHost6 still $inb1)"
+  expect_tcp_blocked "$NS_LAN" "$la" "$wa" 80 label:BlockOutboundFromHost6
+  expect_tcp_blocked "$NS_WAN" "$wa" "$la" 22 label:BlockInboundTCPToHost6
+  expect_tcp_ok "$NS_LAN" "$lb" "$wa" 80
+}
+scenario_g_end() { # IPv6 off again on the lab links (the other scenarios run without it)
+  ipv6_down "$NS_LAN" tapL; ipv6_down "$NS_WAN" tapW
+}
+
 # ---------------------------------------------------------------- driver
 
 rule_at() { # rule_at FILE PATTERN: FILE:LINE of the first line matching PATTERN (for `counter`)
@@ -191,7 +228,8 @@ run_scenario() {
   (
     set -e
     SCENARIO_PIDS_START=${#PIDS[@]}
-    trap 'stop_appliance; for pid in "${PIDS[@]:$SCENARIO_PIDS_START}"; do kill_pid "$pid"; done' EXIT
+    # scenario_X_end, where there is one, undoes what the scenario changed on the shared links.
+    trap 'stop_appliance; for pid in "${PIDS[@]:$SCENARIO_PIDS_START}"; do kill_pid "$pid"; done; ! declare -F "scenario_${s}_end" >/dev/null || "scenario_${s}_end"' EXIT
     "scenario_$s"
   ) &
   # In the background and waited for, so that a signal to this script is handled at
@@ -209,7 +247,7 @@ on_signal() {
 }
 
 main() {
-  local all=(a b c d e f) chosen=("$@")
+  local all=(a b c d e f g) chosen=("$@")
   [ ${#chosen[@]} -gt 0 ] || chosen=("${all[@]}")
   for s in "${chosen[@]}"; do declare -F "scenario_$s" >/dev/null || { echo "lab: no scenario \"$s\" (have ${all[*]})" >&2; exit 2; }; done
   preflight

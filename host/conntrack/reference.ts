@@ -54,7 +54,8 @@ export class StatefulReference {
 
   classify(h: PacketHeader, m: PacketMeta): StatefulDecision {
     if (m.timeNs > this.clock) this.clock = m.timeNs;
-    if (h.reason !== L.REASON_OK) return { ...this.stateless.classify(h, m), state: null };
+    // Malformed packets and neighbour discovery are decided before the table (and never open a flow).
+    if (h.reason !== L.REASON_OK || h.nd) return { ...this.stateless.classify(h, m), state: null };
     const now = this.clock;
     const c = h.conn;
     const byState = (reason: number, f: Flow): StatefulDecision => ({

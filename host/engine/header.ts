@@ -19,6 +19,8 @@ export interface PacketHeader {
   tcpFlags: number | null;
   length: number;
   l4Offset: number;
+  /** An IPv6 neighbour discovery message (layout.ts HAS_ND): passes unfiltered. Absent: not one. */
+  nd?: true;
   /** What the connection table reads (absent: all zero). */
   conn?: ConnFields;
 }
@@ -102,6 +104,7 @@ export function writeTuple(dv: DataView, o: number, h: PacketHeader, m: PacketMe
       c.inner.dst.forEach((w, i) => dv.setUint32(o + L.T_INNER_DST + 4 * i, w >>> 0, true));
     }
   }
+  if (h.nd) has |= L.HAS_ND;
   dv.setUint8(o + L.T_HAS, has);
   dv.setUint8(o + L.T_REASON, h.reason);
   h.src.forEach((w, i) => dv.setUint32(o + L.T_SRC + 4 * i, w, true));
@@ -140,6 +143,7 @@ export function readTuple(dv: DataView, o: number): PacketHeader {
     length: dv.getUint32(o + L.T_LENGTH, true),
     l4Offset: dv.getUint32(o + L.T_L4_OFFSET, true),
     conn: readConn(dv, o, has),
+    ...(has & L.HAS_ND ? { nd: true as const } : {}),
   };
 }
 

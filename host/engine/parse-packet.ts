@@ -98,7 +98,10 @@ function parseIpv6(dv: DataView, off: number, h: PacketHeader): number {
   }
   h.proto = nh;
   if (h.frag === "later") return nh === 6 && fragOffset === 1 ? L.REASON_FRAGMENT_OVERLAP : L.REASON_OK;
-  return parseL4(dv, p, end, more, h);
+  const r = parseL4(dv, p, end, more, h);
+  // Neighbour discovery (RFC 4861; layout.ts HAS_ND): ICMPv6 133..137 directly after the header, hop limit 255.
+  if (r === L.REASON_OK && count === 0 && nh === 58 && dv.getUint8(off + 7) === 255 && h.icmpType! >= 133 && h.icmpType! <= 137) h.nd = true;
+  return r;
 }
 
 // `first`: the packet is a first fragment: it must hold what rules test

@@ -10,6 +10,7 @@ export const REASON_NAMES: Record<number, string> = {
   [L.REASON_EXPECTED]: "expected connection",
   [L.REASON_RELATED]: "related to a tracked flow",
   [L.REASON_NO_PROGRAM]: "no program loaded",
+  [L.REASON_NEIGHBOUR_DISCOVERY]: "neighbour discovery",
   [L.REASON_TRUNCATED_ETHERNET]: "truncated-ethernet",
   [L.REASON_NOT_IP]: "not-ip",
   [L.REASON_TRUNCATED_IPV4]: "truncated-ipv4",

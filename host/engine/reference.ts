@@ -109,6 +109,10 @@ export class ReferenceEngine {
     if (h.reason !== L.REASON_OK) {
       return { verdict: "deny", rule: -1, reason: h.reason, stage: "none", inputRule: -1, outputRule: -1, monitorRule: -1 };
     }
+    // Neighbour discovery passes unfiltered, as ARP does: no rule, no counter, no monitor rule.
+    if (h.nd) {
+      return { verdict: "permit", rule: -1, reason: L.REASON_NEIGHBOUR_DISCOVERY, stage: "none", inputRule: -1, outputRule: -1, monitorRule: -1 };
+    }
     const d = this.decide(h, m);
     const mon = this.policy.monitor ?? null;
     if (mon !== null) {

@@ -116,7 +116,11 @@ export function classifyFrame(b: Uint8Array): FrameKind {
   if (type === ETH_ARP) return "l2";
   if (type === ETH_IPV4) return "ip";
   if (type === ETH_IPV6) {
-    if (b.length >= l3 + 41 && b[l3 + 6] === 58 && b[l3 + 7] === 255) {
+    // Exactly the packets the engine's parser calls well-formed neighbour
+    // discovery (HAS_ND): version 6, the payload inside the frame and long
+    // enough for an ICMPv6 header, so the bridge and explain/replay agree.
+    const payload = b.length >= l3 + 40 ? (b[l3 + 4] << 8) | b[l3 + 5] : -1;
+    if (payload >= 8 && l3 + 40 + payload <= b.length && b[l3] >> 4 === 6 && b[l3 + 6] === 58 && b[l3 + 7] === 255) {
       const t = b[l3 + 40];
       if (t >= 133 && t <= 137) return "l2";
     }

@@ -22,6 +22,9 @@ export interface VerifyContext {
 export function classify(o: Outcome, ip: Uint8Array, kernel: "permit" | "deny", ctx: VerifyContext): string | null {
   const h = o.header;
   if (isMalformed(o.reason)) return "malformed: Portcullis refuses the packet; the kernel forwards what its IP layer accepts";
+  if (o.reason === L.REASON_NEIGHBOUR_DISCOVERY) {
+    return "neighbour discovery: Portcullis passes it unfiltered, as its bridge does; a router never forwards it as ND (its copy would leave with hop limit 254, which hosts ignore) and its rules decide the copy";
+  }
   const routing = routingClass(h, ip);
   if (routing) return routing;
   if (ctx.usesConntrack && h.frag !== "none") return "fragments: conntrack reassembles fragments before the filter hooks; Portcullis filters each fragment";
