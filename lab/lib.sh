@@ -33,6 +33,7 @@ P_LAN_APP=7001; P_LAN_RELAY=7101
 P_WAN_APP=7002; P_WAN_RELAY=7102
 
 LAB_SLOW=${LAB_SLOW:-1}  # how many times longer the slow steps (a download, a paced transfer) may take
+LAB_TALK=${LAB_TALK:-1}  # how many times longer a client may wait to connect and for its echo
 PIDS=()          # background processes this lab started (killed by pid at cleanup)
 APP_PID=""
 
@@ -226,13 +227,13 @@ wait_listen() { # the server must be there, so a failed connection is the firewa
 tcp_talk() {
   local msg="portcullis-lab $RANDOM $RANDOM"
   local got
-  got=$(printf '%s\n' "$msg" | timeout 10 ip netns exec "$1" socat -T 4 - TCP:$3:$4,bind=$2,connect-timeout=4 2>"$LAB_TMP/client.err")
+  got=$(printf '%s\n' "$msg" | timeout $((10 * LAB_TALK)) ip netns exec "$1" socat -T $((4 * LAB_TALK)) - TCP:$3:$4,bind=$2,connect-timeout=$((4 * LAB_TALK)) 2>"$LAB_TMP/client.err")
   [ "$got" = "$msg" ]
 }
 udp_talk() {
   local msg="portcullis-lab $RANDOM $RANDOM"
   local got
-  got=$(printf '%s\n' "$msg" | timeout 10 ip netns exec "$1" socat -T 2 - UDP:$3:$4,bind=$2 2>"$LAB_TMP/client.err")
+  got=$(printf '%s\n' "$msg" | timeout $((10 * LAB_TALK)) ip netns exec "$1" socat -T $((2 * LAB_TALK)) - UDP:$3:$4,bind=$2 2>"$LAB_TMP/client.err")
   [ "$got" = "$msg" ]
 }
 

@@ -21,6 +21,8 @@ VM_IMAGE=${LAB_VM_IMAGE:-$LAB_TMP/image}
 VM_BOOTS=0
 # Under TCG the appliance forwards a few hundred kB/s: a download or a transfer takes longer.
 [ "${LAB_SLOW:-1}" != 1 ] || LAB_SLOW=6
+# A guest's first packets after boot, its JIT still cold under emulation, may take seconds.
+[ "${LAB_TALK:-1}" != 1 ] || LAB_TALK=3
 
 target_preflight() {
   command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"; return; }
