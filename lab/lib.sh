@@ -32,6 +32,8 @@ MAC_WAN=02:00:00:00:02:02
 P_LAN_APP=7001; P_LAN_RELAY=7101
 P_WAN_APP=7002; P_WAN_RELAY=7102
 
+LAB_SLOW=${LAB_SLOW:-1}  # how many times longer the slow steps (a download, a paced transfer) may take
+LAB_TALK=${LAB_TALK:-1}  # how many times longer a client may wait to connect and for its echo
 PIDS=()          # background processes this lab started (killed by pid at cleanup)
 APP_PID=""
 
@@ -66,6 +68,7 @@ preflight() { # can this machine run the lab? (root, /dev/net/tun, socat, ip)
   [ -z "$why" ] && ! command -v ip >/dev/null && why="iproute2 (ip) is not installed"
   [ -z "$why" ] && ! ip netns add "$LAB_ID-probe" 2>/dev/null && why="cannot create network namespaces here"
   ip netns del "$LAB_ID-probe" 2>/dev/null || true
+  [ -z "$why" ] && why=$(target_preflight)
   if [ -n "$why" ]; then
     rm -rf "$LAB_TMP"
     if [ "${LAB_SKIP_OK:-0}" = 1 ]; then
@@ -76,6 +79,13 @@ preflight() { # can this machine run the lab? (root, /dev/net/tun, socat, ip)
     exit 2
   fi
 }
+
+# Where the appliance runs: these hooks do nothing for the host process;
+# lab/vm-target.sh (LAB_TARGET=vm, `npm run lab:vm`) redefines them and the
+# appliance's start, stop and reload for the firmware image under QEMU.
+target_preflight() { :; }  # prints why this machine cannot run the target, if it cannot
+target_prepare() { :; }    # builds what the target needs before the first scenario
+target_leftovers() { :; }  # names what the target left behind, if anything
 
 cleanup() {
   stop_appliance
@@ -175,6 +185,10 @@ stop_appliance() {
   [ $rc = 0 ] && [ $st = 0 ] || { say "the appliance did not exit cleanly on SIGTERM (status $st)"; return 1; }
 }
 
+# change_config NEW CONFIG: CONFIG's content becomes NEW's and the running appliance
+# loads it (here by SIGHUP; the VM target pushes it through the control channel).
+change_config() { cp "$1" "$2" && kill -HUP "$APP_PID"; }
+
 status_json() { timeout 5 "${PORTCULLIS[@]}" status --socket "$CTL" --json; }
 
 # counter WHAT: packets counted by a rule (FILE:LINE, or label:TEXT), a default (default:RULESET),
@@ -213,13 +227,13 @@ wait_listen() { # the server must be there, so a failed connection is the firewa
 tcp_talk() {
   local msg="portcullis-lab $RANDOM $RANDOM"
   local got
-  got=$(printf '%s\n' "$msg" | timeout 10 ip netns exec "$1" socat -T 4 - TCP:$3:$4,bind=$2,connect-timeout=4 2>"$LAB_TMP/client.err")
+  got=$(printf '%s\n' "$msg" | timeout $((10 * LAB_TALK)) ip netns exec "$1" socat -T $((4 * LAB_TALK)) - TCP:$3:$4,bind=$2,connect-timeout=$((4 * LAB_TALK)) 2>"$LAB_TMP/client.err")
   [ "$got" = "$msg" ]
 }
 udp_talk() {
   local msg="portcullis-lab $RANDOM $RANDOM"
   local got
-  got=$(printf '%s\n' "$msg" | timeout 10 ip netns exec "$1" socat -T 2 - UDP:$3:$4,bind=$2 2>"$LAB_TMP/client.err")
+  got=$(printf '%s\n' "$msg" | timeout $((10 * LAB_TALK)) ip netns exec "$1" socat -T $((2 * LAB_TALK)) - UDP:$3:$4,bind=$2 2>"$LAB_TMP/client.err")
   [ "$got" = "$msg" ]
 }
 
@@ -250,3 +264,8 @@ expect_udp_blocked() {
   if [ "$after" -gt "$before" ]; then say "  ok: udp $2 -> $3:$4 gets no answer, dropped by the firewall ($5: $before -> $after)"
   else fail "udp $2 -> $3:$4 got no answer, but $5 did not count it"; fi
 }
+
+if [ "${LAB_TARGET:-host}" != host ]; then
+  [ -f "$REPO/lab/${LAB_TARGET}-target.sh" ] || { echo "lab: no target \"$LAB_TARGET\" (host, vm)" >&2; exit 2; }
+  . "$REPO/lab/${LAB_TARGET}-target.sh"
+fi

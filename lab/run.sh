@@ -5,7 +5,10 @@
 # runs some (g is IPv6). Needs root, /dev/net/tun and socat (LAB_SKIP_OK=1 skips the lab
 # on a machine without them instead of failing). Removes everything it made,
 # also when interrupted. See docs/lab.md.
+# `lab/run.sh --vm` (`npm run lab:vm`) runs the same scenarios with the
+# appliance inside the firmware image under QEMU (lab/vm-target.sh).
 set -uo pipefail
+[ "${1:-}" = --vm ] && { LAB_TARGET=vm; shift; }
 . "$(dirname "$0")/lib.sh"
 CONF=$REPO/lab/configs
 
@@ -83,7 +86,7 @@ CONF
   tcp_echo_server "$NS_LAN" 30020 $LAN_A
   start_appliance "$CONF/d-ftp.winfw"
   need_conntrack || return 3
-  ftp_get 25 || { fail "passive FTP download failed: $(tail -1 "$LAB_TMP/client.err")"; return 1; }
+  ftp_get $((25 * LAB_SLOW)) || { fail "passive FTP download failed: $(tail -1 "$LAB_TMP/client.err")"; return 1; }
   say "  ok: passive FTP download of 3 MB from $LAN_A by $WAN_SRV, intact; $(grep -c 'ftp: 22[79] announces.*granted' "$APP_LOG") data connection(s) opened by the helper"
   # A port in the data range that nobody announced stays closed.
   expect_tcp_blocked "$NS_WAN" $WAN_SRV $LAN_A 30020 bridge.denied
@@ -119,16 +122,15 @@ scenario_e() { # a reload in the middle of a long transfer
   sleep 2
   local before; before=$(counter "$(rule_at "$cfg" "lan.in 10 ")")
   [ "$before" -gt 0 ] || { fail "the transfer has not started after 2 s"; return 1; }
-  cp "$CONF/e-after.pm" "$cfg"
-  kill -HUP "$APP_PID"
+  change_config "$CONF/e-after.pm" "$cfg" || { fail "the new configuration was not accepted"; return 1; }
   for _ in $(seq 1 200); do [ "$(status_json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).generation)')" = 2 ] && break; sleep 0.1; done
-  [ "$(status_json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).generation)')" = 2 ] || { fail "SIGHUP did not reload"; return 1; }
+  [ "$(status_json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).generation)')" = 2 ] || { fail "the configuration was not reloaded"; return 1; }
+  kill -0 "$sender" 2>/dev/null || { fail "the transfer ended before the reload was done"; return 1; }
   local carried; carried=$(counter "$(rule_at "$cfg" "lan.in 10 ")")
   [ "$carried" -ge "$before" ] || { fail "the counter of the unchanged rule 10 was reset by the reload ($before -> $carried)"; return 1; }
   say "  ok: reloaded mid-transfer (generation 2); rule 10's counter carried over ($before -> $carried)"
   expect_tcp_blocked "$NS_LAN" $LAN_A $WAN_SRV 5002 "$(rule_at "$cfg" "lan.in 30 ")"
-  kill -0 "$sender" 2>/dev/null || { fail "the transfer ended before the reload was checked"; return 1; }
-  if timeout 30 tail --pid="$sender" -f /dev/null && wait "$sender"; then :; else fail "the sender failed"; return 1; fi
+  if timeout $((30 * LAB_SLOW)) tail --pid="$sender" -f /dev/null && wait "$sender"; then :; else fail "the sender failed"; return 1; fi
   for _ in $(seq 1 50); do [ "$(stat -c %s "$LAB_TMP/dst.bin" 2>/dev/null)" = 6000000 ] && break; sleep 0.1; done
   if cmp -s "$LAB_TMP/src.bin" "$LAB_TMP/dst.bin"; then say "  ok: the 6 MB transfer across the reload arrived complete and intact"
   else fail "the transfer across the reload is damaged ($(stat -c %s "$LAB_TMP/dst.bin") of 6000000 bytes)"; fi
@@ -229,11 +231,20 @@ run_scenario() {
     # scenario_X_end, where there is one, undoes what the scenario changed on the shared links.
     trap 'stop_appliance; for pid in "${PIDS[@]:$SCENARIO_PIDS_START}"; do kill_pid "$pid"; done; ! declare -F "scenario_${s}_end" >/dev/null || "scenario_${s}_end"' EXIT
     "scenario_$s"
-  )
+  ) &
+  # In the background and waited for, so that a signal to this script is handled at
+  # once (a foreground subshell would defer it to the scenario's end, minutes with a VM).
+  SCENARIO_PID=$!
+  wait "$SCENARIO_PID"
   SCENARIO_RC=$?
+  SCENARIO_PID=""
 }
 
-on_signal() { say "interrupted: cleaning up"; trap - INT TERM; cleanup; exit 130; }
+on_signal() {
+  say "interrupted: cleaning up"; trap - INT TERM
+  [ -z "${SCENARIO_PID:-}" ] || kill_pid "$SCENARIO_PID"   # its EXIT trap stops its appliance and servers
+  cleanup; exit 130
+}
 
 main() {
   local all=(a b c d e f g) chosen=("$@")
@@ -245,6 +256,7 @@ main() {
   say "building the WebAssembly engine if needed, and the host (incremental)"
   [ -f "$REPO/build/release.wasm" ] || (cd "$REPO" && timeout 300 npm run -s asbuild) || { fail "npm run asbuild failed"; exit 1; }
   (cd "$REPO" && timeout 300 npm run -s build:host) || { fail "npm run build:host failed"; exit 1; }
+  target_prepare || { fail "could not prepare the ${LAB_TARGET:-host} target"; exit 1; }
   make_topology || { fail "could not build the namespaces"; exit 1; }
   say "namespaces $NS_FW $NS_LAN $NS_WAN ready (work dir $LAB_TMP)"
   local passed=() failed=() waiting=()
@@ -269,6 +281,7 @@ leftovers() { # prove the cleanup: no namespace, device or process of ours remai
   ip link show tapW >/dev/null 2>&1 && left+=" tapW"
   for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && left+=" pid:$pid"; done
   [ -d "$LAB_TMP" ] && [ "${LAB_KEEP_TMP:-0}" != 1 ] && left+=" $LAB_TMP"
+  left+=$(target_leftovers)
   if [ -n "$left" ]; then fail "left behind:$left"; exit 1; fi
   say "cleanup checked: no namespace, device or process left"
 }

@@ -27,6 +27,7 @@ import type { LiveAppliance, ReloadResult } from "./live.ts";
 import type { CheckAnswer } from "./check-in-worker.ts";
 import { CONFIRM_MAX_S, type ConfirmHooks } from "./confirm.ts";
 import type { LoadSettings } from "../config/compile.ts";
+import { policyRuleKeys } from "./firewall.ts";
 
 /** The most a push may carry in all (as one config file may: CFG007). */
 export const MAX_PUSH_BYTES = MAX_CONFIG_BYTES;
@@ -179,6 +180,9 @@ async function commit(live: LiveAppliance, flash: Flash, files: PushFile[], conf
     // Diagnostics name the files as the user gave them; the running rules name the flash's files.
     for (const d of a.diagnostics) d.file = shownOf.get(d.file) ?? d.file;
     for (const rs of a.policy?.rulesets ?? []) for (const r of rs.rules) if (r.origin.file.startsWith(staged + "/")) r.origin.file = join(flash.dir, basename(r.origin.file));
+    // The worker's rule identities name the staged files: taken again from the flash's names, an
+    // unchanged rule keeps its counters as on a reload (the forwarding path waits for the hashing).
+    if (a.policy && a.keys) a.keys = policyRuleKeys(a.policy);
   };
   let r: ReloadResult;
   try {

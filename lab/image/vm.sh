@@ -13,6 +13,7 @@
 # the token to the guest as fw_cfg, never on a command line.
 #   VM_DIR (default out/vm), VM_PORT_BASE (default 9400), VM_ACCEL (kvm|tcg; default: probe),
 #   VM_APPEND (more kernel parameters), VM_UNPACKED (0: boot the compressed files)
+#   VM_RUN_ARGS: extra arguments for the guest's `portcullis run`, comma-separated (the lab's use)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 IMG=${IMAGE_OUT:-$PWD/out/image}
@@ -115,7 +116,7 @@ fi
 rm -f "$VM_DIR/ctl.sock"
 exec qemu-system-x86_64 -accel "$accel" -cpu max -m "${VM_MEM:-512}" -smp 1 -nographic -no-reboot \
   -kernel "$kernel" -initrd "$initrd" \
-  -append "console=ttyS0 quiet panic=-1 portcullis.ports=$names portcullis.accel=$accel portcullis.mgmt=10.0.2.15/24,10.0.2.2$httparg ${VM_APPEND:-}" \
+  -append "console=ttyS0 quiet panic=-1 portcullis.ports=$names portcullis.accel=$accel portcullis.mgmt=10.0.2.15/24,10.0.2.2$httparg${VM_RUN_ARGS:+ portcullis.args=$VM_RUN_ARGS} ${VM_APPEND:-}" \
   -drive "file=$VM_DIR/flash.img,format=raw,if=virtio" \
   "${nets[@]}" "${fwcfg[@]}" \
   -chardev "socket,id=ctl,path=$VM_DIR/ctl.sock,server=on,wait=off" \
