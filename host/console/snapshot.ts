@@ -5,7 +5,7 @@
 // history behind the overview's chart, and the log feed.
 import * as L from "../../assembly/layout.ts";
 import { describeReason } from "../engine/reasons.ts";
-import { allRules, ruleAt } from "../model/rule.ts";
+import type { RuleBook } from "../runtime/rule-book.ts";
 import { formatDiagnostic } from "../model/diagnostic.ts";
 import type { LiveAppliance, BatchOutcome } from "../runtime/live.ts";
 import { LogFeed } from "./log-feed.ts";
@@ -108,7 +108,7 @@ export class ConsoleState {
 
   /** Runs on the data path: a few map updates per denied or defaulted packet, nothing else. */
   private countBatch(outcomes: BatchOutcome[]): void {
-    const policy = this.live.fw.policy;
+    const policy = this.live.fw.book;
     for (const { outcome: o } of outcomes) {
       if (o.reason === L.REASON_DEFAULT) {
         const rs = o.stage === "input" ? policy.input[o.path.ifIn] : o.stage === "output" ? policy.output[o.path.ifOut] : null;
@@ -135,27 +135,25 @@ export class ConsoleState {
   private ruleLayout(): RuleLayout {
     const generation = this.live.generation;
     if (this.layout?.generation === generation) return this.layout;
-    const policy = this.live.fw.policy;
-    const all = allRules(policy);
+    const book = this.live.fw.book;
     const rows: RuleRow[] = [], keys: string[] = [];
-    const rowOf = new Int32Array(all.length);
+    const rowOf = new Int32Array(book.count);
     const byKey = new Map<string, number>();
-    all.forEach((r, i) => {
-      const key = hitKey(policy, i);
+    for (let i = 0; i < book.count; i++) {
+      const key = hitKey(book, i);
       let row = byKey.get(key);
       if (row === undefined) {
         row = rows.length;
         byKey.set(key, row);
         keys.push(key);
-        const o = r.origin;
         rows.push({
-          index: i, indices: [], ruleset: ruleAt(policy, i)!.ruleset.name, name: o.label ?? `#${i}`, file: o.file, line: o.line,
-          text: o.text, action: r.action, packets: 0, bytes: 0, lastHitMs: this.lastHit.get(key) ?? null,
+          index: i, indices: [], ruleset: book.rulesetName(i), name: book.label(i) ?? `#${i}`, file: book.file(i), line: book.line(i),
+          text: book.text(i), action: book.action(i), packets: 0, bytes: 0, lastHitMs: this.lastHit.get(key) ?? null,
         });
       }
       rows[row].indices.push(i);
       rowOf[i] = row;
-    });
+    }
     this.layout = { generation, rows, keys, rowOf };
     return this.layout;
   }
@@ -222,10 +220,8 @@ export class ConsoleState {
 }
 
 /** A vendor rule's identity: its ruleset, where it was written and what it says (stable across a reload that keeps it). */
-function hitKey(policy: LiveAppliance["fw"]["policy"], i: number): string {
-  const at = ruleAt(policy, i)!;
-  const o = at.rule.origin;
-  return `${at.ruleset.name}\0${o.file}\0${o.line}\0${o.text}`;
+function hitKey(book: RuleBook, i: number): string {
+  return `${book.rulesetName(i)}\0${book.file(i)}\0${book.line(i)}\0${book.text(i)}`;
 }
 
 function conntrackOf(live: LiveAppliance): Snapshot["conntrack"] {

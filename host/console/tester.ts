@@ -2,12 +2,14 @@
 // judges a packet as `explain` does (no tracked state) on an engine of its
 // own loaded with the running program, so a test never touches the live
 // connection table or counters; the reference engine decides too, and the
-// two must agree.
+// two must agree. The reference engine needs the full rule model, which the
+// appliance keeps only with its console on (LiveOptions.keepPolicy, set by
+// `run --http`); without it the WebAssembly engine's answer stands alone.
 import { parsePacketSpec, SpecError } from "../engine/packet-spec.ts";
 import { WasmEngine } from "../engine/wasm.ts";
 import { ReferenceEngine } from "../engine/reference.ts";
 import { describeReason } from "../engine/reasons.ts";
-import { ruleAt, type Policy } from "../model/rule.ts";
+import type { RuleBook } from "../runtime/rule-book.ts";
 import type { LiveAppliance } from "../runtime/live.ts";
 
 export const MAX_SPEC_LENGTH = 512;
@@ -33,7 +35,7 @@ export class PacketTester {
     if (typeof text !== "string" || text.length === 0) return { ok: false, error: "give a packet, e.g. tcp 192.168.0.10:40000 > 10.0.0.2:80" };
     if (text.length > MAX_SPEC_LENGTH) return { ok: false, error: `a packet is at most ${MAX_SPEC_LENGTH} characters` };
     const live = this.live;
-    const policy = live.fw.policy;
+    const { policy, book } = live.fw;
     let spec;
     try {
       spec = parsePacketSpec(text, live.appliance);
@@ -43,14 +45,14 @@ export class PacketTester {
     }
     const engine = await this.engineFor(live);
     const [w] = engine.classifyHeaders([spec.header], [spec.meta]);
-    const r = new ReferenceEngine(policy).classify(spec.header, spec.meta);
+    const r = policy ? new ReferenceEngine(policy).classify(spec.header, spec.meta) : w;
     if (r.verdict !== w.verdict || r.rule !== w.rule) {
       return { ok: false, error: `INTERNAL ERROR: engines disagree (wasm: ${w.verdict} rule ${w.rule}; reference: ${r.verdict} rule ${r.rule})` };
     }
     return {
       ok: true, packet: text, in: spec.ifInName, out: spec.ifOutName, verdict: w.verdict,
       reason: w.rule >= 0 ? describeReason(w.reason) : `${describeReason(w.reason)} (${w.stage} stage)`,
-      rule: ruleRow(policy, w.rule),
+      rule: ruleRow(book, w.rule),
     };
   }
 
@@ -65,9 +67,7 @@ export class PacketTester {
   }
 }
 
-function ruleRow(policy: Policy, index: number): TesterAnswer["rule"] {
-  const at = ruleAt(policy, index);
-  if (!at) return null;
-  const o = at.rule.origin;
-  return { index, ruleset: at.ruleset.name, name: o.label ?? `#${index}`, file: o.file, line: o.line, text: o.text };
+function ruleRow(book: RuleBook, index: number): TesterAnswer["rule"] {
+  if (!book.has(index)) return null;
+  return { index, ruleset: book.rulesetName(index), name: book.label(index) ?? `#${index}`, file: book.file(index), line: book.line(index), text: book.text(index) };
 }

@@ -1,20 +1,24 @@
-// The reload's worker thread: read, check and compile a configuration off the
-// forwarding path (a large or hostile file may take seconds to parse; the
+// The reload's checker (a child process, check-in-worker.ts): read, check and
+// compile a configuration off the forwarding path (a large or hostile file may take seconds to parse; the
 // event loop that forwards frames must not wait for it). It answers with the
 // finished program and policy, or the diagnostics, and the fingerprint of
 // the file contents it checked (the same before and after, or the files were
-// being written and the answer says so).
-import { parentPort, workerData } from "node:worker_threads";
+// being written and the answer says so). The appliance's first load comes
+// here too: the parse, the lint and the dialect's model live and die in this
+// process, and the appliance receives only the program and the
+// compact rule book (rule-book.ts), never the object graph they came from.
 import { loadAllLazily, type LoadSettings } from "../config/compile.ts";
 import { fingerprintFiles } from "./fingerprint.ts";
 import { compactPolicyTexts } from "./compact-texts.ts";
-import { policyRuleKeys } from "./firewall.ts";
+import { RuleBook, type RuleBookData } from "./rule-book.ts";
 
 export interface CheckRequest {
   configs: string[];
   load: LoadSettings;
   /** Modules imported first (tests register their dialects this way). */
   imports: string[];
+  /** Send the full rule model too (the web console's packet tester runs the reference matcher on it). */
+  keepPolicy?: boolean;
 }
 
 export interface CheckAnswer {
@@ -24,11 +28,12 @@ export interface CheckAnswer {
   fingerprint: string;
   diagnostics: import("../model/diagnostic.ts").Diagnostic[];
   program: Uint8Array | null;
+  /** What the running appliance keeps of the rules (null unless ok). */
+  book: RuleBookData | null;
+  /** The full rule model, only when asked for (keepPolicy) and ok. */
   policy: import("../model/rule.ts").Policy | null;
   appliance: import("../model/appliance.ts").Appliance | null;
   dialect: string | null;
-  /** Each rule's identity (firewall.ts policyRuleKeys), for carrying counters over. */
-  keys: string[] | null;
   /** A failure that is not a diagnostic (a bad --appliance file, a crash in a front end). */
   error: string | null;
 }
@@ -36,7 +41,7 @@ export interface CheckAnswer {
 async function check(req: CheckRequest): Promise<CheckAnswer> {
   for (const m of req.imports) await import(m);
   const before = await fingerprintFiles(req.configs);
-  const base = { unstable: false, fingerprint: before, diagnostics: [], program: null, policy: null, appliance: null, dialect: null, keys: null, error: null };
+  const base = { unstable: false, fingerprint: before, diagnostics: [], program: null, book: null, policy: null, appliance: null, dialect: null, error: null };
   let l;
   try {
     l = await loadAllLazily(req.configs, req.load);
@@ -46,14 +51,19 @@ async function check(req: CheckRequest): Promise<CheckAnswer> {
   const after = await fingerprintFiles(req.configs);
   if (after !== before) return { ...base, ok: false, unstable: true, fingerprint: after };
   const policy = l.config.policy && compactPolicyTexts(l.config.policy);
+  const ok = l.ok && l.program !== null && policy !== null;
   return {
-    ...base, ok: l.ok && l.program !== null && policy !== null, diagnostics: l.diagnostics,
-    program: l.program, policy, appliance: l.appliance, dialect: l.config.dialect?.name ?? null,
-    keys: policy && l.ok ? policyRuleKeys(policy) : null,
+    ...base, ok, diagnostics: l.diagnostics,
+    program: ok ? l.program : null, book: ok ? RuleBook.fromPolicy(policy!).data : null,
+    policy: ok && req.keepPolicy ? policy : null, appliance: l.appliance, dialect: l.config.dialect?.name ?? null,
   };
 }
 
-check(workerData as CheckRequest).then(
-  (a) => parentPort!.postMessage(a, a.program ? [a.program.buffer as ArrayBuffer] : []),
-  (e) => parentPort!.postMessage({ ok: false, unstable: false, fingerprint: "", diagnostics: [], program: null, policy: null, appliance: null, dialect: null, keys: null, error: String(e?.message ?? e) }),
-);
+// One request, one answer, then exit (the parent's IPC channel closing ends it too).
+const answer = (a: CheckAnswer) => process.send!(a, () => process.exit(0));
+process.once("disconnect", () => process.exit(0));
+process.once("message", (req) => {
+  check(req as CheckRequest).then(answer, (e) => answer({
+    ok: false, unstable: false, fingerprint: "", diagnostics: [], program: null, book: null, policy: null, appliance: null, dialect: null, error: String(e?.message ?? e),
+  }));
+});
