@@ -110,8 +110,10 @@ if (process.env.BENCH_LEAN_LAB === "1" && process.getuid?.() === 0) {
 }
 
 // ---- runtime dependencies
-const ls = spawnSync("npm", ["ls", "--omit=dev", "--parseable", "--all"], { cwd: root, encoding: "utf8" });
-const deps = ls.stdout.split("\n").filter(Boolean).slice(1).map((p) => p.split("node_modules/").pop());
+const ls = spawnSync("npm", ["ls", "--omit=dev", "--json"], { cwd: root, encoding: "utf8" });
+// Extraneous packages (a shared node_modules holding the dev tools) are not dependencies.
+const deps = Object.entries((JSON.parse(ls.stdout || "{}") as { dependencies?: Record<string, { extraneous?: boolean }> }).dependencies ?? {})
+  .filter(([, v]) => !v.extraneous).map(([k]) => k);
 table.push(["runtime dependencies", deps.length ? deps.join(", ") : "none beyond Node itself", "none beyond Node itself"]);
 
 console.log("\n| figure | measured | goal |\n| --- | --- | --- |");
