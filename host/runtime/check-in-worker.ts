@@ -33,12 +33,12 @@ export function checkInWorker(req: CheckRequest, timeoutMs: number, heapMb = 204
   // From the TypeScript sources (tests) the checker registers tsx first (check-worker.mjs);
   // from the compiled host (dist/, the image) it is plain JavaScript.
   const entry = import.meta.url.endsWith(".ts") ? "./check-worker.mjs" : "./check-worker.js";
-  const worker = fork(fileURLToPath(new URL(entry, import.meta.url)), [], {
+  // The request (file names and options, small) goes on the command line: it is there before any module loads.
+  const worker = fork(fileURLToPath(new URL(entry, import.meta.url)), [JSON.stringify({ ...req, imports: [...extraImports, ...req.imports] })], {
     execArgv: [`--max-old-space-size=${heapMb}`],
     serialization: "advanced", // structured clone: typed arrays and the rule book cross as they are
     stdio: ["ignore", "ignore", "ignore", "ipc"], // a front end's stray console output stays out of the appliance's streams
   });
-  worker.send({ ...req, imports: [...extraImports, ...req.imports] });
   let cancel = () => {};
   const answer = new Promise<CheckAnswer>((resolve, reject) => {
     let settled = false;

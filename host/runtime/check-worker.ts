@@ -59,11 +59,9 @@ async function check(req: CheckRequest): Promise<CheckAnswer> {
   };
 }
 
-// One request, one answer, then exit (the parent's IPC channel closing ends it too).
+// One request (on the command line), one answer, then exit (the parent's IPC channel closing ends it too).
 const answer = (a: CheckAnswer) => process.send!(a, () => process.exit(0));
 process.once("disconnect", () => process.exit(0));
-process.once("message", (req) => {
-  check(req as CheckRequest).then(answer, (e) => answer({
-    ok: false, unstable: false, fingerprint: "", diagnostics: [], program: null, book: null, policy: null, appliance: null, dialect: null, error: String(e?.message ?? e),
-  }));
-});
+check(JSON.parse(process.argv[2]) as CheckRequest).then(answer, (e) => answer({
+  ok: false, unstable: false, fingerprint: "", diagnostics: [], program: null, book: null, policy: null, appliance: null, dialect: null, error: String(e?.message ?? e),
+}));
