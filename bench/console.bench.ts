@@ -96,6 +96,7 @@ try {
   const cfg = join(dir, "big.pm");
   writeFileSync(cfg, bigRules(RULES));
   live = await LiveAppliance.start({
+    keepPolicy: true, // as `run --http` does
     configs: [cfg], load: {}, socketPath: null, watchMs: 0,
     ports: [parsePortSpec(`lan=127.0.0.1:${PORT0}/127.0.0.1:9`), parsePortSpec(`wan=127.0.0.1:${PORT0 + 1}/127.0.0.1:9`)],
   });

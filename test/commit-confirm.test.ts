@@ -143,7 +143,7 @@ describe("commit-confirm", () => {
     expect(c.out).toMatch(/^commit confirmed: generation 2 stays/);
     await sleep(1500); // past the deadline
     expect(t.live.generation).toBe(2);
-    expect(t.live.fw.policy.rulesets[0].rules.map((r) => r.origin.text)).toEqual(["permit tcp dport 443", "permit tcp dport 80"]);
+    expect(Array.from({ length: t.live.fw.book.count }, (_, i) => t.live.fw.book.text(i))).toEqual(["permit tcp dport 443", "permit tcp dport 80"]);
     const s = await status("--socket", t.socketPath);
     expect(s.out).toMatch(/^last commit-confirm: generation 2 confirmed at \S+Z$/m);
     const j = JSON.parse((await status("--socket", t.socketPath, "--json")).out);

@@ -12,7 +12,7 @@ import { main } from "../host/cli/main.ts";
 import { bufferIO } from "../host/cli/io.ts";
 import { Harness, syn, until } from "./support/live-harness.ts";
 import { diffInWorker } from "../host/runtime/diff-in-worker.ts";
-import { makePolicyImage } from "../host/runtime/policy-image.ts";
+
 import { formatDiffText } from "../host/cli/diff.ts";
 import { registerMini } from "./support/mini-dialect.ts";
 
@@ -70,7 +70,7 @@ describe("status --reload --dry-run", () => {
     expect(t.live.generation).toBe(1);
     expect(t.live.lastReload).toBeNull();
     expect(t.live.reloadCounts).toEqual({ applied: 0, refused: 0 });
-    expect(t.live.fw.policy.rulesets[0].rules.map((r) => r.origin.text)).toEqual(["permit tcp dport 25", "permit tcp dport 110", "deny tcp dport 23", "permit tcp dport 443"]);
+    expect(Array.from({ length: t.live.fw.book.count }, (_, i) => t.live.fw.book.text(i))).toEqual(["permit tcp dport 25", "permit tcp dport 110", "deny tcp dport 23", "permit tcp dport 443"]);
     expect(Number(t.live.fw.counters()[0].packets)).toBe(1);
     await t.send(syn(110));
     await until(() => t.wan.got.length === 2, 3000, "110 still permitted");
@@ -102,8 +102,8 @@ describe("status --reload --dry-run", () => {
     const path = cfg("many.cfg", "permit tcp dport 25\n");
     const t = await h.start([path]);
     cfg("many.cfg", Array.from({ length: 40 }, (_, i) => `permit tcp dport ${1000 + 2 * i}\n`).join(""));
-    const full = await diffInWorker({ configs: [path], load: {}, imports: [], running: { policy: makePolicyImage(t.live.fw.policy), dialect: "mini", appliance: t.live.appliance }, verdictOnly: false, maxChars: 1e9 }, 60_000).answer;
-    const cut = await diffInWorker({ configs: [path], load: {}, imports: [], running: { policy: makePolicyImage(t.live.fw.policy), dialect: "mini", appliance: t.live.appliance }, verdictOnly: false, maxChars: 4000 }, 60_000).answer;
+    const full = await diffInWorker({ configs: [path], load: {}, imports: [], running: { policy: t.live.policyImage!, dialect: "mini", appliance: t.live.appliance }, verdictOnly: false, maxChars: 1e9 }, 60_000).answer;
+    const cut = await diffInWorker({ configs: [path], load: {}, imports: [], running: { policy: t.live.policyImage!, dialect: "mini", appliance: t.live.appliance }, verdictOnly: false, maxChars: 4000 }, 60_000).answer;
     expect(full.omitted).toBe(0);
     expect(full.json!.changes.length).toBeGreaterThan(40);
     expect(cut.json!.changes.length).toBeGreaterThan(0);

@@ -81,6 +81,7 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
       sendNotify: values["send-notify"], notifyPort: num("notify-port", 1, 65535),
       unreachableRate: num("unreachable-rate", 0, 100000), macAgeingMs: num("mac-ageing", 1, 1e6) * 1000,
       watchMs: num("watch", 0, 3600) * 1000, ftpHelper: !values["no-ftp-helper"], failClosed: values["fail-closed"],
+      keepPolicy: http !== null, // the console's packet tester runs the reference matcher on the full model
       stderr: (line) => io.err(line + "\n"),
     });
   } catch (e) {

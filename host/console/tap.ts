@@ -6,6 +6,7 @@
 // generation). No rendering, sorting, filtering or serving happens here: that
 // is the worker's (worker.ts), so a browser or a scraper never takes the
 // event loop that forwards frames for more than these copies.
+import { readPolicyImage } from "../runtime/policy-image.ts";
 import { conntrackOf } from "../conntrack/wasm-conntrack.ts";
 import * as L from "../../assembly/layout.ts";
 import { describeReason } from "../engine/reasons.ts";
@@ -57,7 +58,7 @@ export class ApplianceTap {
 
   /** Runs on the data path: a few map updates per denied or defaulted packet, nothing else. */
   private countBatch(outcomes: BatchOutcome[]): void {
-    const policy = this.live.fw.policy;
+    const policy = this.live.fw.book;
     for (const { outcome: o } of outcomes) {
       if (o.reason === L.REASON_DEFAULT) {
         const rs = o.stage === "input" ? policy.input[o.path.ifIn] : o.stage === "output" ? policy.output[o.path.ifOut] : null;
@@ -142,7 +143,8 @@ export class ApplianceTap {
   private generationData(): GenerationData {
     const live = this.live;
     return {
-      generation: live.generation, policy: live.fw.policy, program: live.fw.program, appliance: live.appliance,
+      // The full model is kept when the console runs (run --http: keepPolicy); else read back from the running image.
+      generation: live.generation, policy: live.fw.policy ?? readPolicyImage(live.policyImage!), program: live.fw.program, appliance: live.appliance,
       configs: live.opts.configs, dialect: live.dialectName, warnings: live.warnings, loadedAtMs: live.loadedAtMs,
     };
   }

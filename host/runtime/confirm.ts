@@ -20,6 +20,8 @@
 import type { Firewall } from "./firewall.ts";
 import type { Diagnostic } from "../model/diagnostic.ts";
 import type { Policy } from "../model/rule.ts";
+import type { RuleBook } from "./rule-book.ts";
+import { matchRules } from "./firewall.ts";
 import { Severity } from "../log/syslog.ts";
 import { excerpt } from "../log/sanitize.ts";
 
@@ -31,6 +33,7 @@ type Counter = { packets: bigint; bytes: bigint };
 /** What the live appliance shows of itself that a swap changes (LiveAppliance has all of it). */
 export interface ConfirmHost {
   readonly fw: Firewall;
+  policyImage: Uint8Array | null;
   generation: number;
   dialectName: string | null;
   warnings: Diagnostic[];
@@ -42,9 +45,11 @@ export interface ConfirmHost {
 /** The running configuration as it was just before the trial one replaced it. */
 export interface Kept {
   generation: number;
-  policy: Policy;
+  /** The running rules as the appliance holds them: the compact book, and the model only when kept (the console's). */
+  book: RuleBook;
+  policy: Policy | null;
+  image: Uint8Array | null;
   program: Uint8Array;
-  keys: readonly string[];
   counters: Counter[];
   defaults: Counter[];
   dialectName: string | null;
@@ -105,7 +110,7 @@ export class CommitConfirm {
   keep(): Kept {
     const h = this.host;
     return {
-      generation: h.generation, policy: h.fw.policy, program: h.fw.program, keys: h.fw.ruleKeys,
+      generation: h.generation, book: h.fw.book, policy: h.fw.policy, image: h.policyImage, program: h.fw.program,
       counters: h.fw.counters(), defaults: h.fw.defaultCounters(),
       dialectName: h.dialectName, warnings: h.warnings, failedClosed: h.failedClosed, loadedAtMs: h.loadedAtMs,
     };
@@ -157,11 +162,10 @@ export class CommitConfirm {
     this.pending = null;
     const h = this.host;
     const k = p.kept;
-    const trialKeys = h.fw.ruleKeys;
-    const trialPolicy = h.fw.policy;
+    const trialBook = h.fw.book;
     const atMs = Date.now();
     try {
-      h.fw.reload(k.policy, k.program, [...k.keys]);
+      h.fw.reload(k.policy ?? k.book, k.program);
     } catch (e) {
       // The kept program ran until the trial; the engine refusing it now would be a bug. Say so loudly.
       const message = `could not roll back generation ${p.generation} (${excerpt(e instanceof Error ? e.message : String(e), 200)}); its rules stay`;
@@ -169,7 +173,8 @@ export class CommitConfirm {
       h.log(Severity.err, message);
       return;
     }
-    restoreCounters(h.fw, k, trialKeys, trialPolicy);
+    restoreCounters(h.fw, k, trialBook);
+    h.policyImage = k.image;
     h.dialectName = k.dialectName;
     h.warnings = k.warnings;
     h.failedClosed = k.failedClosed;
@@ -206,20 +211,16 @@ export class CommitConfirm {
  * gets back its count from just before the trial; a ruleset default the
  * trial did not carry likewise.
  */
-function restoreCounters(fw: Firewall, k: Kept, trialKeys: readonly string[], trialPolicy: Policy): void {
-  const inTrial = new Map<string, number>();
-  for (const key of trialKeys) inTrial.set(key, (inTrial.get(key) ?? 0) + 1);
-  k.keys.forEach((key, i) => {
-    const n = inTrial.get(key) ?? 0;
-    if (n > 0) {
-      inTrial.set(key, n - 1);
-      return;
-    }
+function restoreCounters(fw: Firewall, k: Kept, trial: RuleBook): void {
+  // For each kept rule, the trial rule it was paired with (-1: the trial lacked it).
+  const inTrial = matchRules(trial, k.book);
+  for (let i = 0; i < k.book.count; i++) {
+    if (inTrial[i] >= 0) continue;
     const c = k.counters[i];
     if (c) fw.engine.setCounter(i, c.packets, c.bytes);
-  });
-  k.policy.rulesets.forEach((rs, j) => {
-    const shared = trialPolicy.rulesets.some((o) => o.name === rs.name && JSON.stringify(o.defaults) === JSON.stringify(rs.defaults));
+  }
+  k.book.rulesets.forEach((rs, j) => {
+    const shared = trial.rulesets.some((o) => o.name === rs.name && JSON.stringify(o.defaults) === JSON.stringify(rs.defaults));
     const c = k.defaults[j];
     if (!shared && c) fw.engine.setDefaultCounter(j, c.packets, c.bytes);
   });

@@ -19,7 +19,7 @@ export interface DiffRequest {
   load: LoadSettings;
   imports: string[];
   /** What runs now: its policy (texts already compacted; policy-image.ts), dialect and appliance. */
-  running: { policy: SharedArrayBuffer; dialect: string | null; appliance: Appliance };
+  running: { policy: Uint8Array; dialect: string | null; appliance: Appliance };
   verdictOnly: boolean;
   /** The changes listed are cut so that the answer stays below this many characters. */
   maxChars: number;

@@ -11,12 +11,17 @@ import type { LoadSettings } from "../config/compile.ts";
 import { diffInWorker, type DiffAnswer } from "./diff-in-worker.ts";
 import type { WorkerJob } from "./worker-job.ts";
 import { MAX_ANSWER_CHARS } from "./control.ts";
-import { policyImageOf } from "./policy-image.ts";
+
+/** An appliance always has an image of its running rules (made at start and by every reload's checker). */
+function noImage(): never {
+  throw new Error("the running configuration's image is missing; reload it first");
+}
 
 /** What the appliance shows the dry run (LiveAppliance has all of it). */
 export interface DryRunHost {
   readonly opts: { configs: string[]; load: LoadSettings; reloadTimeoutMs?: number };
-  readonly fw: { policy: Policy };
+  /** The running rule model, serialized (policy-image.ts). */
+  readonly policyImage: Uint8Array | null;
   readonly appliance: Appliance;
   readonly dialectName: string | null;
   readonly generation: number;
@@ -35,7 +40,7 @@ export class DryRuns {
     const generation = host.generation;
     const job = diffInWorker({
       configs: source?.configs ?? host.opts.configs, load: { ...(source?.load ?? host.opts.load) }, imports: [],
-      running: { policy: policyImageOf(host.fw.policy), dialect: host.dialectName, appliance: host.appliance },
+      running: { policy: host.policyImage ?? noImage(), dialect: host.dialectName, appliance: host.appliance },
       verdictOnly,
       maxChars: Math.floor(MAX_ANSWER_CHARS * 0.75),
     }, host.opts.reloadTimeoutMs ?? 120_000);

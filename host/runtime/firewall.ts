@@ -5,7 +5,7 @@
 import * as L from "../../assembly/layout.ts";
 import { WasmEngine, type WasmResult } from "../engine/wasm.ts";
 import type { PacketHeader } from "../engine/header.ts";
-import { type Policy, type Rule, ruleAt, allRules } from "../model/rule.ts";
+import type { Policy } from "../model/rule.ts";
 import type { Appliance } from "../model/appliance.ts";
 import { packetMeta } from "../engine/header.ts";
 import { formatAddress } from "../model/addr.ts";
@@ -13,7 +13,7 @@ import { TokenBucket } from "../log/token-bucket.ts";
 import type { PacketEvent } from "../log/packet-event.ts";
 import { pathOf, dirCode, type Path } from "../engine/direction.ts";
 import { FtpHelper } from "../conntrack/ftp.ts";
-import { createHash } from "node:crypto";
+import { RuleBook, KEY_BYTES } from "./rule-book.ts";
 
 export interface Frame {
   data: Uint8Array;
@@ -55,21 +55,29 @@ export class Firewall {
 
   private constructor(
     public engine: WasmEngine,
-    public policy: Policy,
+    /** What logging, status and the counters' carry-over read of the rules (compact). */
+    public book: RuleBook,
+    /**
+     * The full rule model, when the caller handed one over (replay, tests, the
+     * console's packet tester); the live appliance without its console keeps
+     * only the book.
+     */
+    public policy: Policy | null,
     readonly appliance: Appliance,
     readonly opts: FirewallOptions,
     public program: Uint8Array,
-    private keys: string[] = policyRuleKeys(policy),
   ) {
     this.ftp = opts.ftpHelper === false ? null : new FtpHelper(engine);
     const rate = opts.unreachableRate ?? 10;
     this.unreachables = new TokenBucket(Math.max(rate, 0.0001), Math.max(1, rate * 2));
   }
 
-  static async create(policy: Policy, program: Uint8Array, appliance: Appliance, opts: FirewallOptions = {}): Promise<Firewall> {
+  /** A firewall running `program`; its rules given as the full model (kept) or as a book only. */
+  static async create(rules: Policy | RuleBook, program: Uint8Array, appliance: Appliance, opts: FirewallOptions = {}): Promise<Firewall> {
     const engine = await WasmEngine.create();
     engine.load(program);
-    return new Firewall(engine, policy, appliance, opts, program);
+    const { book, policy } = bookOf(rules);
+    return new Firewall(engine, book, policy, appliance, opts, program);
   }
 
   /**
@@ -136,16 +144,15 @@ export class Firewall {
     for (const idx of [o.inputRule, o.outputRule, o.monitorRule]) {
       if (idx < 0 || seen.has(idx)) continue;
       seen.add(idx);
-      const at = ruleAt(this.policy, idx);
-      if (!at) continue;
+      if (!this.book.has(idx)) continue;
       for (const kind of ["log", "notify"] as const) {
-        if (!at.rule[kind]) continue;
+        if (!(kind === "log" ? this.book.log(idx) : this.book.notify(idx))) continue;
         const ev = this.event(kind, idx, o);
         o.events.push(ev);
         this.opts.onEvent?.(ev, tsNs);
       }
     }
-    if (o.verdict === "deny" && this.policy.unreachables && this.wantsUnreachable(o)) {
+    if (o.verdict === "deny" && this.book.unreachables && this.wantsUnreachable(o)) {
       if (this.unreachables.take(Number(tsNs / 1000000n))) o.unreachable = true;
       else this.unreachablesSuppressed++;
     }
@@ -163,18 +170,18 @@ export class Firewall {
   }
 
   event(kind: "log" | "notify", index: number, o: Outcome): PacketEvent {
-    const at = ruleAt(this.policy, index)!;
+    const b = this.book;
     const h = o.header;
     const decidedHere = index === o.rule;
     return {
       kind,
-      ruleset: at.ruleset.name,
-      rule: at.rule.origin.number ?? null,
+      ruleset: b.rulesetName(index),
+      rule: b.number(index),
       ruleIndex: index,
-      file: at.rule.origin.file,
-      line: at.rule.origin.line,
+      file: b.file(index),
+      line: b.line(index),
       // A monitor (log-only) rule reports the packet's final verdict; a deciding rule its own action.
-      action: decidedHere || index === o.monitorRule ? o.verdict : at.rule.action,
+      action: decidedHere || index === o.monitorRule ? o.verdict : b.action(index),
       proto: h.proto,
       src: formatAddress({ family: h.family, words: h.src }),
       dst: formatAddress({ family: h.family, words: h.dst }),
@@ -187,11 +194,6 @@ export class Firewall {
 
   counters() {
     return this.engine.counters();
-  }
-
-  /** The running rules' identities (policyRuleKeys), as the next reload pairs counters by them. */
-  get ruleKeys(): readonly string[] {
-    return this.keys;
   }
 
   defaultCounters() {
@@ -207,56 +209,70 @@ export class Firewall {
    * unchanged. If the engine refuses the program, this throws and the old
    * rules keep running.
    */
-  reload(policy: Policy, program: Uint8Array, keys: string[] = policyRuleKeys(policy)): { carried: number; reset: number } {
-    const old = this.policy;
-    const oldCounters = this.engine.counters();
+  reload(rules: Policy | RuleBook, program: Uint8Array): { carried: number; reset: number } {
+    const old = this.book;
+    const { book, policy } = bookOf(rules);
+    // Copies in typed arrays, not an object per rule: a reload of 10,000
+    // rules must not leave a heap's worth of survivors in the forwarding thread.
+    const oldCounters = this.engine.counterView().slice();
     const oldDefaults = this.engine.defaultCounters();
     this.engine.load(program); // throws, with the running program intact, on a bad program
+    this.book = book;
     this.policy = policy;
     this.program = program;
-    const oldKeys = this.keys;
-    this.keys = keys;
     this.engine.resetCounters();
-    const pending = new Map<string, number[]>();
-    oldKeys.forEach((key, i) => {
-      const list = pending.get(key);
-      if (list) list.push(i);
-      else pending.set(key, [i]);
-    });
+    const from = matchRules(old, book);
     let carried = 0;
-    const rules = allRules(policy);
-    rules.forEach((_r, i) => {
-      // Identical rules in one ruleset pair up in order, so each old count is used once.
-      const from = pending.get(keys[i])?.shift();
-      if (from === undefined) return;
-      const c = oldCounters[from];
-      this.engine.setCounter(i, c.packets, c.bytes);
+    for (let i = 0; i < book.count; i++) {
+      if (from[i] < 0) continue;
+      this.engine.setCounter(i, oldCounters[2 * from[i]], oldCounters[2 * from[i] + 1]);
       carried++;
-    });
-    policy.rulesets.forEach((rs, k) => {
+    }
+    book.rulesets.forEach((rs, k) => {
       const j = old.rulesets.findIndex((o) => o.name === rs.name && JSON.stringify(o.defaults) === JSON.stringify(rs.defaults));
       const c = j >= 0 ? oldDefaults[j] : { packets: 0n, bytes: 0n };
       this.engine.setDefaultCounter(k, c.packets, c.bytes);
     });
-    return { carried, reset: rules.length - carried };
+    return { carried, reset: book.count - carried };
   }
-}
-
-/** A rule's identity across reloads: its ruleset and everything it says, but not where in the file it is. */
-export function ruleKey(ruleset: string, r: Rule): string {
-  const { line: _l, column: _c, ...origin } = r.origin;
-  return JSON.stringify([ruleset, { ...r, origin }]);
 }
 
 /**
- * The identity of every rule of a policy, as a hash of its ruleKey: a rule's
- * key can be large (a scope of thousands of addresses), so a reload's worker
- * computes these off the forwarding path and the swap only compares them.
+ * For each rule of `now`, the rule of `before` with the same identity
+ * (RuleBook.key), or -1. Identical rules pair up in order, so each old rule
+ * is used once. An open-addressing table over the key digests, in typed
+ * arrays only.
  */
-export function policyRuleKeys(policy: Policy): string[] {
-  const keys: string[] = [];
-  for (const rs of policy.rulesets) {
-    for (const r of rs.rules) keys.push(createHash("sha256").update(ruleKey(rs.name, r)).digest("base64"));
+export function matchRules(before: RuleBook, now: RuleBook): Int32Array {
+  const a = before.data.keys, b = now.data.keys, K = KEY_BYTES;
+  let size = 16;
+  while (size < 2 * before.count) size <<= 1;
+  const mask = size - 1;
+  const head = new Int32Array(size).fill(-1), tail = new Int32Array(size).fill(-1), next = new Int32Array(before.count).fill(-1);
+  const hash = (k: Uint8Array, i: number) => (k[i * K] | (k[i * K + 1] << 8) | (k[i * K + 2] << 16) | (k[i * K + 3] << 24)) & mask;
+  const same = (x: number, y: number, k: Uint8Array) => { for (let j = 0; j < K; j++) if (a[x * K + j] !== k[y * K + j]) return false; return true; };
+  const slotOf = (k: Uint8Array, i: number) => {
+    let s = hash(k, i);
+    while (tail[s] >= 0 && !same(tail[s], i, k)) s = (s + 1) & mask;
+    return s;
+  };
+  for (let i = 0; i < before.count; i++) {
+    const s = slotOf(a, i);
+    if (tail[s] < 0) head[s] = i; else next[tail[s]] = i;
+    tail[s] = i;
   }
-  return keys;
+  const from = new Int32Array(now.count).fill(-1);
+  for (let i = 0; i < now.count; i++) {
+    const s = slotOf(b, i);
+    if (tail[s] < 0 || head[s] < 0) continue;
+    from[i] = head[s];
+    head[s] = next[head[s]];
+  }
+  return from;
 }
+
+function bookOf(rules: Policy | RuleBook): { book: RuleBook; policy: Policy | null } {
+  return rules instanceof RuleBook ? { book: rules, policy: null } : { book: RuleBook.fromPolicy(rules), policy: rules };
+}
+
+export { ruleKey } from "./rule-book.ts";

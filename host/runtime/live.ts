@@ -3,11 +3,10 @@
 // line and the signals; tests start one in-process.
 import { watchFile, unwatchFile } from "node:fs";
 import { uptime as systemUptime } from "node:os";
-import { loadAll, type Loaded, type LoadSettings } from "../config/compile.ts";
-import { importAllDialects } from "../dialects/all.ts";
+import type { LoadSettings } from "../config/compile.ts";
 import { formatDiagnostic, type Diagnostic } from "../model/diagnostic.ts";
-import type { Appliance } from "../model/appliance.ts";
-import { allRules, type Policy } from "../model/rule.ts";
+import { readAppliance, type Appliance } from "../model/appliance.ts";
+import type { Policy } from "../model/rule.ts";
 import { Firewall } from "./firewall.ts";
 import { Bridge, DEFAULT_AGEING_MS, type Arrival, type BatchResult } from "./bridge.ts";
 import { UdpPort, type PortSpec } from "./ports.ts";
@@ -18,7 +17,6 @@ import { SyslogSender, SyslogNotifier, Severity, type SyslogFormat } from "../lo
 import { TokenBucket } from "../log/token-bucket.ts";
 import { cleanLine, excerpt } from "../log/sanitize.ts";
 import { fingerprintFiles } from "./fingerprint.ts";
-import { compactPolicyTexts } from "./compact-texts.ts";
 import { denyAllPolicy } from "./fail-closed.ts";
 import { encodePolicy } from "../engine/encode.ts";
 import { conntrackOf } from "../conntrack/wasm-conntrack.ts";
@@ -26,7 +24,8 @@ import { firmwareFacts } from "./firmware.ts";
 import { checkInWorker, type CheckAnswer, type CheckJob } from "./check-in-worker.ts";
 import { CommitConfirm, CONFIRM_MAX_S, type ConfirmHooks } from "./confirm.ts";
 import { DryRuns } from "./dry-run.ts";
-import { policyImageOf, rememberPolicyImage } from "./policy-image.ts";
+import { policyBytes } from "./policy-image.ts";
+import { RuleBook } from "./rule-book.ts";
 
 export const BATCH_MAX = 256;
 /** A watched file is loaded only once two reads this far apart agree (it is not being written). */
@@ -70,6 +69,12 @@ export interface LiveOptions {
   stderr?: (line: string) => void;
   /** A reload's check is stopped after this long (default 120 s). */
   reloadTimeoutMs?: number;
+  /**
+   * Keep the full rule model beside the compact rule book (the web console's
+   * packet tester runs the reference matcher on it); off, the appliance holds
+   * only the book and the program.
+   */
+  keepPolicy?: boolean;
 }
 
 /** What a reload checks: the running files by default; a push's staged files (push.ts). */
@@ -78,6 +83,8 @@ export interface ReloadSource {
   load: LoadSettings;
   /** Adjust the worker's answer before it is applied (a push names its files as the user did). */
   rewrite?: (a: CheckAnswer) => void;
+  /** Rule files named otherwise in the running rules' provenance (and so in their identities): a push's staged files as the flash's. */
+  rename?: Record<string, string>;
 }
 
 export interface ReloadResult {
@@ -124,6 +131,8 @@ export class LiveAppliance {
   private reloadJob: CheckJob | null = null;
   control: ControlServer | null = null;
   ports: UdpPort[] = [];
+  /** The running rule model serialized, for dry runs (policy-image.ts); the appliance keeps no model objects. */
+  policyImage: Uint8Array | null = null;
   /** A reload waiting for its confirm, and how the last one ended (confirm.ts). */
   readonly commit = new CommitConfirm(this);
   /** What a reload would change (dry-run.ts); also of a pushed configuration (push.ts), before it is applied. */
@@ -133,28 +142,36 @@ export class LiveAppliance {
   /** Control commands beyond status, macs, reload and confirm (push.ts adds "push"). */
   readonly extraCommands = new Map<string, (req: Record<string, unknown>) => Promise<Record<string, unknown>>>();
 
-  private constructor(readonly opts: LiveOptions, loaded: Loaded, readonly appliance: Appliance, readonly fw: Firewall, readonly bridge: Bridge) {
-    this.dialectName = loaded.config.dialect?.name ?? null;
-    this.warnings = loaded.diagnostics;
+  private constructor(readonly opts: LiveOptions, dialect: string | null, diagnostics: Diagnostic[], readonly appliance: Appliance, readonly fw: Firewall, readonly bridge: Bridge) {
+    this.dialectName = dialect;
+    this.warnings = diagnostics;
   }
 
-  /** Load, check, bind the ports and the control socket. Throws (with diagnostics logged) if the configuration has errors. */
+  /**
+   * Load, check, bind the ports and the control socket. Throws (with
+   * diagnostics logged) if the configuration has errors. The configuration
+   * is loaded as a reload's is, in a checker process (check-worker.ts): the
+   * appliance receives the program and the compact rule book only, so none
+   * of the parse's garbage, the lint's working set or the dialect's model
+   * ever enters the process that forwards frames.
+   */
   static async start(opts: LiveOptions): Promise<LiveAppliance> {
-    await importAllDialects(); // every dialect at hand, so that a reload (synchronous) may switch dialect
-    const loaded = loadAll(opts.configs, opts.load);
+    const loaded = await firstLoad(opts);
     const say = (line: string) => opts.stderr?.(cleanLine(line));
     for (const d of loaded.diagnostics.slice(0, STDERR_DIAGNOSTICS_MAX)) say(excerpt(formatDiagnostic(d), STDERR_DIAGNOSTIC_CHARS));
     if (loaded.diagnostics.length > STDERR_DIAGNOSTICS_MAX) say(`${loaded.diagnostics.length - STDERR_DIAGNOSTICS_MAX} more diagnostics (portcullis check shows them all)`);
-    let policy = loaded.config.policy, program = loaded.program;
+    let rules: RuleBook | Policy | null = loaded.policy ?? (loaded.book && RuleBook.fromData(loaded.book));
+    let program = loaded.program;
     let failedClosed: FailedClosed | null = null;
-    if (!loaded.ok || !program || !policy) {
-      if (!opts.failClosed) throw new StartError("the configuration has errors; not starting");
+    const appliance = loaded.appliance ?? readAppliance(undefined).appliance!; // the built-in one stands in when nothing loaded
+    if (!loaded.ok || !program || !rules) {
+      if (!opts.failClosed) throw new StartError(loaded.error !== null ? `${excerpt(loaded.error, 500)}; not starting` : "the configuration has errors; not starting");
       const errors = loaded.diagnostics.filter((d) => d.severity === "error");
-      failedClosed = { sinceMs: Date.now(), errors: errors.length, diagnostics: errors.slice(0, 20).map((d) => excerpt(formatDiagnostic(d), 500)) };
-      policy = denyAllPolicy(loaded.appliance);
-      program = encodePolicy(policy);
+      const why = loaded.error !== null ? [excerpt(loaded.error, 500)] : [];
+      failedClosed = { sinceMs: Date.now(), errors: errors.length + why.length, diagnostics: [...why, ...errors.slice(0, 20).map((d) => excerpt(formatDiagnostic(d), 500))] };
+      rules = denyAllPolicy(appliance);
+      program = encodePolicy(rules);
     }
-    const appliance = loaded.appliance;
     const index = (name: string) => appliance.interfaces.findIndex((i) => i.name === name);
     const seen = new Set<string>();
     for (const p of opts.ports) {
@@ -166,17 +183,17 @@ export class LiveAppliance {
     const portIndices = opts.ports.map((p) => index(p.name));
     const bridge = new Bridge(portIndices, opts.macAgeingMs ?? DEFAULT_AGEING_MS);
     let live: LiveAppliance | undefined;
-    // Bounded provenance texts, as every reload's (check-worker.ts) will be.
-    const fw = await Firewall.create(compactPolicyTexts(policy), program, appliance, {
+    const fw = await Firewall.create(rules, program, appliance, {
       unreachableRate: opts.unreachableRate ?? 10,
       ftpHelper: opts.ftpHelper ?? true,
       onEvent: (ev, tsNs) => live?.packetEvent(ev, tsNs),
     });
-    live = new LiveAppliance(opts, loaded, appliance, fw, bridge);
+    live = new LiveAppliance(opts, loaded.dialect, loaded.diagnostics, appliance, fw, bridge);
     live.failedClosed = failedClosed;
     if (failedClosed) live.dialectName = "fail-closed";
     live.fingerprint = await fingerprintFiles(opts.configs);
-    policyImageOf(fw.policy); // for dry runs, made now, before anything is forwarded (policy-image.ts)
+    // For dry runs: the checker's serialized model (the deny-all one made here when failing closed).
+    live.policyImage = loaded.image && !failedClosed ? loaded.image : policyBytes(denyAllPolicy(appliance));
     await live.open(portIndices);
     return live;
   }
@@ -196,8 +213,7 @@ export class LiveAppliance {
       throw new StartError((e as Error).message);
     }
     if (this.opts.watchMs) for (const f of this.opts.configs) watchFile(f, { interval: this.opts.watchMs }, () => this.fileChanged());
-    const rules = allRules(this.fw.policy).length;
-    this.log(Severity.notice, `running: ${rules} rules (${this.dialectName}) from ${this.opts.configs.join(", ")}; ports ${this.ports.map((p) => `${p.spec.name}=${p.spec.listen.host}:${p.spec.listen.port}/${p.spec.peer.host}:${p.spec.peer.port}`).join(" ")}${this.control ? `; control socket ${this.control.path}` : ""}`);
+    this.log(Severity.notice, `running: ${this.fw.book.count} rules (${this.dialectName}) from ${this.opts.configs.join(", ")}; ports ${this.ports.map((p) => `${p.spec.name}=${p.spec.listen.host}:${p.spec.listen.port}/${p.spec.peer.host}:${p.spec.peer.port}`).join(" ")}${this.control ? `; control socket ${this.control.path}` : ""}`);
   }
 
   // ---------------------------------------------------------------- frames
@@ -372,7 +388,7 @@ export class LiveAppliance {
   /**
    * Check the config files again and, only if they load without errors, swap
    * the new rules in between two batches. The check and the compilation run
-   * in a worker thread (check-worker.ts), so forwarding goes on meanwhile;
+   * in a child process (check-worker.ts), so forwarding goes on meanwhile;
    * only the finished program is swapped in, and only if the files still hold
    * what was checked. The connection table stays; counters of unchanged rules
    * carry over. On any error the running rules stay. Reloads run one at a time.
@@ -413,7 +429,7 @@ export class LiveAppliance {
     for (let tries = 0; tries < 3; tries++) {
       try {
         this.reloadJob = checkInWorker(
-          { configs: source.configs, load: { ...source.load }, imports: [] },
+          { configs: source.configs, load: { ...source.load }, imports: [], keepPolicy: this.opts.keepPolicy, rename: source.rename },
           this.opts.reloadTimeoutMs ?? 120_000,
         );
         a = await this.reloadJob.answer;
@@ -433,7 +449,7 @@ export class LiveAppliance {
     // A push's files are not the running ones: what they hold counts for the watcher once applied.
     if (source.configs === this.opts.configs) this.fingerprint = a.fingerprint;
     if (a.error !== null) return fail(excerpt(a.error, 500));
-    if (!a.ok || !a.program || !a.policy || !a.appliance) {
+    if (!a.ok || !a.program || !a.book || !a.appliance) {
       return fail(`${a.diagnostics.filter((d) => d.severity === "error").length} errors in the configuration`, a.diagnostics);
     }
     const names = (x: Appliance) => x.interfaces.map((i) => `${i.name}/${i.role}`).join(",");
@@ -441,17 +457,17 @@ export class LiveAppliance {
     let carried: { carried: number; reset: number };
     const kept = confirmSeconds ? this.commit.keep() : null;
     try {
-      carried = this.fw.reload(a.policy, a.program, a.keys ?? undefined);
+      carried = this.fw.reload(a.policy ?? RuleBook.fromData(a.book), a.program);
     } catch (e) {
       return fail((e as Error).message, a.diagnostics);
     }
     this.logDiagnostics(a.diagnostics);
-    rememberPolicyImage(a.policy, a.image);
+    this.policyImage = a.image;
     this.fingerprint = a.fingerprint;
     this.dialectName = a.dialect;
     this.generation++;
     const confirm = kept ? this.commit.arm(kept, confirmSeconds!, confirmHooks) : "";
-    const message = `reloaded (${why}): generation ${this.generation}, ${allRules(a.policy).length} rules, counters carried over for ${carried.carried}, new ${carried.reset}${confirm}`;
+    const message = `reloaded (${why}): generation ${this.generation}, ${this.fw.book.count} rules, counters carried over for ${carried.carried}, new ${carried.reset}${confirm}`;
     this.log(Severity.notice, message);
     this.lastReload = { atMs: Date.now(), ok: true, message };
     if (this.failedClosed) this.log(Severity.notice, "the configuration now checks: no longer failing closed");
@@ -488,21 +504,18 @@ export class LiveAppliance {
    * 55 KB line, and ten thousand rules can share it.
    */
   status(page: { offset?: number; limit?: number } = {}): Record<string, unknown> {
-    const policy: Policy = this.fw.policy;
-    const counters = this.fw.counters();
+    const book = this.fw.book;
+    const counters = this.fw.engine.counterView();
     const defaults = this.fw.defaultCounters();
-    const all = allRules(policy);
-    const offset = Math.min(page.offset ?? 0, all.length);
-    const end = Math.min(all.length, offset + Math.min(page.limit ?? STATUS_PAGE_MAX, STATUS_PAGE_MAX));
+    const offset = Math.min(page.offset ?? 0, book.count);
+    const end = Math.min(book.count, offset + Math.min(page.limit ?? STATUS_PAGE_MAX, STATUS_PAGE_MAX));
     const cut = (t: string) => excerpt(t, STATUS_TEXT_MAX);
     const rules = [];
-    let rs = 0, before = 0;
     for (let i = offset; i < end; i++) {
-      while (i >= before + policy.rulesets[rs].rules.length) before += policy.rulesets[rs++].rules.length;
-      const r = all[i];
+      const label = book.label(i);
       rules.push({
-        index: i, ruleset: cut(policy.rulesets[rs].name), label: r.origin.label === undefined ? null : cut(r.origin.label), file: cut(r.origin.file), line: r.origin.line,
-        text: cut(r.origin.text), action: r.action, packets: Number(counters[i]?.packets ?? 0n), bytes: Number(counters[i]?.bytes ?? 0n),
+        index: i, ruleset: cut(book.rulesetName(i)), label: label === undefined ? null : cut(label), file: cut(book.file(i)), line: book.line(i),
+        text: cut(book.text(i)), action: book.action(i), packets: Number(counters[2 * i] ?? 0n), bytes: Number(counters[2 * i + 1] ?? 0n),
       });
     }
     const mem = process.memoryUsage();
@@ -516,11 +529,11 @@ export class LiveAppliance {
       generation: this.generation,
       lastReload: this.lastReload && { ...this.lastReload, message: excerpt(this.lastReload.message, 2000) },
       commitConfirm: this.commit.status(),
-      ruleCount: all.length,
+      ruleCount: book.count,
       rulesOffset: offset,
-      nextOffset: end < all.length ? end : null,
+      nextOffset: end < book.count ? end : null,
       rules,
-      defaults: policy.rulesets.map((rs, k) => ({ ruleset: cut(rs.name), packets: Number(defaults[k]?.packets ?? 0n), bytes: Number(defaults[k]?.bytes ?? 0n) })),
+      defaults: book.rulesets.map((rs, k) => ({ ruleset: cut(rs.name), packets: Number(defaults[k]?.packets ?? 0n), bytes: Number(defaults[k]?.bytes ?? 0n) })),
       connections: connectionFigures(this.fw),
       ports: this.ports.map((p) => ({
         name: p.spec.name, listen: `${p.spec.listen.host}:${p.spec.listen.port}`, peer: `${p.spec.peer.host}:${p.spec.peer.port}`, ...p.counters,
@@ -608,4 +621,16 @@ function count(req: Record<string, unknown>, key: string, min: number, max: numb
 function connectionFigures(fw: Firewall): Record<string, number> | null {
   const s = conntrackOf(fw.engine).stats();
   return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, Number(v)]));
+}
+
+/** The first load's answer, from the same worker a reload uses (retried while the files are being written). */
+async function firstLoad(opts: LiveOptions): Promise<CheckAnswer> {
+  let a: CheckAnswer | null = null;
+  for (let tries = 0; tries < 3; tries++) {
+    a = await checkInWorker({ configs: opts.configs, load: { ...opts.load }, imports: [], keepPolicy: opts.keepPolicy }, opts.reloadTimeoutMs ?? 120_000).answer
+      .catch((e: Error): CheckAnswer => ({ ok: false, unstable: false, fingerprint: "", diagnostics: [], program: null, book: null, policy: null, appliance: null, dialect: null, error: e.message, image: null }));
+    if (!a.unstable) return a;
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+  }
+  return { ...a!, error: "the config files kept changing while they were checked" };
 }

@@ -1,37 +1,24 @@
-// The running policy as bytes (v8's serialization) in a SharedArrayBuffer,
-// for the dry run's worker (diff-worker.ts). Handing the policy object itself
-// to a worker clones it on the forwarding thread: ~150 ms for 10,000 rules,
-// that long without a frame forwarded. A shared buffer is handed over without
-// a copy; the reload's worker makes it beside the policy it checks, and the
-// appliance makes the first one at start, before it forwards anything.
+// The running policy as bytes (v8's serialization), for the dry run's
+// worker (diff-worker.ts). The appliance keeps only the compact rule book
+// (rule-book.ts), not the rule model: the checker that loaded the
+// configuration serializes the model beside the book, and the appliance
+// keeps those bytes, compressed, as they arrived. A dry run copies them to its worker
+// (a memcpy of a few MB; cloning the model's object graph on the forwarding
+// thread took ~150 ms for 10,000 rules, that long without a frame forwarded).
 import v8 from "node:v8";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type { Policy } from "../model/rule.ts";
 
-const images = new WeakMap<Policy, SharedArrayBuffer>();
-
-/** Serialize a policy into a fresh SharedArrayBuffer (call it off the forwarding path). */
-export function makePolicyImage(policy: Policy): SharedArrayBuffer {
-  const bytes = v8.serialize(policy);
-  const sab = new SharedArrayBuffer(bytes.length);
-  new Uint8Array(sab).set(bytes);
-  return sab;
+/**
+ * Serialize a policy, compressed (in the checker, off the forwarding path):
+ * a model's serialization repeats itself a great deal, and the appliance
+ * keeps the bytes for as long as the rules run, so they cost it a tenth.
+ */
+export function policyBytes(policy: Policy): Uint8Array {
+  return new Uint8Array(deflateRawSync(v8.serialize(policy), { level: 6 }));
 }
 
-/** Remember the image of a policy that runs or may run again (a commit-confirm's kept one: same object, same image). */
-export function rememberPolicyImage(policy: Policy, image: SharedArrayBuffer | null): void {
-  if (image) images.set(policy, image);
-}
-
-/** The image of a policy: the remembered one, else made now (on the calling thread). */
-export function policyImageOf(policy: Policy): SharedArrayBuffer {
-  let image = images.get(policy);
-  if (!image) {
-    image = makePolicyImage(policy);
-    images.set(policy, image);
-  }
-  return image;
-}
-
-export function readPolicyImage(image: SharedArrayBuffer): Policy {
-  return v8.deserialize(new Uint8Array(image)) as Policy;
+/** The policy back from its bytes (in the dry run's worker). */
+export function readPolicyImage(image: Uint8Array): Policy {
+  return v8.deserialize(inflateRawSync(image)) as Policy;
 }

@@ -27,7 +27,6 @@ import type { LiveAppliance, ReloadResult } from "./live.ts";
 import type { CheckAnswer } from "./check-in-worker.ts";
 import { CONFIRM_MAX_S, type ConfirmHooks } from "./confirm.ts";
 import type { LoadSettings } from "../config/compile.ts";
-import { policyRuleKeys } from "./firewall.ts";
 
 /** The most a push may carry in all (as one config file may: CFG007). */
 export const MAX_PUSH_BYTES = MAX_CONFIG_BYTES;
@@ -176,14 +175,14 @@ function stage(live: LiveAppliance, flash: Flash, files: PushFile[]): { configs:
 async function commit(live: LiveAppliance, flash: Flash, files: PushFile[], confirmSeconds?: number): Promise<ReloadResult> {
   const staged = flash.stagingDir;
   const { configs, load, shownOf } = stage(live, flash, files);
+  // Diagnostics name the files as the user gave them.
   const rewrite = (a: CheckAnswer) => {
-    // Diagnostics name the files as the user gave them; the running rules name the flash's files.
     for (const d of a.diagnostics) d.file = shownOf.get(d.file) ?? d.file;
-    for (const rs of a.policy?.rulesets ?? []) for (const r of rs.rules) if (r.origin.file.startsWith(staged + "/")) r.origin.file = join(flash.dir, basename(r.origin.file));
-    // The worker's rule identities name the staged files: taken again from the flash's names, an
-    // unchanged rule keeps its counters as on a reload (the forwarding path waits for the hashing).
-    if (a.policy && a.keys) a.keys = policyRuleKeys(a.policy);
   };
+  // The running rules name the flash's files, in the checker already, so a
+  // rule's identity is the same as a reload of the flash would give it: an
+  // unchanged rule keeps its counters.
+  const rename = Object.fromEntries(configs.map((c) => [c, join(flash.dir, basename(c))]));
   let r: ReloadResult;
   try {
     const hooks: ConfirmHooks = {
@@ -195,7 +194,7 @@ async function commit(live: LiveAppliance, flash: Flash, files: PushFile[], conf
       rolledBack: () => rmSync(staged, { recursive: true, force: true }),
       whereKept: "the flash never held it",
     };
-    r = await live.reloadNow("push", { configs, load, rewrite }, confirmSeconds, confirmSeconds ? hooks : undefined);
+    r = await live.reloadNow("push", { configs, load, rewrite, rename }, confirmSeconds, confirmSeconds ? hooks : undefined);
   } catch (e) {
     rmSync(staged, { recursive: true, force: true });
     throw e;

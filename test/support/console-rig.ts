@@ -60,6 +60,7 @@ export async function startRig(opts: { token?: string | null; config?: string } 
     writeFileSync(config, opts.config ?? CONFIG);
     const listenL = nextPort++, listenW = nextPort++;
     live = await LiveAppliance.start({
+      keepPolicy: true, // as `run --http` does: the packet tester cross-checks with the reference matcher
       configs: [config], load: {}, socketPath: null, watchMs: 0, unreachableRate: 0,
       ports: [parsePortSpec(`lan=127.0.0.1:${listenL}/127.0.0.1:${lan.port}`), parsePortSpec(`wan=127.0.0.1:${listenW}/127.0.0.1:${wan.port}`)],
     });
