@@ -36,11 +36,17 @@ trap 'cleanup; rm -f "$RULES_FILE"' EXIT
 big_rules >"$RULES_FILE"
 if [ -n "$PROFILE" ]; then mkdir -p "$PROFILE" || exit 1; PORTCULLIS=(node --cpu-prof --cpu-prof-dir="$PROFILE" "$REPO/bin/portcullis.js"); fi
 
-# Each sets OUT to "MBps PPS SENT CPU_US_PER_FRAME" (CPU 0 for the relays alone).
+# Frames the two hosts sent into their TAP devices (each crosses the bridge once).
+tap_frames() { echo $(( $(nsx "$NS_LAN" cat /sys/class/net/tapL/statistics/tx_packets) + $(nsx "$NS_WAN" cat /sys/class/net/tapW/statistics/tx_packets) )); }
+# Each sets OUT to "MBps PPS SENT CPU_US_PER_FRAME": for the relays alone, the
+# CPU of the two socat relays together; otherwise of the forwarder or appliance.
 run_relays() {
   relays_back_to_back || return 1
+  local c0=0 c1=0 f0 f1 m pid relays=("${PIDS[@]::2}") # the two socat relays
+  f0=$(tap_frames); for pid in "${relays[@]}"; do c0=$((c0 + $(cpu_us "$pid"))); done
   read -r m < <(measure)
-  OUT="$m 0"
+  f1=$(tap_frames); for pid in "${relays[@]}"; do c1=$((c1 + $(cpu_us "$pid"))); done
+  OUT="$m $(node -e 'console.log(((process.argv[2] - process.argv[1]) / Math.max(1, process.argv[4] - process.argv[3])).toFixed(2))' "$c0" "$c1" "$f0" "$f1")"
 }
 run_node() {
   make_topology && start_node_forward || return 1
@@ -72,7 +78,7 @@ for k in $(seq 1 "$ROUNDS"); do
     OUT=""
     "run_$setup" && [ -n "$OUT" ] || { fail "round $k: $setup failed"; exit 1; }
     read -r mbps pps sent cpu <<<"$OUT"
-    say "round $k/$ROUNDS $setup: tcp $mbps MB/s, udp $pps packets/s received ($sent sent)$([ "$setup" = relays ] || echo ", CPU $cpu us per frame")"
+    say "round $k/$ROUNDS $setup: tcp $mbps MB/s, udp $pps packets/s received ($sent sent), CPU $cpu us per frame"
     RESULTS+=("$k,$setup,$mbps,$pps,$cpu")
     fresh_lab
   done
@@ -91,7 +97,7 @@ node -e '
   for (const [s, name] of [["relays", "relays back to back"], ["node", "plain Node forwarder"], ["fw", `portcullis run, ${rules} rules`]]) {
     const xs = of(s);
     console.log(`lab forwarding: ${name}: tcp ${med(xs.map((r) => r.m))} MB/s (${Math.min(...xs.map((r) => r.m))} to ${Math.max(...xs.map((r) => r.m))}), udp ${med(xs.map((r) => r.p))} packets/s (${Math.min(...xs.map((r) => r.p))} to ${Math.max(...xs.map((r) => r.p))})` +
-      (s === "relays" ? "" : `, CPU ${med(xs.map((r) => r.c)).toFixed(2)} us per frame`) + ` (medians of ${xs.length} rounds)`);
+      `, CPU ${med(xs.map((r) => r.c)).toFixed(2)} us per frame${s === "relays" ? " (both socat relays)" : ""} (medians of ${xs.length} rounds)`);
   }
   console.log(`lab forwarding ratios, per round: appliance / relays: tcp ${spread(ratio("fw", "relays", (r) => r.m))}; udp ${spread(ratio("fw", "relays", (r) => r.p))}`);
   console.log(`lab forwarding ratios, per round: Node forwarder / relays (the ceiling): tcp ${spread(ratio("node", "relays", (r) => r.m))}; udp ${spread(ratio("node", "relays", (r) => r.p))}`);
