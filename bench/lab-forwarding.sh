@@ -10,6 +10,8 @@
 # each ratio per round with its spread, and the CPU time per frame of the
 # forwarder and the appliance (CPU time counts only while a process runs, so
 # it varies less than throughput on a shared machine).
+# BENCH_BASELINE=DIR: a fourth setup, "before": the appliance of another
+# built checkout (DIR/bin/portcullis.js), to compare two versions in the same rounds.
 # BENCH_PROFILE=DIR: the appliance runs under `node --cpu-prof` (profiles in
 # DIR), and the last one's busiest functions are printed (bench/cpu-profile-top.mjs).
 # Needs what the lab needs (root, TAP, socat).
@@ -21,6 +23,7 @@ SECS=${BENCH_SECS:-5}
 RULES=${BENCH_RULES:-10000}
 ROUNDS=${BENCH_ROUNDS:-3}
 PROFILE=${BENCH_PROFILE:-}
+BASELINE=${BENCH_BASELINE:-}
 SCENARIO=bench
 . "$(dirname "$0")/lab-measure.sh"
 
@@ -71,9 +74,20 @@ run_fw() {
   fi
 }
 
+run_before() { # the appliance of the BENCH_BASELINE checkout
+  local saved=("${PORTCULLIS[@]}") profile=$PROFILE
+  PORTCULLIS=(node "$BASELINE/bin/portcullis.js"); PROFILE=""
+  run_fw; local rc=$?
+  PORTCULLIS=("${saved[@]}"); PROFILE=$profile
+  return $rc
+}
+
+SETUPS=(relays node fw)
+[ -n "$BASELINE" ] && SETUPS+=(before)
 RESULTS=()
 for k in $(seq 1 "$ROUNDS"); do
-  case $((k % 3)) in 1) order="relays node fw" ;; 2) order="node fw relays" ;; 0) order="fw relays node" ;; esac
+  n=${#SETUPS[@]}; order=""
+  for j in $(seq 0 $((n - 1))); do order+=" ${SETUPS[$(((j + k - 1) % n))]}"; done # rotated each round
   for setup in $order; do
     OUT=""
     "run_$setup" && [ -n "$OUT" ] || { fail "round $k: $setup failed"; exit 1; }
@@ -94,14 +108,19 @@ node -e '
   const at = (s, k) => rows.find((r) => r.s === s && r.k === k);
   const ratio = (a, b, f) => rounds.map((k) => f(at(a, k)) / f(at(b, k)));
   const spread = (xs) => `median ${r3(med(xs))}, ${r3(Math.min(...xs))} to ${r3(Math.max(...xs))}`;
-  for (const [s, name] of [["relays", "relays back to back"], ["node", "plain Node forwarder"], ["fw", `portcullis run, ${rules} rules`]]) {
+  for (const [s, name] of [["relays", "relays back to back"], ["node", "plain Node forwarder"], ["fw", `portcullis run, ${rules} rules`], ["before", `before (BENCH_BASELINE), ${rules} rules`]]) {
     const xs = of(s);
+    if (!xs.length) continue;
     console.log(`lab forwarding: ${name}: tcp ${med(xs.map((r) => r.m))} MB/s (${Math.min(...xs.map((r) => r.m))} to ${Math.max(...xs.map((r) => r.m))}), udp ${med(xs.map((r) => r.p))} packets/s (${Math.min(...xs.map((r) => r.p))} to ${Math.max(...xs.map((r) => r.p))})` +
       `, CPU ${med(xs.map((r) => r.c)).toFixed(2)} us per frame${s === "relays" ? " (both socat relays)" : ""} (medians of ${xs.length} rounds)`);
   }
   console.log(`lab forwarding ratios, per round: appliance / relays: tcp ${spread(ratio("fw", "relays", (r) => r.m))}; udp ${spread(ratio("fw", "relays", (r) => r.p))}`);
   console.log(`lab forwarding ratios, per round: Node forwarder / relays (the ceiling): tcp ${spread(ratio("node", "relays", (r) => r.m))}; udp ${spread(ratio("node", "relays", (r) => r.p))}`);
-  console.log(`lab forwarding ratios, per round: appliance / Node forwarder: tcp ${spread(ratio("fw", "node", (r) => r.m))}; udp ${spread(ratio("fw", "node", (r) => r.p))}; CPU per frame ${spread(ratio("fw", "node", (r) => r.c))}`);' \
+  console.log(`lab forwarding ratios, per round: appliance / Node forwarder: tcp ${spread(ratio("fw", "node", (r) => r.m))}; udp ${spread(ratio("fw", "node", (r) => r.p))}; CPU per frame ${spread(ratio("fw", "node", (r) => r.c))}`);
+  if (of("before").length) {
+    console.log(`lab forwarding ratios, per round: before / relays: tcp ${spread(ratio("before", "relays", (r) => r.m))}; udp ${spread(ratio("before", "relays", (r) => r.p))}`);
+    console.log(`lab forwarding ratios, per round: appliance / before: tcp ${spread(ratio("fw", "before", (r) => r.m))}; udp ${spread(ratio("fw", "before", (r) => r.p))}; CPU per frame ${spread(ratio("fw", "before", (r) => r.c))}`);
+  }' \
   "${RESULTS[*]}" "$RULES"
 if [ -n "$PROFILE" ]; then
   # From the first batch on: the start (loading and compiling the rules) is not the forwarding path.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throughput through the lab: TCP bulk transfer (MB/s) and small-UDP packets
 # per second, first with the two socat relays wired back to back (no
-# appliance), then with `portcullis run` between them enforcing a 10,000-rule
+# appliance), then through a plain Node UDP forwarder with no firewall (the
+# ceiling of a Node bridge), then with `portcullis run` between them enforcing a 10,000-rule
 # PortMaster set (every packet scans all 10,000 rules: the last one permits).
 # Then the same with the web console on (--http) and polled every second
 # (/metrics, the overview, a page of rules, as a browser and a scraper would):
