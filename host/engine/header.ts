@@ -125,16 +125,15 @@ export function writeTuple(dv: DataView, o: number, h: PacketHeader, m: PacketMe
 export function readTuple(dv: DataView, o: number): PacketHeader {
   const family = dv.getUint8(o + L.T_FAMILY) === 6 ? 6 : 4;
   const has = dv.getUint8(o + L.T_HAS);
-  const n = family === 6 ? 4 : 1;
-  const words = (base: number) => Array.from({ length: n }, (_, i) => dv.getUint32(o + base + 4 * i, true));
   const frag = dv.getUint8(o + L.T_FRAG);
-  return {
+  // Built as one literal with the optional field last (the live path reads a header per frame).
+  const h: PacketHeader = {
     reason: dv.getUint8(o + L.T_REASON),
     family,
     proto: dv.getUint8(o + L.T_PROTO),
     frag: frag === L.FRAG_FIRST ? "first" : frag === L.FRAG_LATER ? "later" : "none",
-    src: words(L.T_SRC),
-    dst: words(L.T_DST),
+    src: readWords(dv, o + L.T_SRC, family),
+    dst: readWords(dv, o + L.T_DST, family),
     sport: has & L.HAS_PORTS ? dv.getUint16(o + L.T_SPORT, true) : null,
     dport: has & L.HAS_PORTS ? dv.getUint16(o + L.T_DPORT, true) : null,
     icmpType: has & L.HAS_ICMP ? dv.getUint8(o + L.T_ICMP_TYPE) : null,
@@ -143,8 +142,15 @@ export function readTuple(dv: DataView, o: number): PacketHeader {
     length: dv.getUint32(o + L.T_LENGTH, true),
     l4Offset: dv.getUint32(o + L.T_L4_OFFSET, true),
     conn: readConn(dv, o, has),
-    ...(has & L.HAS_ND ? { nd: true as const } : {}),
   };
+  if (has & L.HAS_ND) h.nd = true;
+  return h;
+}
+
+/** An address's host-order words (1 for IPv4, 4 for IPv6) from a tuple. */
+function readWords(dv: DataView, at: number, family: 4 | 6): number[] {
+  if (family === 4) return [dv.getUint32(at, true)];
+  return [dv.getUint32(at, true), dv.getUint32(at + 4, true), dv.getUint32(at + 8, true), dv.getUint32(at + 12, true)];
 }
 
 function readConn(dv: DataView, o: number, has: number): ConnFields {

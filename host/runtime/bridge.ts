@@ -204,8 +204,8 @@ export class Bridge {
     const outcomes: BatchResult["outcomes"] = [];
     if (frames.length) {
       const res = fw.process(frames);
-      res.forEach((o, i) => {
-        const q = pending[i];
+      for (let i = 0; i < res.length; i++) {
+        const o = res[i], q = pending[i];
         if (o.verdict === "permit") {
           this.counters.permitted++;
           sends.push({ port: q.egress, data: q.data });
@@ -213,7 +213,7 @@ export class Bridge {
           this.counters.denied++;
         }
         outcomes.push({ outcome: o, ingress: q.ingress, data: q.data });
-      });
+      }
     }
     this.counters.forwarded += sends.length;
     return { sends, outcomes };

@@ -3,8 +3,8 @@
 // what follows from a verdict: per-rule log and notify messages, and ICMP
 // unreachables for denied packets where the dialect sends them.
 import * as L from "../../assembly/layout.ts";
-import { WasmEngine, type WasmResult } from "../engine/wasm.ts";
-import type { PacketHeader } from "../engine/header.ts";
+import { WasmEngine, type WasmResult, type FrameInput } from "../engine/wasm.ts";
+import type { PacketHeader, PacketMeta } from "../engine/header.ts";
 import type { Policy } from "../model/rule.ts";
 import type { Appliance } from "../model/appliance.ts";
 import { packetMeta } from "../engine/header.ts";
@@ -47,6 +47,9 @@ export interface FirewallOptions {
 const UNKNOWN_PATH: Path = { ifIn: 0, ifOut: 0, dir: L.DIR_OTHER };
 
 const ICMP_ERROR_TYPES4 = new Set([3, 4, 5, 11, 12]);
+/** The events of a packet that caused none: shared, never written (follow() gives a packet its own list). */
+const NO_EVENTS: PacketEvent[] = Object.freeze([]) as unknown as PacketEvent[];
+const isLogged = (flags: Uint8Array, idx: number) => idx >= 0 && flags[idx] === 1;
 
 export class Firewall {
   private unreachables: TokenBucket;
@@ -108,13 +111,36 @@ export class Firewall {
     // addresses, and the FTP helper cuts the batch after each control
     // segment (a pinhole it opens is in place for the very next packet):
     // both read the headers first, then classify the parsed tuples.
-    const inferred = frames.some((f) => !f.path);
-    const paths: Path[] = frames.map((f) => (f.path ? { ...f.path, dir: dirCode(this.appliance, f.path.ifIn, f.path.ifOut) } : UNKNOWN_PATH));
-    const inputs = frames.map((f, i) => ({
-      data: f.data,
-      linkType: f.linkType,
-      meta: packetMeta(f.tsNs, this.appliance.timezone, paths[i].ifIn, paths[i].ifOut, paths[i].dir),
-    }));
+    // Per frame on the live path: nothing computed twice. A batch shares its
+    // time and its few interface pairs, so the local time and each pair's
+    // direction and descriptor fields are worked out once and shared.
+    const paths: Path[] = new Array(frames.length);
+    const inputs: FrameInput[] = new Array(frames.length);
+    let inferred = false;
+    let metaTs = -1n;
+    let metas = new Map<number, { path: Path; meta: PacketMeta }>();
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      let path: Path, meta: PacketMeta;
+      if (f.path) {
+        if (f.tsNs !== metaTs) { metaTs = f.tsNs; metas = new Map(); }
+        const key = f.path.ifIn * 65536 + f.path.ifOut;
+        let m = metas.get(key);
+        if (!m) {
+          const p = { ifIn: f.path.ifIn, ifOut: f.path.ifOut, dir: dirCode(this.appliance, f.path.ifIn, f.path.ifOut) };
+          m = { path: p, meta: packetMeta(f.tsNs, this.appliance.timezone, p.ifIn, p.ifOut, p.dir) };
+          metas.set(key, m);
+        }
+        path = m.path;
+        meta = m.meta;
+      } else {
+        inferred = true;
+        path = UNKNOWN_PATH; // until the parsed header tells it, below
+        meta = packetMeta(f.tsNs, this.appliance.timezone, path.ifIn, path.ifOut, path.dir);
+      }
+      paths[i] = path;
+      inputs[i] = { data: f.data, linkType: f.linkType, meta };
+    }
     let results: WasmResult[];
     let headers: PacketHeader[];
     if (!inferred && !this.ftp) {
@@ -123,20 +149,47 @@ export class Firewall {
     } else {
       headers = this.engine.parseFrames(inputs);
       if (inferred) {
-        frames.forEach((f, i) => {
-          if (f.path) return;
+        for (let i = 0; i < frames.length; i++) {
+          const f = frames[i];
+          if (f.path) continue;
           paths[i] = pathOf(this.appliance, headers[i], this.opts.force);
           inputs[i].meta = packetMeta(f.tsNs, this.appliance.timezone, paths[i].ifIn, paths[i].ifOut, paths[i].dir);
           this.engine.setTupleMeta(i, inputs[i].meta);
-        });
+        }
       }
       results = this.ftp ? this.ftp.classifyParsed(inputs, headers) : this.engine.classifyParsed(inputs);
     }
-    return results.map((r, i) => {
-      const o: Outcome = { ...r, header: headers[i], path: paths[i], events: [], unreachable: false };
-      this.follow(o, frames[i].tsNs);
-      return o;
-    });
+    const out: Outcome[] = new Array(results.length);
+    const logged = this.loggedRules();
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      // One literal of one shape (not a spread of the result): the common case allocates nothing else.
+      const o: Outcome = {
+        verdict: r.verdict, rule: r.rule, reason: r.reason, stage: r.stage, marks: r.marks,
+        inputRule: r.inputRule, outputRule: r.outputRule, monitorRule: r.monitorRule,
+        flow: r.flow, flowGen: r.flowGen, ctFlags: r.ctFlags,
+        header: headers[i], path: paths[i], events: NO_EVENTS, unreachable: false,
+      };
+      // The rest only for a packet that touched a rule that logs or notifies, or a denied one.
+      if (o.verdict === "deny" || isLogged(logged, o.inputRule) || isLogged(logged, o.outputRule) || isLogged(logged, o.monitorRule)) {
+        o.events = [];
+        this.follow(o, frames[i].tsNs);
+      }
+      out[i] = o;
+    }
+    return out;
+  }
+
+  private logged: { book: RuleBook; rules: Uint8Array } | null = null;
+
+  /** Per rule of the running rules: 1 if it logs or notifies (built once per rule book). */
+  private loggedRules(): Uint8Array {
+    if (this.logged?.book !== this.book) {
+      const flags = new Uint8Array(this.book.count);
+      for (let i = 0; i < flags.length; i++) if (this.book.log(i) || this.book.notify(i)) flags[i] = 1;
+      this.logged = { book: this.book, rules: flags };
+    }
+    return this.logged.rules;
   }
 
   private follow(o: Outcome, tsNs: bigint): void {

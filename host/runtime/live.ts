@@ -266,25 +266,42 @@ export class LiveAppliance {
   }
 
   private forward({ sends, outcomes }: ReturnType<Bridge["handle"]>): void {
-    const byIndex = new Map(this.ports.map((p) => [p.index, p]));
     // The helper keeps what it announced; take it, so a long run does not accumulate it.
-    for (const ev of this.fw.ftp?.events.splice(0) ?? []) {
-      this.ftpAnnouncements++;
-      this.say(`portcullis: ftp: ${ev.verb} announces ${ev.address}:${ev.port}: ${ev.result}`);
+    const announced = this.fw.ftp?.events;
+    if (announced?.length) {
+      for (const ev of announced.splice(0)) {
+        this.ftpAnnouncements++;
+        this.say(`portcullis: ftp: ${ev.verb} announces ${ev.address}:${ev.port}: ${ev.result}`);
+      }
     }
-    for (const s of sends) byIndex.get(s.port)?.send(s.data);
+    const byIndex = this.portByIndex();
+    for (let i = 0; i < sends.length; i++) byIndex[sends[i].port]?.send(sends[i].data);
     for (const f of this.batchListeners) f(outcomes);
     // A flooded packet denied on several ports earns one error, not one per port.
-    const answered = new Set<Uint8Array>();
+    let answered: Set<Uint8Array> | null = null;
     for (const { outcome, ingress, data } of outcomes) {
-      if (!outcome.unreachable || answered.has(data)) continue;
+      if (!outcome.unreachable) continue;
+      answered ??= new Set();
+      if (answered.has(data)) continue;
       answered.add(data);
       const err = buildUnreachable(data, this.appliance, ingress);
       if (err) {
-        byIndex.get(ingress)?.send(err);
+        byIndex[ingress]?.send(err);
         this.unreachablesSent++;
       }
     }
+  }
+
+  private portsByIndex: { count: number; ports: (UdpPort | undefined)[] } = { count: 0, ports: [] };
+
+  /** The ports by interface index, built again only when a port was added (frames may arrive while the others still open). */
+  private portByIndex(): (UdpPort | undefined)[] {
+    if (this.portsByIndex.count !== this.ports.length) {
+      const a: (UdpPort | undefined)[] = [];
+      for (const p of this.ports) a[p.index] = p;
+      this.portsByIndex = { count: this.ports.length, ports: a };
+    }
+    return this.portsByIndex.ports;
   }
 
   /**

@@ -35,6 +35,23 @@ export interface PortCounters {
   rxForeign: number; // datagrams from someone other than the peer, dropped
 }
 
+/**
+ * dgram resolves a send's address through dns.lookup, which answers even an
+ * address literal on the next tick: a deferred call, a closure and a regular
+ * expression per frame. A port's peer is always a literal (parsePortSpec), so
+ * its answer is known once and given at once.
+ */
+type LookupCallback = (err: Error | null, address: string, family: number) => void;
+function literalLookup(peer: string): (host: string, opts: unknown, cb: LookupCallback) => void {
+  const peerFamily = isIP(peer);
+  return (host, _opts, cb) => {
+    if (host === peer) return cb(null, peer, peerFamily);
+    const family = isIP(host);
+    if (family) cb(null, host, family);
+    else cb(Object.assign(new Error(`not an address literal: ${host}`), { code: "EINVAL" }), host, 0);
+  };
+}
+
 export class UdpPort {
   readonly counters: PortCounters = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, txErrors: 0, rxForeign: 0 };
   private socket: dgram.Socket;
@@ -46,7 +63,9 @@ export class UdpPort {
 
   /** Bind the port; `onFrame` gets every datagram from the peer. */
   static open(index: number, spec: PortSpec, onFrame: (port: number, data: Uint8Array) => void): Promise<UdpPort> {
-    const socket = dgram.createSocket({ type: isIP(spec.listen.host) === 6 ? "udp6" : "udp4", recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+    const socket = dgram.createSocket({
+      type: isIP(spec.listen.host) === 6 ? "udp6" : "udp4", recvBufferSize: 4 << 20, sendBufferSize: 4 << 20, lookup: literalLookup(spec.peer.host),
+    });
     const port = new UdpPort(index, spec, socket);
     const peerHost = spec.peer.host;
     socket.on("message", (msg, rinfo) => {
@@ -56,7 +75,7 @@ export class UdpPort {
       }
       port.counters.rxPackets++;
       port.counters.rxBytes += msg.length;
-      onFrame(index, new Uint8Array(msg.buffer, msg.byteOffset, msg.length));
+      onFrame(index, msg); // a Buffer is a Uint8Array: no view made per frame
     });
     return new Promise((resolve, reject) => {
       socket.once("error", reject);
@@ -73,10 +92,13 @@ export class UdpPort {
     if (this.closed) return;
     this.counters.txPackets++;
     this.counters.txBytes += data.length;
-    this.socket.send(data, this.spec.peer.port, this.spec.peer.host, (err) => {
-      if (err) this.counters.txErrors++;
-    });
+    this.socket.send(data, this.spec.peer.port, this.spec.peer.host, this.afterSend);
   }
+
+  /** One callback for every send of this port (no closure per frame). */
+  private afterSend = (err: Error | null) => {
+    if (err) this.counters.txErrors++;
+  };
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
