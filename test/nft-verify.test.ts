@@ -188,7 +188,7 @@ describe.skipIf(noKernel)(`verify interrupted${kernelWhyNot ? ` (skipped: ${kern
       // A long capture: the office's packets many times over, so the wire is still sending when the signal comes.
       const { readCapture } = await import("../host/pcap/pcap.ts");
       const cap = readCapture(new Uint8Array(readFileSync("examples/portmaster/office.pcap")));
-      const many = Array.from({ length: 1500 }, (_, i) => cap.packets.map((p) => ({ tsNs: p.tsNs + BigInt(i) * 10_000_000_000n, data: p.data }))).flat();
+      const many = Array.from({ length: 6000 }, (_, i) => cap.packets.map((p) => ({ tsNs: p.tsNs + BigInt(i) * 10_000_000_000n, data: p.data }))).flat();
       const pcap = join(t.dir, "long.pcap");
       writeCaptureFile(pcap, many);
       const child = spawn("node", ["--import", "tsx", "bin/portcullis.js", "verify", "--nft", nft, ...OFFICE, "--pcap", pcap],
@@ -200,7 +200,7 @@ describe.skipIf(noKernel)(`verify interrupted${kernelWhyNot ? ` (skipped: ${kern
         seen = mine().length >= 3;
       }
       expect(seen).toBe(true);
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 100));
       child.kill("SIGINT");
       expect(await exited).toBe(130);
       expect(mine()).toEqual([]);
