@@ -111,6 +111,11 @@ export function writeTuple(dv: DataView, o: number, h: PacketHeader, m: PacketMe
   h.dst.forEach((w, i) => dv.setUint32(o + L.T_DST + 4 * i, w, true));
   dv.setUint32(o + L.T_LENGTH, h.length, true);
   dv.setUint32(o + L.T_L4_OFFSET, h.l4Offset, true);
+  writeTupleMeta(dv, o, m);
+}
+
+/** The descriptor fields (path and time) of the tuple at `o`. */
+export function writeTupleMeta(dv: DataView, o: number, m: PacketMeta): void {
   dv.setUint8(o + L.T_DIR, m.dir);
   dv.setUint8(o + L.T_IF_IN, m.ifIn);
   dv.setUint8(o + L.T_IF_OUT, m.ifOut);

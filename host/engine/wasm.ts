@@ -10,7 +10,7 @@ import { packagePath } from "../package-root.ts";
 import * as L from "../../assembly/layout.ts";
 import type { instantiate } from "../../build/release.js";
 import { LOAD_ERRORS } from "./reasons.ts";
-import { type PacketHeader, type PacketMeta, writeTuple, readTuple } from "./header.ts";
+import { type PacketHeader, type PacketMeta, writeTuple, writeTupleMeta, readTuple } from "./header.ts";
 
 /** The module's exports, as the compiler's generated bindings type them (every build exports the same). */
 export type WasmExports = Awaited<ReturnType<typeof instantiate>>;
@@ -170,16 +170,7 @@ export class WasmEngine {
 
   /** Set the path and time fields of parsed tuple `i` (see classifyParsed). */
   setTupleMeta(i: number, meta: PacketMeta): void {
-    const dv = new DataView(this.memory);
-    const t = this.x.tuplesPtr() + i * L.TUPLE_SIZE;
-    dv.setUint8(t + L.T_IF_IN, meta.ifIn);
-    dv.setUint8(t + L.T_IF_OUT, meta.ifOut);
-    dv.setUint8(t + L.T_DIR, meta.dir);
-    dv.setUint16(t + L.T_MINUTE, meta.minuteOfDay, true);
-    dv.setUint8(t + L.T_DOW, meta.dayOfWeek);
-    dv.setUint8(t + L.T_DAY, meta.day);
-    dv.setUint8(t + L.T_MONTH, meta.month);
-    dv.setBigUint64(t + L.T_TIME_NS, meta.timeNs, true);
+    writeTupleMeta(new DataView(this.memory), this.x.tuplesPtr() + i * L.TUPLE_SIZE, meta);
   }
 
   /** Results of frames first.. with the slow path's word (AllowFutureConnect hooks) applied. */
