@@ -216,11 +216,32 @@ function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
   // `best` is the lowest rule index found so far, `word` its entry word.
   let word = leafMatch(leaf0, rules, hot, t, k, best);
   if (word != NO_ENTRY) best = word & ENTRY_INDEX;
+  // The other groups, two at a time: two walks are independent, so they run
+  // side by side (one step of each per round) and their loads overlap
+  // instead of queueing; then the two leaves are checked in order, each
+  // bounded by the best so far. Slots ascend by lowest rule: once one
+  // cannot beat `best`, no later one can.
   slot += SLOT;
-  for (let i: u32 = 1; i < n; i++, slot += SLOT) {
-    // Slots ascend by lowest rule: no later group can beat `best`.
+  for (let i: u32 = 1; i < n; i += 2, slot += 2 * SLOT) {
     if (load<u32>(slot, SLOT_MIN) >= best) break;
-    let w = leafMatch(walk(slot, k), rules, hot, t, k, best);
+    let a = walkRoot(slot, k);
+    if (i + 1 < n && load<u32>(slot + SLOT, SLOT_MIN) < best) {
+      let b = walkRoot(slot + SLOT, k);
+      while (((a & b) & CHILD_LEAF) == 0) {
+        if ((a & CHILD_LEAF) == 0) a = walkStep(a, k);
+        if ((b & CHILD_LEAF) == 0) b = walkStep(b, k);
+      }
+      let w = leafMatch(a, rules, hot, t, k, best);
+      if (w != NO_ENTRY) {
+        word = w;
+        best = w & ENTRY_INDEX;
+      }
+      if (load<u32>(slot + SLOT, SLOT_MIN) >= best) break;
+      a = b;
+    } else {
+      while ((a & CHILD_LEAF) == 0) a = walkStep(a, k);
+    }
+    let w = leafMatch(a, rules, hot, t, k, best);
     if (w != NO_ENTRY) {
       word = w;
       best = w & ENTRY_INDEX;

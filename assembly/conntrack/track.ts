@@ -39,6 +39,12 @@ function writeCt(res: usize, verdict: u32, reason: u32, id: u32, flags: u32): vo
   tagFlow(res, id, flags);
 }
 
+/** No table has been made (no flow ever was): ctClassify would find nothing. */
+// @ts-ignore: decorator
+@inline export function ctIdle(): bool {
+  return flows == 0;
+}
+
 /**
  * The table's say on one well-formed packet (conntrack-layout.ts, CT_*).
  * CT_DECIDED: the result is written (a tracked flow or an ICMP error related

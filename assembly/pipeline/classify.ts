@@ -10,11 +10,12 @@ import {
   COUNTER_SIZE, COUNTER_PACKETS, COUNTER_BYTES,
   VERDICT_PERMIT, VERDICT_DENY, STAGE_INPUT, STAGE_OUTPUT, STAGE_NONE, DIR_OTHER,
   REASON_MATCHED, REASON_DEFAULT, REASON_EXPECTED, REASON_NO_FILTER, REASON_NO_PROGRAM, REASON_OK,
-  REASON_NEIGHBOUR_DISCOVERY, HAS_ND, T_HAS,
+  REASON_NEIGHBOUR_DISCOVERY, HAS_ND, T_HAS, T_TIME_NS,
 } from "../layout";
 import { CT_MISS, CT_EXPECTED, CT_OUTCOME_MASK } from "../conntrack-layout";
-import { ctClassify, ctAfterDecide } from "../conntrack/track";
-import { activeProgram, counters, defaultCounters } from "../program/store";
+import { ctClassify, ctAfterDecide, ctIdle } from "../conntrack/track";
+import { advanceClock } from "../conntrack/table";
+import { activeProgram, activeKeepsState, counters, defaultCounters } from "../program/store";
 import { rulesetAt, inputRuleset, outputRuleset, monitorRuleset } from "../program/access";
 import { matchRuleset, matchRulesetWord, matchRule, matchAction, matchMarks } from "../program/lookup";
 import { tuples, results } from "./batch";
@@ -90,26 +91,39 @@ function classifyOne(p: usize, t: usize, res: usize): void {
   }
   // The connection table first: a tracked flow's packets, and ICMP errors
   // about one, pass without the rules; a permit may then create a flow.
-  let ct = ctClassify(t, res);
+  // With no table yet (no flow was ever made) nothing is tracked: only the
+  // clock moves, and the table is not called.
+  let ct: u32 = CT_MISS;
+  if (ctIdle()) advanceClock(load<u64>(t, T_TIME_NS));
+  else ct = ctClassify(t, res);
   let outcome = ct & CT_OUTCOME_MASK;
   if (outcome == CT_MISS || outcome == CT_EXPECTED) {
     decide(p, t, res);
-    if (<u32>load<u8>(res, RES_VERDICT) == VERDICT_DENY) {
-      // What the stages counted, before ctAfterDecide may overwrite it.
-      let stage = <u32>load<u8>(res, RES_STAGE);
-      let inRule = load<i32>(res, RES_INPUT_RULE);
-      let outRule = load<i32>(res, RES_OUTPUT_RULE);
-      ctAfterDecide(p, t, res, ct);
-      if (<u32>load<u8>(res, RES_REASON) == REASON_EXPECTED) uncountStages(p, t, stage, inRule, outRule);
-    } else {
-      ctAfterDecide(p, t, res, ct);
-    }
+    // Unless a pinhole matched or some rule keeps state, ctAfterDecide
+    // would only clear the flow fields, which decide's result already has.
+    if (outcome == CT_EXPECTED || activeKeepsState) afterDecide(p, t, res, ct);
   }
   let mon = monitorRuleset(p);
   if (mon != NO_RULESET) {
     let idx = matchRuleset(p, mon, t);
     store<i32>(res, idx, RES_MONITOR_RULE);
     if (idx >= 0) count(counters.ptr + <usize>idx * COUNTER_SIZE, <u64>load<u32>(t, T_LENGTH));
+  }
+}
+
+// The connection table after the rules (ctAfterDecide): it may create a flow
+// or use the pinhole; a deny it turns into a pinhole's permit takes back
+// what the stages counted.
+function afterDecide(p: usize, t: usize, res: usize, ct: u32): void {
+  if (<u32>load<u8>(res, RES_VERDICT) == VERDICT_DENY) {
+    // What the stages counted, before ctAfterDecide may overwrite it.
+    let stage = <u32>load<u8>(res, RES_STAGE);
+    let inRule = load<i32>(res, RES_INPUT_RULE);
+    let outRule = load<i32>(res, RES_OUTPUT_RULE);
+    ctAfterDecide(p, t, res, ct);
+    if (<u32>load<u8>(res, RES_REASON) == REASON_EXPECTED) uncountStages(p, t, stage, inRule, outRule);
+  } else {
+    ctAfterDecide(p, t, res, ct);
   }
 }
 
