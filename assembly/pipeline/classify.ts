@@ -77,7 +77,8 @@ export function classifyTupleRange(first: u32, count: u32): u32 {
   return <i64>load<u8>(rulesetAt(p, rs) + RS_DEFAULT_INBOUND + dir);
 }
 
-function classifyOne(p: usize, t: usize, res: usize): void {
+// @ts-ignore: decorator
+@inline function classifyOne(p: usize, t: usize, res: usize): void {
   let reason = <u32>load<u8>(t, T_REASON);
   if (reason != REASON_OK) {
     writeResult(res, -1, VERDICT_DENY, reason, STAGE_NONE, 0, -1, -1);
@@ -141,7 +142,8 @@ function uncountStages(p: usize, t: usize, stage: u32, inRule: i32, outRule: i32
 
 // The deciding stages: input ruleset of the ingress interface, then output
 // ruleset of the egress interface; the first deny ends it.
-function decide(p: usize, t: usize, res: usize): void {
+// @ts-ignore: decorator
+@inline function decide(p: usize, t: usize, res: usize): void {
   let inRs = inputRuleset(p, <u32>load<u8>(t, T_IF_IN));
   let outRs = outputRuleset(p, <u32>load<u8>(t, T_IF_OUT));
   let inRule: i32 = -1;
