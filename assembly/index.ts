@@ -77,7 +77,7 @@ export { ctAllowFutureConnect } from "./conntrack/future-connect";
 // ---- the classifier's options and figures ------------------------------------
 
 export { setClassifierOptions, indexKind, indexBytes, indexReason, indexLeafSize } from "./classifier/classifier";
-export { treeStat } from "./classifier/classifier";
+export { treeStat, classifierLaneRuns } from "./classifier/classifier";
 
 // ---- layout agreement --------------------------------------------------------
 

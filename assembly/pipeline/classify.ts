@@ -6,7 +6,7 @@
 // counter (program/store.ts).
 import {
   TUPLE_SIZE, T_DIR, T_IF_IN, T_IF_OUT, T_REASON, T_LENGTH, RESULT_SIZE, RES_VERDICT, RES_REASON, RES_STAGE,
-  RES_INPUT_RULE, RES_OUTPUT_RULE, RES_MONITOR_RULE, RS_DEFAULT_INBOUND, NO_RULESET,
+  RES_RULE, RES_INPUT_RULE, RES_OUTPUT_RULE, RES_MONITOR_RULE, RS_DEFAULT_INBOUND, NO_RULESET,
   COUNTER_SIZE, COUNTER_PACKETS, COUNTER_BYTES,
   VERDICT_PERMIT, VERDICT_DENY, STAGE_INPUT, STAGE_OUTPUT, STAGE_NONE, DIR_OTHER,
   REASON_MATCHED, REASON_DEFAULT, REASON_EXPECTED, REASON_NO_FILTER, REASON_NO_PROGRAM, REASON_OK,
@@ -17,7 +17,7 @@ import { ctClassify, ctAfterDecide, ctIdle } from "../conntrack/track";
 import { advanceClock } from "../conntrack/table";
 import { activeProgram, activeKeepsState, counters, defaultCounters } from "../program/store";
 import { rulesetAt, inputRuleset, outputRuleset, monitorRuleset } from "../program/access";
-import { matchRuleset, matchRulesetWord, matchRule, matchAction, matchMarks } from "../program/lookup";
+import { matchRuleset, matchRulesetWord, matchRulesetWords, matchRule, matchAction, matchMarks, LANES } from "../program/lookup";
 import { tuples, results } from "./batch";
 import { writeResult } from "../result";
 
@@ -36,10 +36,41 @@ export function classifyTupleRange(first: u32, count: u32): u32 {
     }
     return count;
   }
+  // With no connection table (a stateless program, or none of its flows
+  // yet) the rules decide every packet: the input stage's lookups run
+  // first, LANES packets at a time, each answer parked in its result slot;
+  // then the pipeline runs on them. A lookup reads only the program and the
+  // tuple, so its answer is the same whenever it runs; a flow the batch
+  // creates only means later packets had a lookup they did not need.
+  let pre = ctIdle();
+  if (pre) lookUpInputs(p, t, res, count);
   for (let i: u32 = 0; i < count; i++) {
-    classifyOne(p, t + <usize>i * TUPLE_SIZE, res + <usize>i * RESULT_SIZE);
+    classifyOne(p, t + <usize>i * TUPLE_SIZE, res + <usize>i * RESULT_SIZE, pre);
   }
   return count;
+}
+
+// The input stage's match word of each tuple that will need one (well
+// formed, an input ruleset bound), in its result slot's RES_RULE: runs of
+// up to LANES tuples with the same input ruleset are looked up together.
+function lookUpInputs(p: usize, t: usize, res: usize, count: u32): void {
+  let i: u32 = 0;
+  while (i < count) {
+    let ti = t + <usize>i * TUPLE_SIZE;
+    let rs = inputOf(p, ti);
+    if (rs == NO_RULESET) { i++; continue; }
+    let n: u32 = 1;
+    while (n < LANES && i + n < count && inputOf(p, ti + <usize>n * TUPLE_SIZE) == rs) n++;
+    matchRulesetWords(p, rs, ti, n, res + <usize>i * RESULT_SIZE + RES_RULE, RESULT_SIZE);
+    i += n;
+  }
+}
+
+// The input ruleset tuple `t` will be decided by, NO_RULESET for none or a malformed packet.
+// @ts-ignore: decorator
+@inline function inputOf(p: usize, t: usize): u32 {
+  if (<u32>load<u8>(t, T_REASON) != REASON_OK) return NO_RULESET;
+  return inputRuleset(p, <u32>load<u8>(t, T_IF_IN));
 }
 
 // Add one packet of `len` bytes to the counter at `c`.
@@ -68,7 +99,12 @@ export function classifyTupleRange(first: u32, count: u32): u32 {
 // has them at hand: the matcher may not have touched the rule's records.
 // @ts-ignore: decorator
 @inline function runStage(p: usize, rs: u32, t: usize): i64 {
-  let m = matchRulesetWord(p, rs, t);
+  return stageOf(p, rs, t, matchRulesetWord(p, rs, t));
+}
+
+// The same, for the classifier's match word `m` of ruleset `rs` on tuple `t`.
+// @ts-ignore: decorator
+@inline function stageOf(p: usize, rs: u32, t: usize, m: i32): i64 {
   let idx = matchRule(m);
   count(stageCounter(rs, idx), <u64>load<u32>(t, T_LENGTH));
   if (idx >= 0) return ((<i64>idx + 1) << 1) | <i64>matchAction(m) | (<i64>matchMarks(m) << 40);
@@ -78,7 +114,8 @@ export function classifyTupleRange(first: u32, count: u32): u32 {
 }
 
 // @ts-ignore: decorator
-@inline function classifyOne(p: usize, t: usize, res: usize): void {
+// `pre`: the input stage's match word is in the result slot (lookUpInputs).
+@inline function classifyOne(p: usize, t: usize, res: usize, pre: bool): void {
   let reason = <u32>load<u8>(t, T_REASON);
   if (reason != REASON_OK) {
     writeResult(res, -1, VERDICT_DENY, reason, STAGE_NONE, 0, -1, -1);
@@ -99,7 +136,7 @@ export function classifyTupleRange(first: u32, count: u32): u32 {
   else ct = ctClassify(t, res);
   let outcome = ct & CT_OUTCOME_MASK;
   if (outcome == CT_MISS || outcome == CT_EXPECTED) {
-    decide(p, t, res);
+    decide(p, t, res, pre);
     // Unless a pinhole matched or some rule keeps state, ctAfterDecide
     // would only clear the flow fields, which decide's result already has.
     if (outcome == CT_EXPECTED || activeKeepsState) afterDecide(p, t, res, ct);
@@ -143,14 +180,14 @@ function uncountStages(p: usize, t: usize, stage: u32, inRule: i32, outRule: i32
 // The deciding stages: input ruleset of the ingress interface, then output
 // ruleset of the egress interface; the first deny ends it.
 // @ts-ignore: decorator
-@inline function decide(p: usize, t: usize, res: usize): void {
+@inline function decide(p: usize, t: usize, res: usize, pre: bool): void {
   let inRs = inputRuleset(p, <u32>load<u8>(t, T_IF_IN));
   let outRs = outputRuleset(p, <u32>load<u8>(t, T_IF_OUT));
   let inRule: i32 = -1;
   let outRule: i32 = -1;
   let inMarks: u32 = 0;
   if (inRs != NO_RULESET) {
-    let s = runStage(p, inRs, t);
+    let s = pre ? stageOf(p, inRs, t, load<i32>(res, RES_RULE)) : runStage(p, inRs, t);
     inRule = <i32>(s >> 1) - 1;
     inMarks = <u32>(s >> 40);
     if (s & 1) {

@@ -3,10 +3,10 @@
 // or the linear scan per ruleset). The pipeline's stages, the monitor
 // ruleset and AllowFutureConnect's rules check all come through here.
 import { RS_FIRST_RULE, RS_RULE_COUNT } from "../layout";
-import { classifierMatch, matchRule } from "../classifier/classifier";
+import { classifierMatch, classifierMatchLanes, matchRule } from "../classifier/classifier";
 
 // The parts of a match word, for the stages that decide by it.
-export { matchRule, matchAction, matchMarks } from "../classifier/classifier";
+export { matchRule, matchAction, matchMarks, LANES } from "../classifier/classifier";
 import { rulesOf, rulesetAt } from "./access";
 import { hot } from "./store";
 
@@ -25,4 +25,14 @@ import { hot } from "./store";
 // @ts-ignore: decorator
 @inline export function matchRuleset(p: usize, rs: u32, t: usize): i32 {
   return matchRule(matchRulesetWord(p, rs, t));
+}
+
+/**
+ * matchRulesetWord of ruleset `rs` for the `n` <= LANES tuples from `t`
+ * (TUPLE_SIZE apart), looked up together, stored as i32 from `out`,
+ * `outStride` bytes apart.
+ */
+export function matchRulesetWords(p: usize, rs: u32, t: usize, n: u32, out: usize, outStride: usize): void {
+  let r = rulesetAt(p, rs);
+  classifierMatchLanes(rs, rulesOf(p), hot.ptr, load<u32>(r, RS_FIRST_RULE), load<u32>(r, RS_RULE_COUNT), t, n, out, outStride);
 }

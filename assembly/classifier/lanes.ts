@@ -1,0 +1,108 @@
+// The indexed lookup for several packets at once (as DPDK's acl_run_*.c
+// walks several flows interleaved). On traffic the index has not seen
+// before, a packet's lookup is a chain of dependent loads that miss the
+// first-level cache (slot, root table, quads, leaf), and one packet alone
+// leaves the core waiting on each. Here up to LANES packets walk each group
+// side by side, one step of each per round, so their loads are in flight
+// together; then each lane's leaf is checked, bounded by that lane's best
+// so far. Every lane gets exactly what treesMatch (lookup.ts) gives it.
+import { TUPLE_SIZE, T_FAMILY, T_FRAG, FRAG_LATER } from "../layout";
+import { KEYS, GROUPS, SLOT, SLOT_MIN, CHILD_LEAF, NO_ENTRY, ENTRY_INDEX, ENTRY_HEAD, MATCH_ACTION, IX, IX_KIND, IX_TREES, KIND_TREE } from "./layout";
+import { loadKeys, walkRoot, walkStep, leafMatch, classifierMatch } from "./lookup";
+import { table, trees } from "./store";
+
+/** Packets looked up together. */
+export const LANES: u32 = 4;
+
+const laneKeys = memory.data(<i32>(KEYS * <usize>LANES), 16);
+
+/** Lookups made LANES packets at a time since the module started (for tests and tools). */
+export let laneRuns: u32 = 0;
+export function classifierLaneRuns(): u32 {
+  return laneRuns;
+}
+
+// One walk step of a lane, or none if its walk has reached a leaf: no branch
+// per lane (which lane finishes first is anyone's guess); a finished lane
+// steps through quad 0, whatever is there, and keeps its leaf.
+// @ts-ignore: decorator
+@inline function laneStep(c: u32, k: usize): u32 {
+  let done = (c & CHILD_LEAF) != 0;
+  return select<u32>(c, walkStep(select<u32>(0, c, done), k), done);
+}
+
+// The lane's leaf checked against its best so far; the new best's entry word, or `w`.
+// @ts-ignore: decorator
+@inline function laneLeaf(c: u32, rules: usize, hot: usize, t: usize, k: usize, w: u32): u32 {
+  let x = leafMatch(c, rules, hot, t, k, w == NO_ENTRY ? 0xffffffff : w & ENTRY_INDEX);
+  return x == NO_ENTRY ? w : x;
+}
+
+// The lane's best rule index so far (0xffffffff for none).
+// @ts-ignore: decorator
+@inline function bestOf(w: u32): u32 {
+  return w == NO_ENTRY ? 0xffffffff : w & ENTRY_INDEX;
+}
+
+// @ts-ignore: decorator
+@inline function answer(w: u32): i32 {
+  return w == NO_ENTRY ? -1 : <i32>((w & ENTRY_INDEX) | ((w >> ENTRY_HEAD) << MATCH_ACTION));
+}
+
+/**
+ * The match words (as classifierMatch gives them) of ruleset `rs` (rules
+ * [first, first + count)) for the `n` <= LANES tuples from `t` (TUPLE_SIZE
+ * apart), stored as i32 from `out`, `outStride` bytes apart.
+ */
+export function classifierMatchLanes(rs: u32, rules: usize, hot: usize, first: u32, count: u32, t: usize, n: u32, out: usize, outStride: usize): void {
+  let e = table.ptr + <usize>rs * IX;
+  // Four lanes or none: a shorter run, a ruleset without trees, or a tuple
+  // the trees' keys do not describe (a later fragment, not IPv4 or IPv6)
+  // goes one packet at a time.
+  let together = n == LANES && load<u32>(e, IX_KIND) == KIND_TREE;
+  for (let j: u32 = 0; together && j < n; j++) {
+    let tj = t + <usize>j * TUPLE_SIZE;
+    let fam = load<u8>(tj, T_FAMILY);
+    together = load<u8>(tj, T_FRAG) != FRAG_LATER && (fam == 4 || fam == 6);
+  }
+  if (!together) {
+    for (let j: u32 = 0; j < n; j++) {
+      store<i32>(out + <usize>j * outStride, classifierMatch(rs, rules, hot, first, count, t + <usize>j * TUPLE_SIZE));
+    }
+    return;
+  }
+  laneRuns++;
+  let groups = load<u32>(e, IX_TREES);
+  let t0 = t, t1 = t + TUPLE_SIZE, t2 = t + 2 * TUPLE_SIZE, t3 = t + 3 * TUPLE_SIZE;
+  let k0 = laneKeys, k1 = laneKeys + KEYS, k2 = laneKeys + 2 * KEYS, k3 = laneKeys + 3 * KEYS;
+  loadKeys(t0, k0);
+  loadKeys(t1, k1);
+  loadKeys(t2, k2);
+  loadKeys(t3, k3);
+  let w0 = NO_ENTRY, w1 = NO_ENTRY, w2 = NO_ENTRY, w3 = NO_ENTRY;
+  let slot = trees.ptr + <usize>rs * GROUPS * SLOT;
+  for (let g: u32 = 0; g < groups; g++, slot += SLOT) {
+    // Slots ascend by lowest rule: once no lane can improve here, no later group can help.
+    let min = load<u32>(slot, SLOT_MIN);
+    if (min >= bestOf(w0) && min >= bestOf(w1) && min >= bestOf(w2) && min >= bestOf(w3)) break;
+    // A lane this group cannot improve does not walk it (CHILD_LEAF: done already).
+    let c0 = min < bestOf(w0) ? walkRoot(slot, k0) : CHILD_LEAF;
+    let c1 = min < bestOf(w1) ? walkRoot(slot, k1) : CHILD_LEAF;
+    let c2 = min < bestOf(w2) ? walkRoot(slot, k2) : CHILD_LEAF;
+    let c3 = min < bestOf(w3) ? walkRoot(slot, k3) : CHILD_LEAF;
+    while ((c0 & c1 & c2 & c3 & CHILD_LEAF) == 0) {
+      c0 = laneStep(c0, k0);
+      c1 = laneStep(c1, k1);
+      c2 = laneStep(c2, k2);
+      c3 = laneStep(c3, k3);
+    }
+    if (min < bestOf(w0)) w0 = laneLeaf(c0, rules, hot, t0, k0, w0);
+    if (min < bestOf(w1)) w1 = laneLeaf(c1, rules, hot, t1, k1, w1);
+    if (min < bestOf(w2)) w2 = laneLeaf(c2, rules, hot, t2, k2, w2);
+    if (min < bestOf(w3)) w3 = laneLeaf(c3, rules, hot, t3, k3, w3);
+  }
+  store<i32>(out, answer(w0));
+  store<i32>(out + outStride, answer(w1));
+  store<i32>(out + 2 * outStride, answer(w2));
+  store<i32>(out + 3 * outStride, answer(w3));
+}
