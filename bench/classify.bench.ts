@@ -32,6 +32,7 @@ const BATCHES = quick ? [256] : [1, 64, 256, 1024];
 const SETS = quick ? ["acl1_10k", "fw1_1k"] : ["acl1_1k", "fw1_1k", "ipc1_1k", "acl1_10k", "fw1_10k", "ipc1_10k", "acl1_100k"];
 const TRACES = ["own", "uniform"] as const;
 const YARD_ROUNDS = 3;
+const THREAD_ROUNDS = 3;
 const yard = buildYardstick(dir);
 if (typeof yard === "string") console.error(`no yardstick column: ${yard}`);
 
@@ -58,23 +59,43 @@ function check(name: string, got: Int32Array, expected: ArrayLike<number>): void
   }
 }
 
-async function twoThreads(set: string, trace: "own" | "uniform", packets: number): Promise<number> {
+/**
+ * Packets per second of two worker threads together, and their ratio to one
+ * such worker alone, measured the same way (each its own WebAssembly
+ * instance, batch 256, about 2M packets per go): rounds alternate one
+ * worker and both, and the ratio is the median of the rounds' ratios, so a
+ * slower or faster spell of the machine falls on both sides.
+ */
+async function twoThreads(set: string, trace: "own" | "uniform", packets: number): Promise<{ mpps: number; ratio: number }> {
   const reps = Math.max(3, Math.ceil(2_000_000 / packets)); // about 2M packets per thread
   const workers = [0, 1].map(() => new Worker(new URL("./worker.mjs", import.meta.url), { workerData: { dir, set, trace, engine: "wasm", reps } }));
-  await Promise.all(workers.map((w) => new Promise((ok, ko) => { w.once("message", ok); w.once("error", ko); })));
-  const t0 = performance.now();
-  const done = workers.map((w) => new Promise((ok) => w.once("message", ok)));
-  for (const w of workers) w.postMessage("go");
-  await Promise.all(done);
-  const ms = performance.now() - t0;
-  await Promise.all(workers.map((w) => w.terminate()));
-  return (2 * reps * packets) / (ms * 1000);
+  try {
+    await Promise.all(workers.map((w) => new Promise((ok, ko) => { w.once("message", ok); w.once("error", ko); })));
+    const go = async (ws: Worker[]) => {
+      const t0 = performance.now();
+      const done = ws.map((w) => new Promise((ok) => w.once("message", ok)));
+      for (const w of ws) w.postMessage("go");
+      await Promise.all(done);
+      return (ws.length * reps * packets) / ((performance.now() - t0) * 1000);
+    };
+    const both: number[] = [];
+    const ratios: number[] = [];
+    for (let r = 0; r < THREAD_ROUNDS; r++) {
+      const one = await go([workers[r % 2]]);
+      const two = await go(workers);
+      both.push(two);
+      ratios.push(two / one);
+    }
+    return { mpps: median(both), ratio: median(ratios) };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 interface Row {
   set: string; trace: string; rules: number; packets: number;
   ref: number; linear: number; linearSampled: boolean; index: Record<number, number>;
-  buildLinear: number; buildIndex: number; bytesPerRule: number; indexBytesPerRule: number; kind: string; mpps2: number;
+  buildLinear: number; buildIndex: number; bytesPerRule: number; indexBytesPerRule: number; kind: string; mpps2: number; threadRatio: number;
   yardNs: number; yardRatio: number;
 }
 
@@ -130,11 +151,11 @@ for (const set of SETS) {
     check(`indexed ${set} ${trace}`, idx.classify(256), input.expected ?? linAnswers);
     const index: Record<number, number> = {};
     for (const b of BATCHES) index[b] = time(idx, b, n);
-    const mpps2 = await twoThreads(set, trace, n);
+    const threads = await twoThreads(set, trace, n);
     const y = yardRounds(set, trace, idx, n);
     rows.push({
       set, trace: trace === "own" ? "own" : "uniform", rules: input.rules, packets: n, ref: refNs, linear: linNs, linearSampled: linSampled, index,
-      buildLinear: lin.buildMs, buildIndex: idx.buildMs, bytesPerRule: idx.bytesPerRule, indexBytesPerRule: idx.indexBytesPerRule, kind: info.kind, mpps2,
+      buildLinear: lin.buildMs, buildIndex: idx.buildMs, bytesPerRule: idx.bytesPerRule, indexBytesPerRule: idx.indexBytesPerRule, kind: info.kind, mpps2: threads.mpps, threadRatio: threads.ratio,
       yardNs: y.ns, yardRatio: y.ratio,
     });
     process.stderr.write(`${set} ${trace} done\n`);
@@ -148,7 +169,7 @@ for (const r of rows) {
   const i256 = r.index[256];
   lines.push(`| ${[
     r.set, r.trace, r.rules, r.packets, f(r.ref), f(r.linear) + (r.linearSampled ? "†" : ""), ...BATCHES.map((b) => f(r.index[b], 1)),
-    f(1000 / i256, 2), f(r.mpps2, 2), `${f(r.mpps2 / (1000 / i256), 2)}x`, f(r.yardNs), `${f(r.yardRatio, 1)}x`, `${f(r.ref / r.linear, 1)}x`, `${f(r.linear / i256, 0)}x`, `${f(r.ref / i256, 0)}x`,
+    f(1000 / i256, 2), f(r.mpps2, 2), `${f(r.threadRatio, 2)}x`, f(r.yardNs), `${f(r.yardRatio, 1)}x`, `${f(r.ref / r.linear, 1)}x`, `${f(r.linear / i256, 0)}x`, `${f(r.ref / i256, 0)}x`,
     f(r.buildLinear, 1), f(r.buildIndex, 1) + (r.kind === "tree" ? "" : " (not indexed)"), f(r.bytesPerRule, 1), f(r.indexBytesPerRule, 1),
   ].join(" | ")} |`);
 }
@@ -156,7 +177,7 @@ console.log(lines.join("\n"));
 if (typeof yard !== "string") yard.dispose();
 console.log(`
 \\* reference: first ${REF_SAMPLE} packets of the trace. † linear: first ${LINEAR_SAMPLE} packets (sets of 5,000+ rules). Linear is timed at batch 256; ratios use batch 256.
-Median of ${RUNS} runs after a warm-up; times include writing the answers back to JavaScript. "2 threads": aggregate of two worker_threads, each with its own WebAssembly instance, batch 256; "2 threads / 1": that over the indexed Mpps of one thread.
+Median of ${RUNS} runs after a warm-up; times include writing the answers back to JavaScript. "2 threads": aggregate of two worker_threads, each with its own WebAssembly instance, batch 256 (median of ${THREAD_ROUNDS} rounds); "2 threads / 1": that over one such worker alone, the rounds alternating one and two workers (median of the rounds' ratios).
 yardstick: the native linear first-match scan (gcc -O3 -march=native) over the whole trace; "yardstick / indexed": median of ${YARD_ROUNDS} rounds of the ratio of the scan's time to the indexed classifier's (batch 256) in the same round.
 build ms: encode + load (validation, prefilter, index build); bytes/rule: (program + index) / rules, of which the program is 128.
 Machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} CPUs, Node ${process.version}${quick ? " (--quick)" : ""}.`);

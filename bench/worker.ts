@@ -1,5 +1,6 @@
 // A benchmark worker thread: its own WebAssembly instance, the same rule set
-// and trace; classifies the trace `reps` times at batch 256 when told to go.
+// and trace; classifies the trace `reps` times at batch 256 each time it is
+// told to go.
 import { parentPort, workerData } from "node:worker_threads";
 import { classBenchRunner } from "../host/classbench/runner.ts";
 import { CLASSBENCH_META } from "../host/classbench/classbench.ts";
@@ -11,7 +12,7 @@ const runner = await classBenchRunner(engine, input.policy, input.headers, CLASS
 runner.classify(256);
 runner.classify(256);
 parentPort!.postMessage({ ready: true, packets: input.headers.length });
-parentPort!.once("message", () => {
+parentPort!.on("message", () => {
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) runner.classify(256);
   parentPort!.postMessage({ done: true, ms: performance.now() - t0 });
