@@ -28,7 +28,8 @@ import {
   DIMS, DIM_FAMILY, DIM_PROTO, DIM_SRC, DIM_DST, DIM_SPORT, DIM_DPORT, NO_PORTS, BOX, BOX_LO, BOX_HI,
   NODE, NODE_WORD, NODE_ARG, NODE_SHIFT, NODE_DIM, LEAF, QUAD, Q_DIMS, Q_T0, Q_T1, Q_CHILD, Q_DIM_BITS, CHILD_LEAF,
   LEAF_HEAD, LEAF_COUNT, ENTRY, E_ADDR, E_L4, E_WORD, ENTRY_SHIFT, ENTRY_HEAD,
-  NEED_FULL, NEED_V4, NEED_V6, NEED_PORTS, SLOT_ROOT, SLOT_MIN, SLOT_CUT, SLOT_SHIFT, NO_CUT,
+  NEED_FULL, NEED_V4, NEED_V6, NEED_PORTS, SLOT_ROOT, SLOT_MIN, SLOT_CUT, SLOT_SHIFT, SLOT_FILTER, NO_CUT,
+  FILTER_BITS, FILTER_SHIFT, FILTER_WORDS, NO_FILTER,
 } from "./layout";
 import { quads, quadCount, lists, listCount, takeQuads, takeWords } from "./store";
 
@@ -74,6 +75,7 @@ let overBudget = false;
 
 /** Forget the build statistics (a new program is being indexed; store.ts forgets the trees). */
 export function resetTrees(): void {
+  filterCount = 0;
   nodeCount = 0;
   entryCount = 0;
   leafCount = 0;
@@ -471,6 +473,54 @@ function keepSplit(n: u32, g: u32, cut: u32): void {
   for (let i: u32 = 0; i < k; i++) store<u8>(groupOf.ptr + load<u32>(scratch.ptr + <usize>i * 4), <u8>G_WIDE);
 }
 
+// A group's filter (layout.ts, "group filters") is made only for a group
+// of at least FILTER_MIN_RULES rules (a small group's walk is short, and the
+// bitmap's 8 KB would outweigh its rules), and given up when its rules
+// reach more than FILTER_ROWS source rows in all (which bounds the build's
+// work: a row is marked a word at a time), or more than half of the cells
+// end up set (a filter that passes most packets only costs a load).
+const FILTER_MIN_RULES: u32 = 64;
+const FILTER_ROWS: u32 = 1 << 18;
+let cells = new Buf(); // the filter being made
+let filterCount: u32 = 0; // filters made since resetTrees
+
+/** The filter of the `k` rules at `list` (local indices): its list offset, or NO_FILTER. */
+function groupFilter(list: usize, k: u32): u32 {
+  if (k < FILTER_MIN_RULES) return NO_FILTER;
+  let bytes = <usize>FILTER_WORDS << 2;
+  let bm = reserveBuf(cells, bytes);
+  memory.fill(bm, 0, bytes);
+  let rows: u32 = 0;
+  for (let i: u32 = 0; i < k; i++) {
+    let b = boxes.ptr + <usize>load<u32>(list + <usize>i * 4) * BOX;
+    let s0 = boxLo(b, DIM_SRC) >> FILTER_SHIFT;
+    let s1 = boxHi(b, DIM_SRC) >> FILTER_SHIFT;
+    let d0 = boxLo(b, DIM_DST) >> FILTER_SHIFT;
+    let d1 = boxHi(b, DIM_DST) >> FILTER_SHIFT;
+    rows += s1 - s0 + 1;
+    if (rows > FILTER_ROWS) return NO_FILTER;
+    // Cells d0..d1 of each row s0..s1: a row is 2^FILTER_BITS bits, whole u32 words.
+    for (let s = s0; s <= s1; s++) {
+      let row = bm + (<usize>(s << FILTER_BITS) >> 3);
+      for (let w = d0 >> 5; w <= d1 >> 5; w++) {
+        let lo = w << 5 < d0 ? d0 & 31 : 0;
+        let hi = (w << 5) + 31 > d1 ? d1 & 31 : 31;
+        let mask = (0xffffffff >> (31 - hi)) & (0xffffffff << lo);
+        let at = row + (<usize>w << 2);
+        store<u32>(at, load<u32>(at) | mask);
+      }
+    }
+  }
+  let set: u32 = 0;
+  for (let w: usize = 0; w < bytes; w += 4) set += popcnt<u32>(load<u32>(bm + w));
+  if (set * 2 > FILTER_WORDS * 32) return NO_FILTER;
+  growBuf(lists, <usize>(listCount + FILTER_WORDS) * 4 + 16, <usize>listCount * 4);
+  let at = takeWords(FILTER_WORDS);
+  memory.copy(lists.ptr + (<usize>at << 2), bm, bytes);
+  filterCount++;
+  return at;
+}
+
 /** The lowest global rule index of the last group built. */
 export let groupMinRule: u32 = 0;
 
@@ -509,6 +559,7 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
   if (k == 0) return 0;
   groupMinRule = buildFirst + load<u32>(scratch.ptr);
   store<u32>(slot, groupMinRule, SLOT_MIN);
+  store<u32>(slot, groupFilter(scratch.ptr, k), SLOT_FILTER);
   overBudget = false;
   // G_NARROW, G_WIDE_DST and G_CUT_SRC have narrow sources, G_WIDE_SRC and G_CUT_DST narrow destinations.
   let cut: u32 = g == G_WIDE ? NO_CUT : g == G_WIDE_SRC || g == G_CUT_DST ? DIM_DST : DIM_SRC;
@@ -572,8 +623,9 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
   return 1;
 }
 
-/** Shape of all trees (for tuning): 0 quads, 1 leaves, 2 largest leaf, 3 list words, 4 binary depth. */
+/** Shape of all trees (for tuning): 0 quads, 1 leaves, 2 largest leaf, 3 list words, 4 binary depth, 5 group filters. */
 export function treeStat(which: u32): u32 {
+  if (which == 5) return filterCount;
   if (which == 4) return deepest;
   return which == 0 ? quadCount : which == 1 ? leafCount : which == 2 ? maxLeaf : listCount;
 }

@@ -16,6 +16,7 @@ export const MODE_LINEAR: u32 = 1;
 export const MODE_INDEX: u32 = 2;
 
 let mode: u32 = MODE_AUTO;
+const slotCopy = memory.data(<i32>SLOT, 16); // a built slot on its way to its place
 // Below this many rules the linear scan won in bench/classify.bench.ts.
 let minRules: u32 = 32;
 // Leaf entries allowed per rule before the tree is abandoned (ENTRY bytes
@@ -66,15 +67,13 @@ export function buildIndexes(p: usize): void {
       let built = buildGroup(n, g, spare);
       if (built == 0) continue;
       if (built < 0) { failed = true; break; }
-      let s0 = load<u64>(spare);
-      let s1 = load<u64>(spare, 8);
+      memory.copy(slotCopy, spare, SLOT);
       let j = count;
       while (j > 0 && load<u32>(slots + <usize>(j - 1) * SLOT, SLOT_MIN) > groupMinRule) {
         memory.copy(slots + <usize>j * SLOT, slots + <usize>(j - 1) * SLOT, SLOT);
         j--;
       }
-      store<u64>(slots + <usize>j * SLOT, s0);
-      store<u64>(slots + <usize>j * SLOT, s1, 8);
+      memory.copy(slots + <usize>j * SLOT, slotCopy, SLOT);
       count++;
     }
     if (failed) {

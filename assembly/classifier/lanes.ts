@@ -7,8 +7,8 @@
 // together; then each lane's leaf is checked, bounded by that lane's best
 // so far. Every lane gets exactly what treesMatch (lookup.ts) gives it.
 import { TUPLE_SIZE, T_FAMILY, T_FRAG, FRAG_LATER } from "../layout";
-import { KEYS, GROUPS, SLOT, SLOT_MIN, CHILD_LEAF, NO_ENTRY, ENTRY_INDEX, ENTRY_HEAD, MATCH_ACTION, IX, IX_KIND, IX_TREES, KIND_TREE } from "./layout";
-import { loadKeys, walkRoot, walkStep, leafMatch, classifierMatch } from "./lookup";
+import { KEYS, GROUPS, SLOT, SLOT_MIN, SLOT_FILTER, CHILD_LEAF, NO_ENTRY, ENTRY_INDEX, ENTRY_HEAD, MATCH_ACTION, IX, IX_KIND, IX_TREES, KIND_TREE } from "./layout";
+import { loadKeys, walkRoot, walkStep, leafMatch, mayMatch, classifierMatch } from "./lookup";
 import { table, trees } from "./store";
 
 /** Packets looked up together. */
@@ -85,21 +85,27 @@ export function classifierMatchLanes(rs: u32, rules: usize, hot: usize, first: u
     // Slots ascend by lowest rule: once no lane can improve here, no later group can help.
     let min = load<u32>(slot, SLOT_MIN);
     if (min >= bestOf(w0) && min >= bestOf(w1) && min >= bestOf(w2) && min >= bestOf(w3)) break;
-    // A lane this group cannot improve does not walk it (CHILD_LEAF: done already).
-    let c0 = min < bestOf(w0) ? walkRoot(slot, k0) : CHILD_LEAF;
-    let c1 = min < bestOf(w1) ? walkRoot(slot, k1) : CHILD_LEAF;
-    let c2 = min < bestOf(w2) ? walkRoot(slot, k2) : CHILD_LEAF;
-    let c3 = min < bestOf(w3) ? walkRoot(slot, k3) : CHILD_LEAF;
+    // A lane this group cannot improve, or whose cell its filter rules out,
+    // neither walks it (CHILD_LEAF: done already) nor checks its leaf.
+    let f = load<u32>(slot, SLOT_FILTER);
+    let l0 = min < bestOf(w0) && mayMatch(f, k0);
+    let l1 = min < bestOf(w1) && mayMatch(f, k1);
+    let l2 = min < bestOf(w2) && mayMatch(f, k2);
+    let l3 = min < bestOf(w3) && mayMatch(f, k3);
+    let c0 = l0 ? walkRoot(slot, k0) : CHILD_LEAF;
+    let c1 = l1 ? walkRoot(slot, k1) : CHILD_LEAF;
+    let c2 = l2 ? walkRoot(slot, k2) : CHILD_LEAF;
+    let c3 = l3 ? walkRoot(slot, k3) : CHILD_LEAF;
     while ((c0 & c1 & c2 & c3 & CHILD_LEAF) == 0) {
       c0 = laneStep(c0, k0);
       c1 = laneStep(c1, k1);
       c2 = laneStep(c2, k2);
       c3 = laneStep(c3, k3);
     }
-    if (min < bestOf(w0)) w0 = laneLeaf(c0, rules, hot, t0, k0, w0);
-    if (min < bestOf(w1)) w1 = laneLeaf(c1, rules, hot, t1, k1, w1);
-    if (min < bestOf(w2)) w2 = laneLeaf(c2, rules, hot, t2, k2, w2);
-    if (min < bestOf(w3)) w3 = laneLeaf(c3, rules, hot, t3, k3, w3);
+    if (l0) w0 = laneLeaf(c0, rules, hot, t0, k0, w0);
+    if (l1) w1 = laneLeaf(c1, rules, hot, t1, k1, w1);
+    if (l2) w2 = laneLeaf(c2, rules, hot, t2, k2, w2);
+    if (l3) w3 = laneLeaf(c3, rules, hot, t3, k3, w3);
   }
   store<i32>(out, answer(w0));
   store<i32>(out + outStride, answer(w1));

@@ -105,13 +105,29 @@ export const NO_ENTRY: u32 = 0xffffffff;
 //   SLOT_MIN    u32 lowest global rule index of the group
 //   SLOT_CUT    u32 the key (DIM_*) the root table cuts on, NO_CUT for none
 //   SLOT_SHIFT  u32 the table's bucket = key >> shift
+//   SLOT_FILTER u32 list offset of the group's filter, NO_FILTER for none
+//   (then 12 bytes of padding)
 export const GROUPS: u32 = 6;
-export const SLOT: usize = 16;
+export const SLOT: usize = 32;
 export const SLOT_ROOT: usize = 0;
 export const SLOT_MIN: usize = 4;
 export const SLOT_CUT: usize = 8;
 export const SLOT_SHIFT: usize = 12;
+export const SLOT_FILTER: usize = 16;
 export const NO_CUT: u32 = 7;
+
+// ---- group filters ------------------------------------------------------------
+// A group's filter is a bitmap over the top FILTER_BITS bits of the source
+// and of the destination key (2^(2 * FILTER_BITS) cells, FILTER_WORDS u32
+// list words): cell (src >> FILTER_SHIFT) << FILTER_BITS | dst >> FILTER_SHIFT
+// is set when some rule of the group has a box reaching it. A packet in a
+// clear cell can match no rule of the group, so the group is not walked: on
+// traffic the rules do not describe, most cells of the narrow groups are
+// clear, and one load from an 8 KB bitmap replaces a walk and a leaf.
+export const FILTER_BITS: u32 = 8;
+export const FILTER_SHIFT: u32 = 32 - FILTER_BITS;
+export const FILTER_WORDS: u32 = 1 << (2 * FILTER_BITS - 5);
+export const NO_FILTER: u32 = 0xffffffff;
 
 // ---- per-ruleset records -------------------------------------------------------
 // IX bytes per ruleset: u32 kind (KIND_*), u32 tree count, u32 index bytes,
