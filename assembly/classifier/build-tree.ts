@@ -29,7 +29,7 @@ import {
   NODE, NODE_WORD, NODE_ARG, NODE_SHIFT, NODE_DIM, LEAF, QUAD, Q_DIMS, Q_T0, Q_T1, Q_CHILD, Q_DIM_BITS, CHILD_LEAF,
   LEAF_HEAD, LEAF_COUNT, ENTRY, E_ADDR, E_L4, E_WORD, ENTRY_SHIFT, ENTRY_HEAD,
   NEED_FULL, NEED_V4, NEED_V6, NEED_PORTS, SLOT_ROOT, SLOT_MIN, SLOT_CUT, SLOT_SHIFT, SLOT_FILTER, NO_CUT,
-  FILTER_BITS, FILTER_SHIFT, FILTER_WORDS, NO_FILTER,
+  SLOT_CELL, FILTER_BITS, FILTER_WORDS, FILTER_CELL_DST_SHIFT, FILTER_CELL_DST_BITS, NO_FILTER,
 } from "./layout";
 import { quads, quadCount, lists, listCount, takeQuads, takeWords } from "./store";
 
@@ -475,48 +475,77 @@ function keepSplit(n: u32, g: u32, cut: u32): void {
 
 // A group's filter (layout.ts, "group filters") is made only for a group
 // of at least FILTER_MIN_RULES rules (a small group's walk is short, and the
-// bitmap's 8 KB would outweigh its rules), and given up when its rules
-// reach more than FILTER_ROWS source rows in all (which bounds the build's
-// work: a row is marked a word at a time), or more than half of the cells
-// end up set (a filter that passes most packets only costs a load).
+// bitmap's 8 KB would outweigh its rules). Splits of the cell's bits
+// between source and destination are tried (4 to 14 source bits); a split
+// is given up when marking its rules' cells would take more than
+// FILTER_WORK word writes (which bounds the build's work), and the split
+// with the fewest cells set is kept, unless even it sets more than half of
+// them (a filter that passes most packets only costs a load).
 const FILTER_MIN_RULES: u32 = 64;
-const FILTER_ROWS: u32 = 1 << 18;
+const FILTER_WORK: u32 = 1 << 19;
 let cells = new Buf(); // the filter being made
+let bestCells = new Buf(); // the best split's filter so far
 let filterCount: u32 = 0; // filters made since resetTrees
+/** The cell word of the last filter groupFilter made. */
+let filterCell: u32 = 0;
 
-/** The filter of the `k` rules at `list` (local indices): its list offset, or NO_FILTER. */
-function groupFilter(list: usize, k: u32): u32 {
-  if (k < FILTER_MIN_RULES) return NO_FILTER;
+/**
+ * Mark in `bm` the cells of the `k` rules at `list` with `sb` source bits;
+ * the number of cells set, or 0xffffffff if over FILTER_WORK.
+ */
+function markCells(bm: usize, list: usize, k: u32, sb: u32): u32 {
+  let db = FILTER_BITS - sb;
   let bytes = <usize>FILTER_WORDS << 2;
-  let bm = reserveBuf(cells, bytes);
   memory.fill(bm, 0, bytes);
-  let rows: u32 = 0;
+  let work: u32 = 0;
   for (let i: u32 = 0; i < k; i++) {
     let b = boxes.ptr + <usize>load<u32>(list + <usize>i * 4) * BOX;
-    let s0 = boxLo(b, DIM_SRC) >> FILTER_SHIFT;
-    let s1 = boxHi(b, DIM_SRC) >> FILTER_SHIFT;
-    let d0 = boxLo(b, DIM_DST) >> FILTER_SHIFT;
-    let d1 = boxHi(b, DIM_DST) >> FILTER_SHIFT;
-    rows += s1 - s0 + 1;
-    if (rows > FILTER_ROWS) return NO_FILTER;
-    // Cells d0..d1 of each row s0..s1: a row is 2^FILTER_BITS bits, whole u32 words.
+    let s0 = boxLo(b, DIM_SRC) >> (32 - sb);
+    let s1 = boxHi(b, DIM_SRC) >> (32 - sb);
+    let d0 = boxLo(b, DIM_DST) >> (32 - db);
+    let d1 = boxHi(b, DIM_DST) >> (32 - db);
+    // Cells d0..d1 of each row s0..s1 (a row is 2^db bits), a word at a time.
+    work += (s1 - s0 + 1) * ((d1 >> 5) - (d0 >> 5) + 1);
+    if (work > FILTER_WORK) return 0xffffffff;
     for (let s = s0; s <= s1; s++) {
-      let row = bm + (<usize>(s << FILTER_BITS) >> 3);
-      for (let w = d0 >> 5; w <= d1 >> 5; w++) {
-        let lo = w << 5 < d0 ? d0 & 31 : 0;
-        let hi = (w << 5) + 31 > d1 ? d1 & 31 : 31;
-        let mask = (0xffffffff >> (31 - hi)) & (0xffffffff << lo);
-        let at = row + (<usize>w << 2);
-        store<u32>(at, load<u32>(at) | mask);
+      let from = (s << db) | d0;
+      let to = (s << db) | d1;
+      for (let w = from >> 5; w <= to >> 5; w++) {
+        let lo = w << 5 < from ? from & 31 : 0;
+        let hi = (w << 5) + 31 > to ? to & 31 : 31;
+        let at = bm + (<usize>w << 2);
+        store<u32>(at, load<u32>(at) | ((0xffffffff >> (31 - hi)) & (0xffffffff << lo)));
       }
     }
   }
   let set: u32 = 0;
   for (let w: usize = 0; w < bytes; w += 4) set += popcnt<u32>(load<u32>(bm + w));
-  if (set * 2 > FILTER_WORDS * 32) return NO_FILTER;
+  return set;
+}
+
+/** The filter of the `k` rules at `list` (local indices): its list offset (filterCell says its cells), or NO_FILTER. */
+function groupFilter(list: usize, k: u32): u32 {
+  if (k < FILTER_MIN_RULES) return NO_FILTER;
+  let bytes = <usize>FILTER_WORDS << 2;
+  let bm = reserveBuf(cells, bytes);
+  let keep = reserveBuf(bestCells, bytes);
+  let least: u32 = 0xffffffff;
+  let bestSb: u32 = 0;
+  // Source bits from 4 to 14 (destination bits 12 to 2).
+  for (let sb: u32 = 4; sb <= 14; sb += 2) {
+    let set = markCells(bm, list, k, sb);
+    if (set < least) {
+      least = set;
+      bestSb = sb;
+      memory.copy(keep, bm, bytes);
+    }
+  }
+  if (least == 0xffffffff || least * 2 > FILTER_WORDS * 32) return NO_FILTER;
+  let db = FILTER_BITS - bestSb;
+  filterCell = (32 - bestSb) | ((32 - db) << FILTER_CELL_DST_SHIFT) | (db << FILTER_CELL_DST_BITS);
   growBuf(lists, <usize>(listCount + FILTER_WORDS) * 4 + 16, <usize>listCount * 4);
   let at = takeWords(FILTER_WORDS);
-  memory.copy(lists.ptr + (<usize>at << 2), bm, bytes);
+  memory.copy(lists.ptr + (<usize>at << 2), keep, bytes);
   filterCount++;
   return at;
 }
@@ -560,6 +589,7 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
   groupMinRule = buildFirst + load<u32>(scratch.ptr);
   store<u32>(slot, groupMinRule, SLOT_MIN);
   store<u32>(slot, groupFilter(scratch.ptr, k), SLOT_FILTER);
+  store<u32>(slot, filterCell, SLOT_CELL);
   overBudget = false;
   // G_NARROW, G_WIDE_DST and G_CUT_SRC have narrow sources, G_WIDE_SRC and G_CUT_DST narrow destinations.
   let cut: u32 = g == G_WIDE ? NO_CUT : g == G_WIDE_SRC || g == G_CUT_DST ? DIM_DST : DIM_SRC;

@@ -7,7 +7,7 @@
 // together; then each lane's leaf is checked, bounded by that lane's best
 // so far. Every lane gets exactly what treesMatch (lookup.ts) gives it.
 import { TUPLE_SIZE, T_FAMILY, T_FRAG, FRAG_LATER } from "../layout";
-import { KEYS, GROUPS, SLOT, SLOT_MIN, SLOT_FILTER, CHILD_LEAF, NO_ENTRY, ENTRY_INDEX, ENTRY_HEAD, MATCH_ACTION, IX, IX_KIND, IX_TREES, KIND_TREE } from "./layout";
+import { KEYS, GROUPS, SLOT, SLOT_MIN, SLOT_FILTER, SLOT_CELL, CHILD_LEAF, NO_ENTRY, ENTRY_INDEX, ENTRY_HEAD, MATCH_ACTION, IX, IX_KIND, IX_TREES, KIND_TREE } from "./layout";
 import { loadKeys, walkRoot, walkStep, leafMatch, mayMatch, classifierMatch } from "./lookup";
 import { table, trees } from "./store";
 
@@ -88,10 +88,11 @@ export function classifierMatchLanes(rs: u32, rules: usize, hot: usize, first: u
     // A lane this group cannot improve, or whose cell its filter rules out,
     // neither walks it (CHILD_LEAF: done already) nor checks its leaf.
     let f = load<u32>(slot, SLOT_FILTER);
-    let l0 = min < bestOf(w0) && mayMatch(f, k0);
-    let l1 = min < bestOf(w1) && mayMatch(f, k1);
-    let l2 = min < bestOf(w2) && mayMatch(f, k2);
-    let l3 = min < bestOf(w3) && mayMatch(f, k3);
+    let cell = load<u32>(slot, SLOT_CELL);
+    let l0 = min < bestOf(w0) && mayMatch(f, cell, k0);
+    let l1 = min < bestOf(w1) && mayMatch(f, cell, k1);
+    let l2 = min < bestOf(w2) && mayMatch(f, cell, k2);
+    let l3 = min < bestOf(w3) && mayMatch(f, cell, k3);
     let c0 = l0 ? walkRoot(slot, k0) : CHILD_LEAF;
     let c1 = l1 ? walkRoot(slot, k1) : CHILD_LEAF;
     let c2 = l2 ? walkRoot(slot, k2) : CHILD_LEAF;

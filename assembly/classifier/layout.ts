@@ -106,7 +106,8 @@ export const NO_ENTRY: u32 = 0xffffffff;
 //   SLOT_CUT    u32 the key (DIM_*) the root table cuts on, NO_CUT for none
 //   SLOT_SHIFT  u32 the table's bucket = key >> shift
 //   SLOT_FILTER u32 list offset of the group's filter, NO_FILTER for none
-//   (then 12 bytes of padding)
+//   SLOT_CELL   u32 how a packet's keys give its filter cell (FILTER_CELL_*)
+//   (then 8 bytes of padding)
 export const GROUPS: u32 = 6;
 export const SLOT: usize = 32;
 export const SLOT_ROOT: usize = 0;
@@ -114,19 +115,25 @@ export const SLOT_MIN: usize = 4;
 export const SLOT_CUT: usize = 8;
 export const SLOT_SHIFT: usize = 12;
 export const SLOT_FILTER: usize = 16;
+export const SLOT_CELL: usize = 20;
 export const NO_CUT: u32 = 7;
 
 // ---- group filters ------------------------------------------------------------
-// A group's filter is a bitmap over the top FILTER_BITS bits of the source
-// and of the destination key (2^(2 * FILTER_BITS) cells, FILTER_WORDS u32
-// list words): cell (src >> FILTER_SHIFT) << FILTER_BITS | dst >> FILTER_SHIFT
+// A group's filter is a bitmap of 2^FILTER_BITS cells (FILTER_WORDS u32 list
+// words) over the top bits of the source and destination keys: the group's
+// SLOT_CELL word says how many of each (more source bits for a group whose
+// sources are narrow, more destination bits for one whose destinations
+// are; the build picks the split that leaves the fewest cells set). A cell
 // is set when some rule of the group has a box reaching it. A packet in a
 // clear cell can match no rule of the group, so the group is not walked: on
 // traffic the rules do not describe, most cells of the narrow groups are
 // clear, and one load from an 8 KB bitmap replaces a walk and a leaf.
-export const FILTER_BITS: u32 = 8;
-export const FILTER_SHIFT: u32 = 32 - FILTER_BITS;
-export const FILTER_WORDS: u32 = 1 << (2 * FILTER_BITS - 5);
+// The cell word: u8 source shift, u8 destination shift, u8 destination bits;
+// cell = (src >> source shift) << destination bits | dst >> destination shift.
+export const FILTER_BITS: u32 = 16;
+export const FILTER_WORDS: u32 = 1 << (FILTER_BITS - 5);
+export const FILTER_CELL_DST_SHIFT: u32 = 8;
+export const FILTER_CELL_DST_BITS: u32 = 16;
 export const NO_FILTER: u32 = 0xffffffff;
 
 // ---- per-ruleset records -------------------------------------------------------

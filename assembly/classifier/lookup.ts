@@ -9,7 +9,7 @@ import {
   DIM_FAMILY, DIM_PROTO, DIM_SRC, DIM_DST, DIM_SPORT, DIM_DPORT, NO_PORTS, KEYS, K_WALK, K_LACKS, K_ADDR, K_L4, WALK_KEYS,
   QUAD_SHIFT, Q_DIMS, Q_T0, Q_T1, Q_T2, Q_CHILD, Q_DIM_BITS, CHILD_LEAF, LEAF_HEAD, LEAF_COUNT, ENTRY, E_ADDR, E_L4, E_WORD,
   ENTRY_SHIFT, ENTRY_INDEX, ENTRY_HEAD, NEED_FULL, NEED_V4, NEED_V6, NEED_PORTS, NEED_MASK, NO_ENTRY,
-  GROUPS, SLOT, SLOT_ROOT, SLOT_MIN, SLOT_CUT, SLOT_SHIFT, SLOT_FILTER, NO_CUT, FILTER_BITS, FILTER_SHIFT, NO_FILTER, IX, IX_KIND, IX_TREES, KIND_TREE, MATCH_ACTION, MATCH_MARKS,
+  GROUPS, SLOT, SLOT_ROOT, SLOT_MIN, SLOT_CUT, SLOT_SHIFT, SLOT_FILTER, SLOT_CELL, NO_CUT, FILTER_CELL_DST_SHIFT, FILTER_CELL_DST_BITS, NO_FILTER, IX, IX_KIND, IX_TREES, KIND_TREE, MATCH_ACTION, MATCH_MARKS,
 } from "./layout";
 import { quads, lists, table, trees, generation } from "./store";
 
@@ -63,12 +63,15 @@ import { quads, lists, table, trees, generation } from "./store";
 
 /**
  * May the keys at `k` match a rule of the group whose filter is `f`
- * (SLOT_FILTER)? False only if no rule's box reaches their cell.
+ * (SLOT_FILTER) with cell word `cell` (SLOT_CELL)? False only if no rule's
+ * box reaches their cell.
  */
 // @ts-ignore: decorator
-@inline export function mayMatch(f: u32, k: usize): bool {
+@inline export function mayMatch(f: u32, cell: u32, k: usize): bool {
   if (f == NO_FILTER) return true;
-  let c = ((load<u32>(k + K_WALK + (<usize>DIM_SRC << 2)) >> FILTER_SHIFT) << FILTER_BITS) | (load<u32>(k + K_WALK + (<usize>DIM_DST << 2)) >> FILTER_SHIFT);
+  let src = load<u32>(k + K_WALK + (<usize>DIM_SRC << 2));
+  let dst = load<u32>(k + K_WALK + (<usize>DIM_DST << 2));
+  let c = ((src >> (cell & 31)) << (cell >> FILTER_CELL_DST_BITS)) | (dst >> ((cell >> FILTER_CELL_DST_SHIFT) & 31));
   return ((load<u32>(lists.ptr + ((<usize>f + <usize>(c >> 5)) << 2)) >> (c & 31)) & 1) != 0;
 }
 
@@ -225,7 +228,7 @@ function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
     memoGen = generation;
   }
   // `best` is the lowest rule index found so far, `word` its entry word.
-  let word = mayMatch(load<u32>(slot, SLOT_FILTER), k) ? leafMatch(leaf0, rules, hot, t, k, best) : NO_ENTRY;
+  let word = mayMatch(load<u32>(slot, SLOT_FILTER), load<u32>(slot, SLOT_CELL), k) ? leafMatch(leaf0, rules, hot, t, k, best) : NO_ENTRY;
   if (word != NO_ENTRY) best = word & ENTRY_INDEX;
   // The other groups, two at a time: two walks are independent, so they run
   // side by side (one step of each per round) and their loads overlap
@@ -236,8 +239,8 @@ function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
   slot += SLOT;
   for (let i: u32 = 1; i < n; i += 2, slot += 2 * SLOT) {
     if (load<u32>(slot, SLOT_MIN) >= best) break;
-    let pa = mayMatch(load<u32>(slot, SLOT_FILTER), k);
-    let pb = i + 1 < n && load<u32>(slot + SLOT, SLOT_MIN) < best && mayMatch(load<u32>(slot + SLOT, SLOT_FILTER), k);
+    let pa = mayMatch(load<u32>(slot, SLOT_FILTER), load<u32>(slot, SLOT_CELL), k);
+    let pb = i + 1 < n && load<u32>(slot + SLOT, SLOT_MIN) < best && mayMatch(load<u32>(slot + SLOT, SLOT_FILTER), load<u32>(slot + SLOT, SLOT_CELL), k);
     let a: u32 = CHILD_LEAF;
     let b: u32 = CHILD_LEAF;
     if (pa) a = walkRoot(slot, k);
