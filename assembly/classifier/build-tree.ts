@@ -29,7 +29,7 @@ import {
   NODE, NODE_WORD, NODE_ARG, NODE_SHIFT, NODE_DIM, LEAF, QUAD, Q_DIMS, Q_T0, Q_T1, Q_CHILD, Q_DIM_BITS, CHILD_LEAF,
   LEAF_HEAD, LEAF_COUNT, ENTRY, E_ADDR, E_L4, E_WORD, ENTRY_SHIFT, ENTRY_HEAD,
   NEED_FULL, NEED_V4, NEED_V6, NEED_PORTS, SLOT_ROOT, SLOT_MIN, SLOT_CUT, SLOT_SHIFT, SLOT_FILTER, NO_CUT,
-  SLOT_CELL, FILTER_BITS, FILTER_WORDS, FILTER_CELL_DST_SHIFT, FILTER_CELL_DST_BITS, NO_FILTER,
+  SLOT_CELL, FILTER_CELL_DST_SHIFT, FILTER_CELL_DST_BITS, NO_FILTER,
 } from "./layout";
 import { quads, quadCount, lists, listCount, takeQuads, takeWords } from "./store";
 
@@ -474,14 +474,19 @@ function keepSplit(n: u32, g: u32, cut: u32): void {
 }
 
 // A group's filter (layout.ts, "group filters") is made only for a group
-// of at least FILTER_MIN_RULES rules (a small group's walk is short, and the
-// bitmap's 8 KB would outweigh its rules). Splits of the cell's bits
-// between source and destination are tried (4 to 14 source bits); a split
-// is given up when marking its rules' cells would take more than
-// FILTER_WORK word writes (which bounds the build's work), and the split
-// with the fewest cells set is kept, unless even it sets more than half of
-// them (a filter that passes most packets only costs a load).
+// of at least FILTER_MIN_RULES rules (a small group's walk is short). It has
+// about 32 cells per rule (FILTER_MIN_BITS to FILTER_MAX_BITS bits of cell
+// number: 4 bytes per rule, 2 to 128 KB), so that a group's scattered
+// narrow prefixes still leave most cells clear. Splits of the cell's bits
+// between source and destination are tried (2 source bits to 2
+// destination bits, in steps of 2); a split is given up when marking its
+// rules' cells would take more than FILTER_WORK word writes (which bounds
+// the build's work), and the split with the fewest cells set is kept,
+// unless even it sets more than a quarter of them (a filter that passes
+// many packets costs a load for little).
 const FILTER_MIN_RULES: u32 = 64;
+const FILTER_MIN_BITS: u32 = 14;
+const FILTER_MAX_BITS: u32 = 20;
 const FILTER_WORK: u32 = 1 << 19;
 let cells = new Buf(); // the filter being made
 let bestCells = new Buf(); // the best split's filter so far
@@ -490,12 +495,12 @@ let filterCount: u32 = 0; // filters made since resetTrees
 let filterCell: u32 = 0;
 
 /**
- * Mark in `bm` the cells of the `k` rules at `list` with `sb` source bits;
- * the number of cells set, or 0xffffffff if over FILTER_WORK.
+ * Mark in `bm` (2^(sb + db) bits) the cells of the `k` rules at `list` with
+ * `sb` source and `db` destination bits; the number of cells set, or
+ * 0xffffffff if over FILTER_WORK.
  */
-function markCells(bm: usize, list: usize, k: u32, sb: u32): u32 {
-  let db = FILTER_BITS - sb;
-  let bytes = <usize>FILTER_WORDS << 2;
+function markCells(bm: usize, list: usize, k: u32, sb: u32, db: u32): u32 {
+  let bytes = <usize>1 << (sb + db - 3);
   memory.fill(bm, 0, bytes);
   let work: u32 = 0;
   for (let i: u32 = 0; i < k; i++) {
@@ -526,25 +531,28 @@ function markCells(bm: usize, list: usize, k: u32, sb: u32): u32 {
 /** The filter of the `k` rules at `list` (local indices): its list offset (filterCell says its cells), or NO_FILTER. */
 function groupFilter(list: usize, k: u32): u32 {
   if (k < FILTER_MIN_RULES) return NO_FILTER;
-  let bytes = <usize>FILTER_WORDS << 2;
+  let bits: u32 = 32 - <u32>clz<u32>(k) + 5; // about 32 cells per rule
+  if (bits < FILTER_MIN_BITS) bits = FILTER_MIN_BITS;
+  if (bits > FILTER_MAX_BITS) bits = FILTER_MAX_BITS;
+  let bytes = <usize>1 << (bits - 3);
   let bm = reserveBuf(cells, bytes);
   let keep = reserveBuf(bestCells, bytes);
   let least: u32 = 0xffffffff;
   let bestSb: u32 = 0;
-  // Source bits from 4 to 14 (destination bits 12 to 2).
-  for (let sb: u32 = 4; sb <= 14; sb += 2) {
-    let set = markCells(bm, list, k, sb);
+  for (let sb: u32 = 2; sb <= bits - 2; sb += 2) {
+    let set = markCells(bm, list, k, sb, bits - sb);
     if (set < least) {
       least = set;
       bestSb = sb;
       memory.copy(keep, bm, bytes);
     }
   }
-  if (least == 0xffffffff || least * 2 > FILTER_WORDS * 32) return NO_FILTER;
-  let db = FILTER_BITS - bestSb;
+  if (least == 0xffffffff || least > (1 << (bits - 2))) return NO_FILTER;
+  let db = bits - bestSb;
   filterCell = (32 - bestSb) | ((32 - db) << FILTER_CELL_DST_SHIFT) | (db << FILTER_CELL_DST_BITS);
-  growBuf(lists, <usize>(listCount + FILTER_WORDS) * 4 + 16, <usize>listCount * 4);
-  let at = takeWords(FILTER_WORDS);
+  let words = 1 << (bits - 5);
+  growBuf(lists, <usize>(listCount + words) * 4 + 16, <usize>listCount * 4);
+  let at = takeWords(words);
   memory.copy(lists.ptr + (<usize>at << 2), keep, bytes);
   filterCount++;
   return at;

@@ -119,19 +119,19 @@ export const SLOT_CELL: usize = 20;
 export const NO_CUT: u32 = 7;
 
 // ---- group filters ------------------------------------------------------------
-// A group's filter is a bitmap of 2^FILTER_BITS cells (FILTER_WORDS u32 list
-// words) over the top bits of the source and destination keys: the group's
-// SLOT_CELL word says how many of each (more source bits for a group whose
-// sources are narrow, more destination bits for one whose destinations
-// are; the build picks the split that leaves the fewest cells set). A cell
-// is set when some rule of the group has a box reaching it. A packet in a
-// clear cell can match no rule of the group, so the group is not walked: on
-// traffic the rules do not describe, most cells of the narrow groups are
-// clear, and one load from an 8 KB bitmap replaces a walk and a leaf.
+// A group's filter is a bitmap of cells over the top bits of the source and
+// destination keys, sized to the group (build-tree.ts: about 32 cells per
+// rule, 2^14 to 2^20 cells, whole u32 list words): the group's SLOT_CELL
+// word says how many bits of each make a cell (more source bits for a group
+// whose sources are narrow, more destination bits for one whose
+// destinations are; the build picks the split that leaves the fewest cells
+// set). A cell is set when some rule of the group has a box reaching it. A
+// packet in a clear cell can match no rule of the group, so the group is
+// not walked: on traffic the rules do not describe, most cells of the
+// narrow groups are clear, and one load from the bitmap replaces a walk and
+// a leaf.
 // The cell word: u8 source shift, u8 destination shift, u8 destination bits;
 // cell = (src >> source shift) << destination bits | dst >> destination shift.
-export const FILTER_BITS: u32 = 16;
-export const FILTER_WORDS: u32 = 1 << (FILTER_BITS - 5);
 export const FILTER_CELL_DST_SHIFT: u32 = 8;
 export const FILTER_CELL_DST_BITS: u32 = 16;
 export const NO_FILTER: u32 = 0xffffffff;
