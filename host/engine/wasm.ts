@@ -94,10 +94,17 @@ export class WasmEngine {
     if (flavour === "release" && !simdSupported()) flavour = "release-nosimd";
     const path = wasmPath(flavour);
     if (!existsSync(path)) throw new Error(`${path} is missing: run "npm run asbuild" first`);
+    return WasmEngine.fromModule(await WebAssembly.compile(readFileSync(path)), flavour);
+  }
+
+  /**
+   * An engine on a compiled module with the exports of build `flavour`,
+   * bound by that build's generated bindings (bench/wasm-ab.ts runs two
+   * builds of the matcher side by side this way).
+   */
+  static async fromModule(module: WebAssembly.Module, flavour: WasmFlavour = "release"): Promise<WasmEngine> {
     const bindings = await import(pathToFileURL(packagePath("build", `${flavour}.js`)).href);
-    const module = await WebAssembly.compile(readFileSync(path));
-    const x = (await (bindings.instantiate as typeof instantiate)(module, { env: {} }));
-    return new WasmEngine(x);
+    return new WasmEngine(await (bindings.instantiate as typeof instantiate)(module, { env: {} }));
   }
 
   get memory(): ArrayBuffer {
