@@ -5,15 +5,16 @@ import {
   RES_MONITOR_RULE, RES_FLOW, RES_FLOW_GEN, RES_CT_FLAGS, STAGE_NONE,
 } from "./layout";
 
+// The pairs writeResult's stores write together (checked when the module starts).
+assert(RES_VERDICT == RES_RULE + 4 && RES_REASON == RES_RULE + 5 && RES_STAGE == RES_RULE + 6 && RES_MARKS == RES_RULE + 7
+  && RES_OUTPUT_RULE == RES_INPUT_RULE + 4 && RES_FLOW == RES_MONITOR_RULE + 4 && RES_CT_FLAGS == RES_FLOW_GEN + 4);
+
 /**
  * A whole result: the decision, no monitor rule (yet), no flow. Four 64-bit
  * stores, one per pair of fields (the layout's order, little-endian as
  * WebAssembly memory is), instead of one per field: the pipeline writes one
  * per packet.
  */
-// The pairs the stores below write together (checked when the module starts).
-assert(RES_VERDICT == RES_RULE + 4 && RES_REASON == RES_RULE + 5 && RES_STAGE == RES_RULE + 6 && RES_MARKS == RES_RULE + 7
-  && RES_OUTPUT_RULE == RES_INPUT_RULE + 4 && RES_FLOW == RES_MONITOR_RULE + 4 && RES_CT_FLAGS == RES_FLOW_GEN + 4);
 // @ts-ignore: decorator
 @inline export function writeResult(res: usize, rule: i32, verdict: u32, reason: u32, stage: u32, marks: u32, inRule: i32, outRule: i32): void {
   store<u64>(res, <u64><u32>rule | (<u64>(verdict & 0xff) << 32) | (<u64>(reason & 0xff) << 40) | (<u64>(stage & 0xff) << 48) | (<u64>(marks & 0xff) << 56), RES_RULE);

@@ -96,6 +96,20 @@ export function resetTrees(): void {
   return true;
 }
 
+// The box on address key `d` of rule record `r`, whose prefix is at `at`
+// (word 0) with masks at `mask0` and `mask1` (words 1..3): true when the box
+// is exactly the rule's address test (`tested`, not negated).
+// @ts-ignore: decorator
+@inline function addressBox(b: usize, d: u32, r: usize, tested: bool, negated: bool, at: usize, mask0: usize, mask1: usize): bool {
+  if (!tested || negated) {
+    setBox(b, d, 0, 0xffffffff);
+    return !tested;
+  }
+  let exact = prefixBox(b, d, load<u32>(r + at), load<u32>(r + mask0));
+  // IPv6 words 1..3 are not keys: only a prefix of /32 or less is exact.
+  return exact && (load<u32>(r + mask1) | load<u32>(r + mask1 + 4) | load<u32>(r + mask1 + 8)) == 0;
+}
+
 // @ts-ignore: decorator
 @inline function portBox(b: usize, d: u32, tested: bool, op: u32, lo: u32, hi: u32): bool {
   if (!tested) {
@@ -132,21 +146,8 @@ function ruleBoxes(rules: usize, first: u32, n: u32): void {
     } else {
       setBox(b, DIM_PROTO, 0, 255);
     }
-    if ((tests & TEST_SRC) && (marks & MARK_SRC_NEG) == 0) {
-      if (!prefixBox(b, DIM_SRC, load<u32>(r, R_SRC0), load<u32>(r, R_SRC_MASK0))) ok = false;
-      // IPv6 words 1..3 are not keys: only a prefix of /32 or less is exact.
-      if ((load<u32>(r, R_SRC_MASK1) | load<u32>(r, R_SRC_MASK1 + 4) | load<u32>(r, R_SRC_MASK1 + 8)) != 0) ok = false;
-    } else {
-      setBox(b, DIM_SRC, 0, 0xffffffff);
-      if (tests & TEST_SRC) ok = false;
-    }
-    if ((tests & TEST_DST) && (marks & MARK_DST_NEG) == 0) {
-      if (!prefixBox(b, DIM_DST, load<u32>(r, R_DST0), load<u32>(r, R_DST_MASK0))) ok = false;
-      if ((load<u32>(r, R_DST_MASK1) | load<u32>(r, R_DST_MASK1 + 4) | load<u32>(r, R_DST_MASK1 + 8)) != 0) ok = false;
-    } else {
-      setBox(b, DIM_DST, 0, 0xffffffff);
-      if (tests & TEST_DST) ok = false;
-    }
+    if (!addressBox(b, DIM_SRC, r, (tests & TEST_SRC) != 0, (marks & MARK_SRC_NEG) != 0, R_SRC0, R_SRC_MASK0, R_SRC_MASK1)) ok = false;
+    if (!addressBox(b, DIM_DST, r, (tests & TEST_DST) != 0, (marks & MARK_DST_NEG) != 0, R_DST0, R_DST_MASK0, R_DST_MASK1)) ok = false;
     // Any port test needs a packet with ports: the untested side then spans
     // the real ports only (ruleMatches checks HAS_PORTS for both).
     let ports = (tests & (TEST_SPORT | TEST_DPORT)) != 0;

@@ -6,9 +6,9 @@
 // side by side, one step of each per round, so their loads are in flight
 // together; then each lane's leaf is checked, bounded by that lane's best
 // so far. Every lane gets exactly what treesMatch (lookup.ts) gives it.
-import { TUPLE_SIZE, T_FAMILY, T_FRAG, FRAG_LATER } from "../layout";
-import { KEYS, GROUPS, SLOT, SLOT_MIN, SLOT_FILTER, SLOT_CELL, CHILD_LEAF, NO_ENTRY, ENTRY_INDEX, ENTRY_HEAD, MATCH_ACTION, IX, IX_KIND, IX_TREES, KIND_TREE } from "./layout";
-import { loadKeys, walkRoot, walkStep, leafMatch, mayMatch, classifierMatch } from "./lookup";
+import { TUPLE_SIZE } from "../layout";
+import { KEYS, GROUPS, SLOT, SLOT_MIN, SLOT_FILTER, SLOT_CELL, CHILD_LEAF, NO_ENTRY, ENTRY_INDEX, IX, IX_KIND, IX_TREES, KIND_TREE } from "./layout";
+import { loadKeys, walkRoot, walkStep, leafMatch, mayMatch, entryAnswer, treeKeysFit, classifierMatch } from "./lookup";
 import { table, trees } from "./store";
 
 /** Packets looked up together. */
@@ -44,11 +44,6 @@ export function classifierLaneRuns(): u32 {
   return w == NO_ENTRY ? 0xffffffff : w & ENTRY_INDEX;
 }
 
-// @ts-ignore: decorator
-@inline function answer(w: u32): i32 {
-  return w == NO_ENTRY ? -1 : <i32>((w & ENTRY_INDEX) | ((w >> ENTRY_HEAD) << MATCH_ACTION));
-}
-
 /**
  * The match words (as classifierMatch gives them) of ruleset `rs` (rules
  * [first, first + count)) for the `n` <= LANES tuples from `t` (TUPLE_SIZE
@@ -60,11 +55,7 @@ export function classifierMatchLanes(rs: u32, rules: usize, hot: usize, first: u
   // the trees' keys do not describe (a later fragment, not IPv4 or IPv6)
   // goes one packet at a time.
   let together = n == LANES && load<u32>(e, IX_KIND) == KIND_TREE;
-  for (let j: u32 = 0; together && j < n; j++) {
-    let tj = t + <usize>j * TUPLE_SIZE;
-    let fam = load<u8>(tj, T_FAMILY);
-    together = load<u8>(tj, T_FRAG) != FRAG_LATER && (fam == 4 || fam == 6);
-  }
+  for (let j: u32 = 0; together && j < n; j++) together = treeKeysFit(t + <usize>j * TUPLE_SIZE);
   if (!together) {
     for (let j: u32 = 0; j < n; j++) {
       store<i32>(out + <usize>j * outStride, classifierMatch(rs, rules, hot, first, count, t + <usize>j * TUPLE_SIZE));
@@ -108,8 +99,8 @@ export function classifierMatchLanes(rs: u32, rules: usize, hot: usize, first: u
     if (l2) w2 = laneLeaf(c2, rules, hot, t2, k2, w2);
     if (l3) w3 = laneLeaf(c3, rules, hot, t3, k3, w3);
   }
-  store<i32>(out, answer(w0));
-  store<i32>(out + outStride, answer(w1));
-  store<i32>(out + 2 * outStride, answer(w2));
-  store<i32>(out + 3 * outStride, answer(w3));
+  store<i32>(out, entryAnswer(w0));
+  store<i32>(out + outStride, entryAnswer(w1));
+  store<i32>(out + 2 * outStride, entryAnswer(w2));
+  store<i32>(out + 3 * outStride, entryAnswer(w3));
 }

@@ -176,7 +176,24 @@ import { quads, lists, table, trees, generation } from "./store";
   return <u32>m >> MATCH_MARKS;
 }
 
+/** The match word of leaf entry word `e` (NO_ENTRY: -1, no match). */
+// @ts-ignore: decorator
+@inline export function entryAnswer(e: u32): i32 {
+  return e == NO_ENTRY ? -1 : <i32>((e & ENTRY_INDEX) | ((e >> ENTRY_HEAD) << MATCH_ACTION));
+}
+
 // ---- dispatch ------------------------------------------------------------------
+
+/**
+ * Do the trees' keys describe tuple `t`? Later fragments (their layer-4
+ * tests drop out) and anything but IPv4/IPv6 take the scan: the keys assume
+ * a first fragment of a known family.
+ */
+// @ts-ignore: decorator
+@inline export function treeKeysFit(t: usize): bool {
+  let fam = load<u8>(t, T_FAMILY);
+  return load<u8>(t, T_FRAG) != FRAG_LATER && (fam == 4 || fam == 6);
+}
 
 /**
  * The match word of the first match in ruleset `rs` (rules [first, first +
@@ -185,12 +202,7 @@ import { quads, lists, table, trees, generation } from "./store";
 // @ts-ignore: decorator
 @inline export function classifierMatch(rs: u32, rules: usize, hot: usize, first: u32, count: u32, t: usize): i32 {
   let e = table.ptr + <usize>rs * IX;
-  // Later fragments (their layer-4 tests drop out) and anything but IPv4/IPv6
-  // take the scan: the tree's keys assume a first fragment of a known family.
-  if (load<u32>(e, IX_KIND) == KIND_TREE && load<u8>(t, T_FRAG) != FRAG_LATER) {
-    let fam = load<u8>(t, T_FAMILY);
-    if (fam == 4 || fam == 6) return treesMatch(rs, load<u32>(e, IX_TREES), rules, hot, t);
-  }
+  if (load<u32>(e, IX_KIND) == KIND_TREE && treeKeysFit(t)) return treesMatch(rs, load<u32>(e, IX_TREES), rules, hot, t);
   let i = firstMatch(rules, hot, first, count, t);
   if (i < 0) return -1;
   // The hot record's first word is the record's: action at byte 2, marks at 3.
@@ -264,8 +276,7 @@ function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
       }
     }
   }
-  if (word == NO_ENTRY) return -1;
-  return <i32>(best | ((word >> ENTRY_HEAD) << MATCH_ACTION));
+  return entryAnswer(word);
 }
 
 // @ts-ignore: decorator

@@ -113,8 +113,8 @@ function lookUpInputs(p: usize, t: usize, res: usize, count: u32): void {
   return <i64>load<u8>(rulesetAt(p, rs) + RS_DEFAULT_INBOUND + dir);
 }
 
-// @ts-ignore: decorator
 // `pre`: the input stage's match word is in the result slot (lookUpInputs).
+// @ts-ignore: decorator
 @inline function classifyOne(p: usize, t: usize, res: usize, pre: bool): void {
   let reason = <u32>load<u8>(t, T_REASON);
   if (reason != REASON_OK) {
