@@ -6,24 +6,20 @@
 // nothing pending; a second pending reload (and any other reload) is
 // refused while one is pending.
 import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { statusCommand } from "../host/cli/status.ts";
 import { bufferIO } from "../host/cli/io.ts";
 import { tcpPacket } from "../host/packet/build.ts";
 import { Harness, MAC_L, MAC_W, until, sleep, type Relay } from "./support/live-harness.ts";
 import { registerMini } from "./support/mini-dialect.ts";
+import { writeMini } from "./support/mini-config.ts";
 
 const h = new Harness();
 beforeAll(() => registerMini());
 afterEach(() => h.cleanup());
 afterAll(() => h.dispose());
 
-function cfg(name: string, text: string): string {
-  const p = join(h.dir, name);
-  writeFileSync(p, "#mini\n" + text);
-  return p;
-}
+const cfg = (name: string, text: string): string => writeMini(h.dir, name, text);
 
 async function status(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = bufferIO();

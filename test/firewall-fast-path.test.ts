@@ -5,24 +5,18 @@
 // decision, exactly as before. Which rules log is worked out once per policy,
 // so a reload that adds `log` takes effect from the next batch.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as L from "../assembly/layout.ts";
-import { loadAll } from "../host/config/compile.ts";
 import { Firewall, type Frame } from "../host/runtime/firewall.ts";
 import { tcpPacket } from "../host/packet/build.ts";
 import type { PacketEvent } from "../host/log/packet-event.ts";
 import { registerMini } from "./support/mini-dialect.ts";
+import { loadMini } from "./support/mini-config.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pc-fastpath-"));
-function config(name: string, text: string) {
-  const path = join(dir, name);
-  writeFileSync(path, "#mini\n" + text);
-  const l = loadAll([path], {});
-  expect(l.diagnostics).toEqual([]);
-  return { policy: l.config.policy!, program: l.program!, appliance: l.appliance };
-}
+const config = (name: string, text: string) => loadMini(dir, name, text);
 
 const syn = (dport: number, path = { ifIn: 0, ifOut: 1 }, src = "192.168.0.101", dst = "10.0.0.2"): Frame => ({
   data: tcpPacket({ src, dst, sport: 40000, dport, flags: "S" }),

@@ -18,6 +18,7 @@ import { bufferIO } from "../host/cli/io.ts";
 import { tcpPacket, ethernet } from "../host/packet/build.ts";
 import { parsePacketReference } from "../host/engine/parse-packet.ts";
 import { registerMini } from "./support/mini-dialect.ts";
+import { writeMini } from "./support/mini-config.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pc-live-"));
 const MAC_L = "02:00:00:00:01:01", MAC_W = "02:00:00:00:02:02", MAC_X = "02:00:00:00:03:03";
@@ -48,11 +49,7 @@ const settle = (ms = 150) => new Promise((r) => setTimeout(r, ms));
 const syn = (dport: number, macDst = MAC_W) => tcpPacket({ src: "192.168.0.101", dst: "10.0.0.2", sport: 40000, dport, flags: "S", macSrc: MAC_L, macDst });
 const arpFrom = (mac: string) => ethernet(new Uint8Array(28), { src: mac, dst: "ff:ff:ff:ff:ff:ff", ethertype: 0x0806 });
 
-function cfg(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, "#mini\n" + text);
-  return p;
-}
+const cfg = (name: string, text: string): string => writeMini(dir, name, text);
 
 let live: LiveAppliance | null = null;
 const relays: Relay[] = [];

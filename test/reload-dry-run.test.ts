@@ -5,7 +5,7 @@
 // counters, last reload). Exit status as diff's: 0 same, 1 different, 2 the
 // files on disk would be refused.
 import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
-import { writeFileSync, copyFileSync } from "node:fs";
+import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { statusCommand } from "../host/cli/status.ts";
 import { main } from "../host/cli/main.ts";
@@ -15,17 +15,14 @@ import { diffInWorker } from "../host/runtime/diff-in-worker.ts";
 
 import { formatDiffText } from "../host/cli/diff.ts";
 import { registerMini } from "./support/mini-dialect.ts";
+import { writeMini } from "./support/mini-config.ts";
 
 const h = new Harness();
 beforeAll(() => registerMini());
 afterEach(() => h.cleanup());
 afterAll(() => h.dispose());
 
-function cfg(name: string, text: string): string {
-  const p = join(h.dir, name);
-  writeFileSync(p, "#mini\n" + text);
-  return p;
-}
+const cfg = (name: string, text: string): string => writeMini(h.dir, name, text);
 
 async function run(f: (argv: string[], io: ReturnType<typeof bufferIO>) => Promise<number>, ...args: string[]) {
   const io = bufferIO();

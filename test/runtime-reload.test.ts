@@ -2,23 +2,17 @@
 // the engine refuses leaves the old rules running, and counters carry over
 // for rules whose content and ruleset did not change.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as L from "../assembly/layout.ts";
-import { loadAll } from "../host/cli/common.ts";
 import { Firewall, type Frame } from "../host/runtime/firewall.ts";
 import { tcpPacket } from "../host/packet/build.ts";
 import { registerMini } from "./support/mini-dialect.ts";
+import { loadMini } from "./support/mini-config.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pc-reload-"));
-function config(name: string, text: string) {
-  const path = join(dir, name);
-  writeFileSync(path, "#mini\n" + text);
-  const l = loadAll([path], {});
-  expect(l.diagnostics).toEqual([]);
-  return { policy: l.config.policy!, program: l.program!, appliance: l.appliance };
-}
+const config = (name: string, text: string) => loadMini(dir, name, text);
 
 const syn = (dport: number, src = "192.168.0.101"): Frame => ({
   data: tcpPacket({ src, dst: "10.0.0.2", sport: 40000, dport, flags: "S" }),
