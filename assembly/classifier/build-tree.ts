@@ -29,9 +29,10 @@ import {
   NODE, NODE_WORD, NODE_ARG, NODE_SHIFT, NODE_DIM, LEAF, QUAD, Q_DIMS, Q_T0, Q_T1, Q_CHILD, Q_DIM_BITS, CHILD_LEAF,
   LEAF_HEAD, LEAF_COUNT, ENTRY, E_ADDR, E_L4, E_WORD, ENTRY_SHIFT, ENTRY_HEAD,
   NEED_FULL, NEED_V4, NEED_V6, NEED_PORTS, SLOT_ROOT, SLOT_MIN, SLOT_CUT, SLOT_SHIFT, SLOT_FILTER, NO_CUT,
-  SLOT_CELL, FILTER_CELL_DST_SHIFT, FILTER_CELL_DST_BITS, NO_FILTER,
+  SLOT_CELL, FILTER_CELL_DST_SHIFT, FILTER_CELL_DST_BITS, NO_FILTER, CUT_BITVEC, BV_MAX_RULES,
 } from "./layout";
-import { quads, quadCount, lists, listCount, takeQuads, takeWords } from "./store";
+import { quads, quadCount, lists, listCount, takeQuads, takeWords, resetTo } from "./store";
+import { buildBitvec, BITVEC_FAILED } from "./build-bitvec";
 
 const MAX_DEPTH: u32 = 64;
 const PURE_TESTS: u32 = TEST_FAMILY | TEST_PROTO | TEST_SRC | TEST_DST | TEST_SPORT | TEST_DPORT;
@@ -76,6 +77,7 @@ let overBudget = false;
 /** Forget the build statistics (a new program is being indexed; store.ts forgets the trees). */
 export function resetTrees(): void {
   filterCount = 0;
+  bitvecCount = 0;
   nodeCount = 0;
   entryCount = 0;
   leafCount = 0;
@@ -600,6 +602,7 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
   store<u32>(slot, groupFilter(scratch.ptr, k), SLOT_FILTER);
   store<u32>(slot, filterCell, SLOT_CELL);
   overBudget = false;
+  if (g == G_WIDE && k <= BV_MAX_RULES && bitvecGroup(k, slot)) return 1;
   // G_NARROW, G_WIDE_DST and G_CUT_SRC have narrow sources, G_WIDE_SRC and G_CUT_DST narrow destinations.
   let cut: u32 = g == G_WIDE ? NO_CUT : g == G_WIDE_SRC || g == G_CUT_DST ? DIM_DST : DIM_SRC;
   let bits: u32 = cut == NO_CUT ? 0 : cutBits(scratch.ptr, k, cut);
@@ -662,8 +665,38 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
   return 1;
 }
 
-/** Shape of all trees (for tuning): 0 quads, 1 leaves, 2 largest leaf, 3 list words, 4 binary depth, 5 group filters. */
+// The rules wide in both addresses (G_WIDE) overlap on every split: a tree
+// over them is deep and its leaves long (fw1_10k: 248 rules, 5.3 quad
+// levels and 4.4 entries per packet of the uniform trace), and every packet
+// the narrow groups cannot claim ends there. When there are few of them,
+// the group is looked up by bit vectors instead (layout.ts), unless its
+// record would take more than BV_WORDS_PER_RULE list words per rule.
+const BV_WORDS_PER_RULE: u32 = 64;
+const BV_BASE_WORDS: u32 = 4096;
+let bitvecCount: u32 = 0; // bit-vector groups made since resetTrees
+
+// Make the `k` rules at scratch[0..] a bit-vector group in `slot`; false
+// (nothing kept) when its record would be too large.
+function bitvecGroup(k: u32, slot: usize): bool {
+  let l0 = listCount;
+  nodeCount = 0;
+  let leaf = makeLeaf(scratch.ptr, k, initRegion());
+  let entries = load<u32>(nodes.ptr + <usize>leaf * NODE, NODE_ARG);
+  let at = buildBitvec(boxes.ptr, scratch.ptr, k, entries, BV_BASE_WORDS + k * BV_WORDS_PER_RULE);
+  if (at == BITVEC_FAILED) {
+    resetTo(quadCount, l0);
+    return false;
+  }
+  store<u32>(slot, at, SLOT_ROOT);
+  store<u32>(slot, CUT_BITVEC, SLOT_CUT);
+  store<u32>(slot, 0, SLOT_SHIFT);
+  bitvecCount++;
+  return true;
+}
+
+/** Shape of all trees (for tuning): 0 quads, 1 leaves, 2 largest leaf, 3 list words, 4 binary depth, 5 group filters, 6 bit-vector groups. */
 export function treeStat(which: u32): u32 {
+  if (which == 6) return bitvecCount;
   if (which == 5) return filterCount;
   if (which == 4) return deepest;
   return which == 0 ? quadCount : which == 1 ? leafCount : which == 2 ? maxLeaf : listCount;

@@ -8,7 +8,7 @@
 // so far. Every lane gets exactly what treesMatch (lookup.ts) gives it.
 import { TUPLE_SIZE } from "../layout";
 import { KEYS, GROUPS, SLOT, SLOT_MIN, SLOT_FILTER, SLOT_CELL, CHILD_LEAF, NO_ENTRY, ENTRY_INDEX, IX, IX_KIND, IX_TREES, KIND_TREE } from "./layout";
-import { loadKeys, walkRoot, walkStep, leafMatch, mayMatch, entryAnswer, treeKeysFit, classifierMatch } from "./lookup";
+import { loadKeys, walkRoot, walkStep, leafMatch, mayMatch, entryAnswer, treeKeysFit, classifierMatch, isBitvec, bitvecMatch } from "./lookup";
 import { table, trees } from "./store";
 
 /** Packets looked up together. */
@@ -35,6 +35,13 @@ export function classifierLaneRuns(): u32 {
 // @ts-ignore: decorator
 @inline function laneLeaf(c: u32, rules: usize, hot: usize, t: usize, k: usize, w: u32): u32 {
   let x = leafMatch(c, rules, hot, t, k, w == NO_ENTRY ? 0xffffffff : w & ENTRY_INDEX);
+  return x == NO_ENTRY ? w : x;
+}
+
+// The lane's bit-vector group checked against its best so far; the new best's entry word, or `w`.
+// @ts-ignore: decorator
+@inline function laneBitvec(slot: usize, rules: usize, hot: usize, t: usize, k: usize, w: u32): u32 {
+  let x = bitvecMatch(slot, rules, hot, t, k, w == NO_ENTRY ? 0xffffffff : w & ENTRY_INDEX);
   return x == NO_ENTRY ? w : x;
 }
 
@@ -84,6 +91,14 @@ export function classifierMatchLanes(rs: u32, rules: usize, hot: usize, first: u
     let l1 = min < bestOf(w1) && mayMatch(f, cell, k1);
     let l2 = min < bestOf(w2) && mayMatch(f, cell, k2);
     let l3 = min < bestOf(w3) && mayMatch(f, cell, k3);
+    if (isBitvec(slot)) {
+      // No walk: each lane's lookup is a few independent loads already.
+      if (l0) w0 = laneBitvec(slot, rules, hot, t0, k0, w0);
+      if (l1) w1 = laneBitvec(slot, rules, hot, t1, k1, w1);
+      if (l2) w2 = laneBitvec(slot, rules, hot, t2, k2, w2);
+      if (l3) w3 = laneBitvec(slot, rules, hot, t3, k3, w3);
+      continue;
+    }
     let c0 = l0 ? walkRoot(slot, k0) : CHILD_LEAF;
     let c1 = l1 ? walkRoot(slot, k1) : CHILD_LEAF;
     let c2 = l2 ? walkRoot(slot, k2) : CHILD_LEAF;

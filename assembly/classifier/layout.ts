@@ -103,7 +103,8 @@ export const NO_ENTRY: u32 = 0xffffffff;
 // a tree, reached through its slot, SLOT bytes:
 //   SLOT_ROOT   u32 root child word, or the list offset of the root table
 //   SLOT_MIN    u32 lowest global rule index of the group
-//   SLOT_CUT    u32 the key (DIM_*) the root table cuts on, NO_CUT for none
+//   SLOT_CUT    u32 the key (DIM_*) the root table cuts on, NO_CUT for none,
+//               CUT_BITVEC for a bit-vector group (below)
 //   SLOT_SHIFT  u32 the table's bucket = key >> shift
 //   SLOT_FILTER u32 list offset of the group's filter, NO_FILTER for none
 //   SLOT_CELL   u32 how a packet's keys give its filter cell (FILTER_CELL_*)
@@ -117,6 +118,35 @@ export const SLOT_SHIFT: usize = 12;
 export const SLOT_FILTER: usize = 16;
 export const SLOT_CELL: usize = 20;
 export const NO_CUT: u32 = 7;
+
+// ---- bit-vector groups ---------------------------------------------------------
+// A group of few rules may instead be looked up as Lakshman and Stiliadis's
+// bit vectors (build-bitvec.ts): per key, the rules' edges cut the key's
+// range into intervals, and each interval has a row of one bit per rule of
+// the group (in rule order) set when the rule's box spans it. A packet's
+// key finds its interval through a table of u32 words: the key's top bits
+// index the first table (BV_SHIFT says which bits), and a word is either a
+// row (BV_ROW | the row's list offset) or the list offset of a 256-word
+// table for the next 8 bits. The AND of the six rows holds exactly the rules
+// whose boxes hold the packet; its lowest bit that passes the entry check
+// (the group's rules are one leaf list, in the same order) is the group's
+// answer: a few independent loads per key instead of a walk whose every
+// step waits on the last, and no leaf of candidates that do not match.
+// Its slot: SLOT_CUT is CUT_BITVEC, SLOT_ROOT the list offset of its record:
+//   BV_WORDS    u32 u64 words per row (rules / 64, rounded up)
+//   BV_ENTRIES  u32 list offset of the group's leaf list (all its rules)
+//   BV_DIM      per key (by DIM_*), BV_DIM_BYTES: u32 first table, u32 shift
+// Rows are 8-byte aligned list words.
+export const CUT_BITVEC: u32 = 6;
+export const BV_MAX_RULES: u32 = 256;
+export const BV_WORDS: usize = 0;
+export const BV_ENTRIES: usize = 4;
+export const BV_DIM: usize = 8;
+export const BV_DIM_BYTES: usize = 8;
+export const BV_TABLE: usize = 0;
+export const BV_SHIFT: usize = 4;
+export const BV_HEAD_WORDS: u32 = 2 + 2 * DIMS;
+export const BV_ROW: u32 = 0x80000000;
 
 // ---- group filters ------------------------------------------------------------
 // A group's filter is a bitmap of cells over the top bits of the source and

@@ -9,7 +9,8 @@ import {
   DIM_FAMILY, DIM_PROTO, DIM_SRC, DIM_DST, DIM_SPORT, DIM_DPORT, NO_PORTS, KEYS, K_WALK, K_LACKS, K_ADDR, K_L4, WALK_KEYS,
   QUAD_SHIFT, Q_DIMS, Q_T0, Q_T1, Q_T2, Q_CHILD, Q_DIM_BITS, CHILD_LEAF, LEAF_HEAD, LEAF_COUNT, ENTRY, E_ADDR, E_L4, E_WORD,
   ENTRY_SHIFT, ENTRY_INDEX, ENTRY_HEAD, NEED_FULL, NEED_V4, NEED_V6, NEED_PORTS, NEED_MASK, NO_ENTRY,
-  GROUPS, SLOT, SLOT_ROOT, SLOT_MIN, SLOT_CUT, SLOT_SHIFT, SLOT_FILTER, SLOT_CELL, NO_CUT, FILTER_CELL_DST_SHIFT, FILTER_CELL_DST_BITS, NO_FILTER, IX, IX_KIND, IX_TREES, KIND_TREE, MATCH_ACTION, MATCH_MARKS,
+  GROUPS, SLOT, SLOT_ROOT, SLOT_MIN, SLOT_CUT, SLOT_SHIFT, SLOT_FILTER, SLOT_CELL, NO_CUT, FILTER_CELL_DST_SHIFT, FILTER_CELL_DST_BITS, NO_FILTER,
+  CUT_BITVEC, BV_WORDS, BV_ENTRIES, BV_DIM, BV_DIM_BYTES, BV_TABLE, BV_SHIFT, BV_ROW, IX, IX_KIND, IX_TREES, KIND_TREE, MATCH_ACTION, MATCH_MARKS,
 } from "./layout";
 import { quads, lists, table, trees, generation } from "./store";
 
@@ -156,6 +157,74 @@ import { quads, lists, table, trees, generation } from "./store";
   return true;
 }
 
+// ---- bit-vector groups -----------------------------------------------------------
+
+/** Is the group of tree slot `slot` a bit-vector group (looked up by bitvecMatch, not walked)? */
+// @ts-ignore: decorator
+@inline export function isBitvec(slot: usize): bool {
+  return load<u32>(slot, SLOT_CUT) == CUT_BITVEC;
+}
+
+/** The address of key `d`'s row for the keys at `k` in the bit-vector record at `r`. */
+// @ts-ignore: decorator
+@inline function bitvecRow(r: usize, d: u32, k: usize): usize {
+  let key = load<u32>(k + K_WALK + (<usize>d << 2));
+  let at = r + BV_DIM + <usize>d * BV_DIM_BYTES;
+  let sh = load<u32>(at, BV_SHIFT);
+  let e = load<u32>(lists.ptr + ((<usize>load<u32>(at, BV_TABLE) + <usize>(key >> sh)) << 2));
+  while ((e & BV_ROW) == 0) {
+    sh -= 8;
+    e = load<u32>(lists.ptr + ((<usize>e + <usize>((key >> sh) & 255)) << 2));
+  }
+  return lists.ptr + (<usize>(e & ~BV_ROW) << 2);
+}
+
+/**
+ * The entry word of the first match below global rule `best` in the
+ * bit-vector group of slot `slot`, for tuple `t` whose keys loadKeys wrote
+ * at `k`; NO_ENTRY if none. The rows' AND holds the rules whose boxes hold
+ * the keys, in rule order; each is then checked as a leaf entry is.
+ */
+// @ts-ignore: decorator
+@inline export function bitvecMatch(slot: usize, rules: usize, hot: usize, t: usize, k: usize, best: u32): u32 {
+  let r = lists.ptr + (<usize>load<u32>(slot, SLOT_ROOT) << 2);
+  let p0 = bitvecRow(r, DIM_FAMILY, k);
+  let p1 = bitvecRow(r, DIM_PROTO, k);
+  let p2 = bitvecRow(r, DIM_SRC, k);
+  let p3 = bitvecRow(r, DIM_DST, k);
+  let p4 = bitvecRow(r, DIM_SPORT, k);
+  let p5 = bitvecRow(r, DIM_DPORT, k);
+  let words = <usize>load<u32>(r, BV_WORDS) << 3;
+  let entries = lists.ptr + (<usize>load<u32>(r, BV_ENTRIES) << 2) + LEAF_HEAD;
+  for (let w: usize = 0; w < words; w += 8) {
+    let m = load<u64>(p0 + w) & load<u64>(p1 + w) & load<u64>(p2 + w) & load<u64>(p3 + w) & load<u64>(p4 + w) & load<u64>(p5 + w);
+    while (m != 0) {
+      let l = entries + ((w << 3) + <usize>ctz<u64>(m)) * ENTRY;
+      let e = load<u32>(l, E_WORD);
+      if ((e & ENTRY_INDEX) >= best) return NO_ENTRY; // rows ascend: nothing better is left
+      if (entryHolds(l, e, rules, hot, t, k)) return e;
+      m &= m - 1;
+    }
+  }
+  return NO_ENTRY;
+}
+
+/** Does leaf entry `l` (entry word `e`) match tuple `t`, whose keys loadKeys wrote at `k`? */
+// @ts-ignore: decorator
+@inline function entryHolds(l: usize, e: u32, rules: usize, hot: usize, t: usize, k: usize): bool {
+  if (ASC_FEATURE_SIMD) {
+    let m = v128.and(i32x4.ge_u(v128.load(k, K_ADDR), v128.load(l, E_ADDR)), i16x8.ge_u(v128.load(k, K_L4), v128.load(l, E_L4)));
+    if (!i8x16.all_true(m)) return false;
+  } else if (!boxHolds(k, l)) {
+    return false;
+  }
+  let need = (e >> ENTRY_SHIFT) & NEED_MASK;
+  if (need & load<u32>(k, K_LACKS)) return false;
+  if ((need & NEED_FULL) == 0) return true;
+  let i = e & ENTRY_INDEX;
+  return ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(hot + <usize>i * HOT_SIZE) & 0xffff);
+}
+
 // ---- the match word ----------------------------------------------------------
 
 /** The global rule index of a match word, or -1. */
@@ -228,19 +297,24 @@ function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
   if (n == 0) return -1;
   let k = oneKeys;
   loadKeys(t, k);
-  let leaf0: u32;
-  if (memoRs == rs && memoGen == generation && sameKeys(k)) leaf0 = memoLeaf;
-  else leaf0 = walk(slot, k);
-  // Bounded: the next tuple's bytes must be in memory (they may be anything).
-  let next = t + TUPLE_SIZE;
-  if (next + TUPLE_SIZE <= (<usize>memory.size() << 16)) {
-    walkKeys(next, memoKeys);
-    memoLeaf = walk(slot, memoKeys);
-    memoRs = rs;
-    memoGen = generation;
-  }
   // `best` is the lowest rule index found so far, `word` its entry word.
-  let word = mayMatch(load<u32>(slot, SLOT_FILTER), load<u32>(slot, SLOT_CELL), k) ? leafMatch(leaf0, rules, hot, t, k, best) : NO_ENTRY;
+  let word = NO_ENTRY;
+  if (isBitvec(slot)) {
+    if (mayMatch(load<u32>(slot, SLOT_FILTER), load<u32>(slot, SLOT_CELL), k)) word = bitvecMatch(slot, rules, hot, t, k, best);
+  } else {
+    let leaf0: u32;
+    if (memoRs == rs && memoGen == generation && sameKeys(k)) leaf0 = memoLeaf;
+    else leaf0 = walk(slot, k);
+    // Bounded: the next tuple's bytes must be in memory (they may be anything).
+    let next = t + TUPLE_SIZE;
+    if (next + TUPLE_SIZE <= (<usize>memory.size() << 16)) {
+      walkKeys(next, memoKeys);
+      memoLeaf = walk(slot, memoKeys);
+      memoRs = rs;
+      memoGen = generation;
+    }
+    if (mayMatch(load<u32>(slot, SLOT_FILTER), load<u32>(slot, SLOT_CELL), k)) word = leafMatch(leaf0, rules, hot, t, k, best);
+  }
   if (word != NO_ENTRY) best = word & ENTRY_INDEX;
   // The other groups, two at a time: two walks are independent, so they run
   // side by side (one step of each per round) and their loads overlap
@@ -253,6 +327,23 @@ function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
     if (load<u32>(slot, SLOT_MIN) >= best) break;
     let pa = mayMatch(load<u32>(slot, SLOT_FILTER), load<u32>(slot, SLOT_CELL), k);
     let pb = i + 1 < n && load<u32>(slot + SLOT, SLOT_MIN) < best && mayMatch(load<u32>(slot + SLOT, SLOT_FILTER), load<u32>(slot + SLOT, SLOT_CELL), k);
+    // A bit-vector group is looked up at once (it has no walk to pair).
+    if (pa && isBitvec(slot)) {
+      let w = bitvecMatch(slot, rules, hot, t, k, best);
+      if (w != NO_ENTRY) {
+        word = w;
+        best = w & ENTRY_INDEX;
+      }
+      pa = false;
+    }
+    if (pb && isBitvec(slot + SLOT)) {
+      let w = bitvecMatch(slot + SLOT, rules, hot, t, k, best);
+      if (w != NO_ENTRY) {
+        word = w;
+        best = w & ENTRY_INDEX;
+      }
+      pb = false;
+    }
     let a: u32 = CHILD_LEAF;
     let b: u32 = CHILD_LEAF;
     if (pa) a = walkRoot(slot, k);

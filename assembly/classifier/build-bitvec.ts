@@ -1,0 +1,155 @@
+// The build of a bit-vector group (layout.ts, "bit-vector groups"; Lakshman
+// and Stiliadis, SIGCOMM 1998): per key, the group's rule edges cut the
+// key's range into intervals, each interval gets a row of one bit per rule,
+// and a table of stride-8 levels (as rte_acl's multi-bit trie nodes) leads
+// from a key's top bits to its interval's row. The group's leaf list is
+// made by the caller (build-tree.ts) from the same rules in the same order:
+// bit j of a row is entry j of that list.
+import { Buf, reserveBuf, growBuf } from "./buffer";
+import {
+  DIMS, DIM_FAMILY, DIM_PROTO, DIM_SPORT, DIM_DPORT, NO_PORTS, BOX, BOX_LO, BOX_HI,
+  BV_WORDS, BV_ENTRIES, BV_DIM, BV_DIM_BYTES, BV_TABLE, BV_SHIFT, BV_HEAD_WORDS, BV_ROW,
+} from "./layout";
+import { lists, listCount, takeWords, resetTo, quadCount } from "./store";
+
+const FAILED: u32 = 0xffffffff;
+let points = new Buf(); // the interval starts of the key being built, ascending
+let start: u32 = 0; // listCount when this group's record began
+let limit: u32 = 0; // list words the record may take
+
+/** The largest value key `d` takes (walkKeys). */
+// @ts-ignore: decorator
+@inline function keyMax(d: u32): u32 {
+  return d == DIM_FAMILY ? 1 : d == DIM_PROTO ? 255 : d == DIM_SPORT || d == DIM_DPORT ? NO_PORTS : 0xffffffff;
+}
+
+/** The shift of key `d`'s first table: 256 (257 for ports) words at most. */
+// @ts-ignore: decorator
+@inline function firstShift(d: u32): u32 {
+  return d == DIM_FAMILY || d == DIM_PROTO ? 0 : d == DIM_SPORT || d == DIM_DPORT ? 8 : 24;
+}
+
+// @ts-ignore: decorator
+@inline function point(i: u32): u32 {
+  return load<u32>(points.ptr + (<usize>i << 2));
+}
+
+// The interval starts of key `d` over the `k` rules at `list` (local
+// indices into `boxes`): 0 and every rule edge, sorted, each once; their count.
+function keyPoints(boxes: usize, list: usize, k: u32, d: u32): u32 {
+  let p = reserveBuf(points, (<usize>k * 2 + 1) * 4 + 16);
+  let max = keyMax(d);
+  let m: u32 = 1;
+  store<u32>(p, 0);
+  for (let i: u32 = 0; i < k; i++) {
+    let b = boxes + <usize>load<u32>(list + (<usize>i << 2)) * BOX;
+    let lo = load<u32>(b + BOX_LO + (<usize>d << 2));
+    let hi = load<u32>(b + BOX_HI + (<usize>d << 2));
+    if (lo > 0) { store<u32>(p + (<usize>m << 2), lo); m++; }
+    if (hi < max) { store<u32>(p + (<usize>m << 2), hi + 1); m++; }
+  }
+  // Insertion sort (at most 2 * BV_MAX_RULES + 1 values), then each value once.
+  for (let i: u32 = 1; i < m; i++) {
+    let v = point(i);
+    let j = i;
+    while (j > 0 && point(j - 1) > v) {
+      store<u32>(p + (<usize>j << 2), point(j - 1));
+      j--;
+    }
+    store<u32>(p + (<usize>j << 2), v);
+  }
+  let n: u32 = 1;
+  for (let i: u32 = 1; i < m; i++) {
+    if (point(i) != point(n - 1)) { store<u32>(p + (<usize>n << 2), point(i)); n++; }
+  }
+  return n;
+}
+
+// The rows of key `d`'s `np` intervals, `w` u64 words each: bit j of row i
+// is set when rule j's box spans interval i. Returns their list offset.
+function keyRows(boxes: usize, list: usize, k: u32, d: u32, np: u32, w: u32): u32 {
+  let pad = listCount & 1; // rows are read as u64: keep them 8-byte aligned
+  let words = pad + np * w * 2;
+  growBuf(lists, <usize>(listCount + words) * 4 + 16, <usize>listCount * 4);
+  let at = takeWords(words) + pad;
+  let rows = lists.ptr + (<usize>at << 2);
+  memory.fill(rows, 0, <usize>np * w * 8);
+  for (let j: u32 = 0; j < k; j++) {
+    let b = boxes + <usize>load<u32>(list + (<usize>j << 2)) * BOX;
+    let lo = load<u32>(b + BOX_LO + (<usize>d << 2));
+    let hi = load<u32>(b + BOX_HI + (<usize>d << 2));
+    let bit: u64 = <u64>1 << <u64>(j & 63);
+    let word = <usize>(j >> 6) << 3;
+    for (let i: u32 = 0; i < np; i++) {
+      let v = point(i);
+      if (v < lo) continue;
+      if (v > hi) break;
+      let at8 = rows + <usize>i * <usize>w * 8 + word;
+      store<u64>(at8, load<u64>(at8) | bit);
+    }
+  }
+  return at;
+}
+
+// A table of `count` words for key `d` over the values from `base`, one
+// bucket of 2^sh values per word: a bucket within one interval gets its
+// row, any other a table of the next 8 bits. Returns its list offset, or
+// FAILED when the record would pass its limit.
+function keyTable(d: u32, base: u32, sh: u32, count: u32, np: u32, rows: u32, w: u32): u32 {
+  if (listCount + count - start > limit) return FAILED;
+  growBuf(lists, <usize>(listCount + count) * 4 + 16, <usize>listCount * 4);
+  let tab = takeWords(count);
+  let max = keyMax(d);
+  let span: u32 = sh >= 31 ? 0x7fffffff : (<u32>1 << sh) - 1;
+  let i: u32 = 0; // the interval holding the bucket's first value
+  for (let b: u32 = 0; b < count; b++) {
+    let lo = base + (b << sh);
+    let hi = lo + span;
+    if (hi < lo || hi > max) hi = max;
+    while (i + 1 < np && point(i + 1) <= lo) i++;
+    let e: u32;
+    if (i + 1 >= np || point(i + 1) > hi) {
+      e = BV_ROW | (rows + i * w * 2);
+    } else {
+      e = keyTable(d, lo, sh - 8, 256, np, rows, w);
+      if (e == FAILED) return FAILED;
+    }
+    store<u32>(lists.ptr + (<usize>(tab + b) << 2), e); // the buffer may have moved
+  }
+  return tab;
+}
+
+/**
+ * The bit-vector record of the `k` <= BV_MAX_RULES rules at `list` (local
+ * indices, ascending; boxes at `boxes`) whose leaf list is at list offset
+ * `entries`: its list offset, or FAILED (and nothing kept) when it would
+ * take more than `maxWords` list words.
+ */
+export function buildBitvec(boxes: usize, list: usize, k: u32, entries: u32, maxWords: u32): u32 {
+  start = listCount;
+  limit = maxWords;
+  let w = (k + 63) >> 6;
+  growBuf(lists, <usize>(listCount + BV_HEAD_WORDS) * 4 + 16, <usize>listCount * 4);
+  let at = takeWords(BV_HEAD_WORDS);
+  for (let d: u32 = 0; d < DIMS; d++) {
+    let np = keyPoints(boxes, list, k, d);
+    let rows = keyRows(boxes, list, k, d, np, w);
+    // A key no rule of the group tests has one interval: a table of two
+    // words (an address's top bit), both its row.
+    let sh = np == 1 ? 31 : firstShift(d);
+    let tab = keyTable(d, 0, sh, (keyMax(d) >> sh) + 1, np, rows, w);
+    if (tab == FAILED || listCount - start > limit) {
+      resetTo(quadCount, start);
+      return FAILED;
+    }
+    let r = lists.ptr + (<usize>at << 2) + BV_DIM + <usize>d * BV_DIM_BYTES;
+    store<u32>(r, tab, BV_TABLE);
+    store<u32>(r, sh, BV_SHIFT);
+  }
+  let r = lists.ptr + (<usize>at << 2);
+  store<u32>(r, w, BV_WORDS);
+  store<u32>(r, entries, BV_ENTRIES);
+  return at;
+}
+
+export const BITVEC_FAILED = FAILED;
