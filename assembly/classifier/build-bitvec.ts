@@ -100,7 +100,7 @@ function keyTable(d: u32, base: u32, sh: u32, count: u32, np: u32, rows: u32, w:
   growBuf(lists, <usize>(listCount + count) * 4 + 16, <usize>listCount * 4);
   let tab = takeWords(count);
   let max = keyMax(d);
-  let span: u32 = sh >= 31 ? 0x7fffffff : (<u32>1 << sh) - 1;
+  let span: u32 = (<u32>1 << sh) - 1;
   let i: u32 = 0; // the interval holding the bucket's first value
   for (let b: u32 = 0; b < count; b++) {
     let lo = base + (b << sh);
@@ -134,10 +134,9 @@ export function buildBitvec(boxes: usize, list: usize, k: u32, entries: u32, max
   for (let d: u32 = 0; d < DIMS; d++) {
     let np = keyPoints(boxes, list, k, d);
     let rows = keyRows(boxes, list, k, d, np, w);
-    // A key no rule of the group tests has one interval: a table of two
-    // words (an address's top bit), both its row.
-    let sh = np == 1 ? 31 : firstShift(d);
-    let tab = keyTable(d, 0, sh, (keyMax(d) >> sh) + 1, np, rows, w);
+    // A key no rule of the group tests has one interval: no table, its row.
+    let sh = firstShift(d);
+    let tab = np == 1 ? BV_ROW | rows : keyTable(d, 0, sh, (keyMax(d) >> sh) + 1, np, rows, w);
     if (tab == FAILED || listCount - start > limit) {
       resetTo(quadCount, start);
       return FAILED;

@@ -135,7 +135,8 @@ export const NO_CUT: u32 = 7;
 // Its slot: SLOT_CUT is CUT_BITVEC, SLOT_ROOT the list offset of its record:
 //   BV_WORDS    u32 u64 words per row (rules / 64, rounded up)
 //   BV_ENTRIES  u32 list offset of the group's leaf list (all its rules)
-//   BV_DIM      per key (by DIM_*), BV_DIM_BYTES: u32 first table, u32 shift
+//   BV_DIM      per key (by DIM_*), BV_DIM_BYTES: u32 first table, u32 shift;
+//               for a key no rule of the group tests, BV_ROW | its one row
 // Rows are 8-byte aligned list words.
 export const CUT_BITVEC: u32 = 6;
 export const BV_MAX_RULES: u32 = 256;

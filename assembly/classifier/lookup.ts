@@ -170,8 +170,10 @@ import { quads, lists, table, trees, generation } from "./store";
 @inline function bitvecRow(r: usize, d: u32, k: usize): usize {
   let key = load<u32>(k + K_WALK + (<usize>d << 2));
   let at = r + BV_DIM + <usize>d * BV_DIM_BYTES;
+  let e = load<u32>(at, BV_TABLE);
+  if (e & BV_ROW) return lists.ptr + (<usize>(e & ~BV_ROW) << 2); // a key the group does not test
   let sh = load<u32>(at, BV_SHIFT);
-  let e = load<u32>(lists.ptr + ((<usize>load<u32>(at, BV_TABLE) + <usize>(key >> sh)) << 2));
+  e = load<u32>(lists.ptr + ((<usize>e + <usize>(key >> sh)) << 2));
   while ((e & BV_ROW) == 0) {
     sh -= 8;
     e = load<u32>(lists.ptr + ((<usize>e + <usize>((key >> sh) & 255)) << 2));
