@@ -34,6 +34,23 @@ let limit: u32 = 0; // list words the record may take
   return load<u32>(points.ptr + (<usize>i << 2));
 }
 
+// The bounds of a rule's box on key `d` as its rows use them: the box,
+// widened where the entry check's need bits test the same (a row may hold a
+// rule the packet fails; the check then drops it): any family (NEED_V4,
+// NEED_V6), and a port range reaching 65535 also past it, to the key of a
+// packet without ports (NEED_PORTS). So the keys the rules of a group only
+// "test" through these bits get one interval, and no table.
+// @ts-ignore: decorator
+@inline function rowLo(b: usize, d: u32): u32 {
+  return d == DIM_FAMILY ? 0 : load<u32>(b + BOX_LO + (<usize>d << 2));
+}
+// @ts-ignore: decorator
+@inline function rowHi(b: usize, d: u32): u32 {
+  let hi = load<u32>(b + BOX_HI + (<usize>d << 2));
+  if (d == DIM_FAMILY) return 1;
+  return (d == DIM_SPORT || d == DIM_DPORT) && hi == 65535 ? NO_PORTS : hi;
+}
+
 // The interval starts of key `d` over the `k` rules at `list` (local
 // indices into `boxes`): 0 and every rule edge, sorted, each once; their count.
 function keyPoints(boxes: usize, list: usize, k: u32, d: u32): u32 {
@@ -43,8 +60,8 @@ function keyPoints(boxes: usize, list: usize, k: u32, d: u32): u32 {
   store<u32>(p, 0);
   for (let i: u32 = 0; i < k; i++) {
     let b = boxes + <usize>load<u32>(list + (<usize>i << 2)) * BOX;
-    let lo = load<u32>(b + BOX_LO + (<usize>d << 2));
-    let hi = load<u32>(b + BOX_HI + (<usize>d << 2));
+    let lo = rowLo(b, d);
+    let hi = rowHi(b, d);
     if (lo > 0) { store<u32>(p + (<usize>m << 2), lo); m++; }
     if (hi < max) { store<u32>(p + (<usize>m << 2), hi + 1); m++; }
   }
@@ -76,8 +93,8 @@ function keyRows(boxes: usize, list: usize, k: u32, d: u32, np: u32, w: u32): u3
   memory.fill(rows, 0, <usize>np * w * 8);
   for (let j: u32 = 0; j < k; j++) {
     let b = boxes + <usize>load<u32>(list + (<usize>j << 2)) * BOX;
-    let lo = load<u32>(b + BOX_LO + (<usize>d << 2));
-    let hi = load<u32>(b + BOX_HI + (<usize>d << 2));
+    let lo = rowLo(b, d);
+    let hi = rowHi(b, d);
     let bit: u64 = <u64>1 << <u64>(j & 63);
     let word = <usize>(j >> 6) << 3;
     for (let i: u32 = 0; i < np; i++) {
