@@ -232,15 +232,20 @@ function makeLeaf(list: usize, n: u32, region: usize): u32 {
     store<u16>(out, <u16>~(dh > 65535 ? 65535 : dh), E_L4 + 6);
     store<u16>(out, <u16>boxLo(b, DIM_PROTO), E_L4 + 8);
     store<u16>(out, <u16>~boxHi(b, DIM_PROTO), E_L4 + 10);
-    let rec = buildRules + <usize>(buildFirst + r) * RULE_SIZE;
-    let head = <u32>load<u8>(rec, R_ACTION) | (<u32>load<u8>(rec, R_MARKS) << 1);
-    store<u32>(out, (buildFirst + r) | (<u32>load<u8>(pure.ptr + r) << ENTRY_SHIFT) | (head << ENTRY_HEAD), E_WORD);
+    store<u32>(out, entryWord(r), E_WORD);
   }
   leafCount++;
   if (n > maxLeaf) maxLeaf = n;
   entryCount += n;
   if (entryCount - entryStart > entryLimit) overBudget = true;
   return id;
+}
+
+// The entry word (layout.ts) of ruleset-local rule `r`.
+function entryWord(r: u32): u32 {
+  let rec = buildRules + <usize>(buildFirst + r) * RULE_SIZE;
+  let head = <u32>load<u8>(rec, R_ACTION) | (<u32>load<u8>(rec, R_MARKS) << 1);
+  return (buildFirst + r) | (<u32>load<u8>(pure.ptr + r) << ENTRY_SHIFT) | (head << ENTRY_HEAD);
 }
 
 // Does rule `r`'s box contain the whole region?
@@ -679,9 +684,10 @@ let bitvecCount: u32 = 0; // bit-vector groups made since resetTrees
 // (nothing kept) when its record would be too large.
 function bitvecGroup(k: u32, slot: usize): bool {
   let l0 = listCount;
-  nodeCount = 0;
-  let leaf = makeLeaf(scratch.ptr, k, initRegion());
-  let entries = load<u32>(nodes.ptr + <usize>leaf * NODE, NODE_ARG);
+  growBuf(lists, <usize>(listCount + k) * 4 + 16, <usize>listCount * 4);
+  let entries = takeWords(k);
+  for (let i: u32 = 0; i < k; i++) store<u32>(lists.ptr + (<usize>(entries + i) << 2), entryWord(load<u32>(scratch.ptr + (<usize>i << 2))));
+  entryCount += k;
   let at = buildBitvec(boxes.ptr, scratch.ptr, k, entries, BV_BASE_WORDS + k * BV_WORDS_PER_RULE);
   if (at == BITVEC_FAILED) {
     resetTo(quadCount, l0);

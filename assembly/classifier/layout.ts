@@ -128,13 +128,13 @@ export const NO_CUT: u32 = 7;
 // index the first table (BV_SHIFT says which bits), and a word is either a
 // row (BV_ROW | the row's list offset) or the list offset of a 256-word
 // table for the next 8 bits. The AND of the six rows holds exactly the rules
-// whose boxes hold the packet; its lowest bit that passes the entry check
-// (the group's rules are one leaf list, in the same order) is the group's
-// answer: a few independent loads per key instead of a walk whose every
+// whose boxes hold the packet (the rows are exact on the box, so only the
+// entry word's need bits, and for an impure rule ruleMatches, are left to
+// check); its lowest bit that passes them is the group's answer: a few independent loads per key instead of a walk whose every
 // step waits on the last, and no leaf of candidates that do not match.
 // Its slot: SLOT_CUT is CUT_BITVEC, SLOT_ROOT the list offset of its record:
 //   BV_WORDS    u32 u64 words per row (rules / 64, rounded up)
-//   BV_ENTRIES  u32 list offset of the group's leaf list (all its rules)
+//   BV_ENTRIES  u32 list offset of the group's entry words (u32 each, in rule order)
 //   BV_DIM      per key (by DIM_*), BV_DIM_BYTES: u32 first table, u32 shift;
 //               for a key no rule of the group tests, BV_ROW | its one row
 // Rows are 8-byte aligned list words.

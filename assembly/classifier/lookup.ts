@@ -197,34 +197,24 @@ import { quads, lists, table, trees, generation } from "./store";
   let p4 = bitvecRow(r, DIM_SPORT, k);
   let p5 = bitvecRow(r, DIM_DPORT, k);
   let words = <usize>load<u32>(r, BV_WORDS) << 3;
-  let entries = lists.ptr + (<usize>load<u32>(r, BV_ENTRIES) << 2) + LEAF_HEAD;
+  let entries = lists.ptr + (<usize>load<u32>(r, BV_ENTRIES) << 2);
+  let lacks = load<u32>(k, K_LACKS);
   for (let w: usize = 0; w < words; w += 8) {
     let m = load<u64>(p0 + w) & load<u64>(p1 + w) & load<u64>(p2 + w) & load<u64>(p3 + w) & load<u64>(p4 + w) & load<u64>(p5 + w);
     while (m != 0) {
-      let l = entries + ((w << 3) + <usize>ctz<u64>(m)) * ENTRY;
-      let e = load<u32>(l, E_WORD);
+      let e = load<u32>(entries + (((w << 3) + <usize>ctz<u64>(m)) << 2));
       if ((e & ENTRY_INDEX) >= best) return NO_ENTRY; // rows ascend: nothing better is left
-      if (entryHolds(l, e, rules, hot, t, k)) return e;
+      // The box holds the keys (the rows say so): the need bits, and for an impure rule its own test.
+      let need = (e >> ENTRY_SHIFT) & NEED_MASK;
+      if ((need & lacks) == 0) {
+        if ((need & NEED_FULL) == 0) return e;
+        let i = e & ENTRY_INDEX;
+        if (ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(hot + <usize>i * HOT_SIZE) & 0xffff)) return e;
+      }
       m &= m - 1;
     }
   }
   return NO_ENTRY;
-}
-
-/** Does leaf entry `l` (entry word `e`) match tuple `t`, whose keys loadKeys wrote at `k`? */
-// @ts-ignore: decorator
-@inline function entryHolds(l: usize, e: u32, rules: usize, hot: usize, t: usize, k: usize): bool {
-  if (ASC_FEATURE_SIMD) {
-    let m = v128.and(i32x4.ge_u(v128.load(k, K_ADDR), v128.load(l, E_ADDR)), i16x8.ge_u(v128.load(k, K_L4), v128.load(l, E_L4)));
-    if (!i8x16.all_true(m)) return false;
-  } else if (!boxHolds(k, l)) {
-    return false;
-  }
-  let need = (e >> ENTRY_SHIFT) & NEED_MASK;
-  if (need & load<u32>(k, K_LACKS)) return false;
-  if ((need & NEED_FULL) == 0) return true;
-  let i = e & ENTRY_INDEX;
-  return ruleMatches(rules + <usize>i * RULE_SIZE, t, load<u32>(hot + <usize>i * HOT_SIZE) & 0xffff);
 }
 
 // ---- the match word ----------------------------------------------------------
