@@ -133,4 +133,40 @@ describe("indexed classifier", () => {
     expect(rulesOf(w, policy, batch)).toEqual(refRules(policy, batch));
     w.setClassifier("auto", 32, 48);
   });
+
+  it("looks up up to 256 rules wide in both addresses by bit vectors, more (or ones whose tables would be too large) by a tree, and answers as the reference either way", () => {
+    let seed = 4242;
+    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
+    const ip = (v: number) => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join(".");
+    // Prefixes of /0 to /5: wide in both addresses and not a cut group (build-tree.ts, G_WIDE).
+    const wide = () => { const len = rnd(6); const v = len === 0 ? 0 : ((rnd(2 ** 31) * 2) & (~0 << (32 - len))) >>> 0; return `${ip(v)}/${len}`; };
+    // Aligned ranges stay in the first table; ranges with edges anywhere need a table per edge.
+    const range = (aligned: boolean) => {
+      if (rnd(3) === 0) return "0 : 65535";
+      const lo = aligned ? rnd(200) * 256 : rnd(60000);
+      const hi = aligned ? lo + 255 + rnd(50) * 256 : lo + rnd(5000);
+      return `${lo} : ${Math.min(hi, 65535)}`;
+    };
+    const proto = () => ["0x06/0xFF", "0x11/0xFF", "0x01/0xFF", "0x00/0x00"][rnd(4)];
+    const policyOf = (n: number, aligned: boolean) => {
+      const lines = Array.from({ length: n }, () => `@${wide()}\t${wide()}\t${range(aligned)}\t${range(aligned)}\t${proto()}\t0x0000/0x0000`);
+      const { policy, diagnostics } = parseClassBenchRules(lines.join("\n") + "\n", "wide.rules");
+      expect(diagnostics).toEqual([]);
+      return policy;
+    };
+    // Packets anywhere, and on the edges the aligned rules cut (port 256k - 1, 256k).
+    const port = () => (rnd(2) ? rnd(65536) : Math.max(0, rnd(257) * 256 - rnd(2)));
+    const trace = Array.from({ length: 3000 }, () =>
+      `${rnd(2 ** 31) * 2 + rnd(2)}\t${rnd(2 ** 31) * 2 + rnd(2)}\t${port()}\t${port()}\t${[6, 17, 1, 47][rnd(4)]}\t0\t-1`).join("\n") + "\n";
+    const batch: [PacketHeader, PacketMeta][] = parseClassBenchTrace(trace, "wide.trace").headers.map((h) => [h, CLASSBENCH_META]);
+    w.setClassifier("index");
+    for (const [n, aligned, bitvec] of [[200, true, 1], [256, true, 1], [257, true, 0], [200, false, 0]] as const) {
+      const policy = policyOf(n, aligned);
+      w.load(encodePolicy(policy));
+      expect(w.indexInfo(0)).toMatchObject({ kind: "tree", reason: "indexed" });
+      expect([n, aligned, w.x.treeStat(6)]).toEqual([n, aligned, bitvec]);
+      expect(rulesOf(w, policy, batch)).toEqual(refRules(policy, batch));
+    }
+    w.setClassifier("auto", 32, 48);
+  });
 });
