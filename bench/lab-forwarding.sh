@@ -27,12 +27,7 @@ BASELINE=${BENCH_BASELINE:-}
 SCENARIO=bench
 . "$(dirname "$0")/lab-measure.sh"
 
-preflight
-trap 'cleanup; exit 130' INT TERM
-trap cleanup EXIT
-cd "$REPO"
-[ -f build/release.wasm ] || timeout 300 npm run -s asbuild || exit 1
-timeout 300 npm run -s build:host || exit 1
+bench_prepare || exit 1
 RULES_FILE=$(mktemp /tmp/portcullis-bench-rules.XXXXXX)
 trap 'cleanup; rm -f "$RULES_FILE"; exit 130' INT TERM
 trap 'cleanup; rm -f "$RULES_FILE"' EXIT

@@ -1,8 +1,21 @@
-# The lab benchmarks' traffic (sourced by bench/lab-throughput.sh and
-# bench/lab-vm-throughput.sh after lab/lib.sh): the generated rule set, and
+# The lab benchmarks' setup and traffic (sourced by bench/lab-throughput.sh,
+# bench/lab-forwarding.sh and bench/lab-vm-throughput.sh after lab/lib.sh):
+# bench_prepare, the generated rule set, and
 # one measurement of TCP bulk MB/s and 64-byte UDP packets/s from the LAN
 # host to the WAN host. Uses MB, SECS and RULES from the caller.
 # Also the pieces bench/lab-forwarding.sh uses: the relays back to back, the plain Node forwarder, CPU time.
+
+# What every lab benchmark does first, after lab/lib.sh: check the machine
+# (root, TAP, the tools), tear the lab down however the script ends, and
+# build what the appliance runs.
+bench_prepare() {
+  preflight
+  trap 'cleanup; exit 130' INT TERM
+  trap cleanup EXIT
+  cd "$REPO" || return 1
+  [ -f build/release.wasm ] || timeout 300 npm run -s asbuild || return 1
+  timeout 300 npm run -s build:host
+}
 
 big_rules() { # N-1 rules that never match the benchmark's traffic, then a permit
   node -e '

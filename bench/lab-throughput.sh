@@ -21,23 +21,13 @@ SCENARIO=bench
 
 . "$(dirname "$0")/lab-measure.sh"   # big_rules, measure
 
-preflight
-trap 'cleanup; exit 130' INT TERM
-trap cleanup EXIT
-cd "$REPO"
-[ -f build/release.wasm ] || timeout 300 npm run -s asbuild || exit 1
-timeout 300 npm run -s build:host || exit 1
+bench_prepare || exit 1
 
 say "1/3: socat relays back to back (no appliance)"
-ip netns add "$NS_FW" && ip netns add "$NS_LAN" && ip netns add "$NS_WAN" || exit 1
-for ns in "$NS_FW" "$NS_LAN" "$NS_WAN"; do nsx "$ns" ip link set lo up; done
-relay tapL $P_WAN_RELAY $P_LAN_RELAY "$NS_LAN" && relay tapW $P_LAN_RELAY $P_WAN_RELAY "$NS_WAN" || exit 1
-host_if "$NS_LAN" tapL $MAC_LAN 10.0.0.0/24 $LAN_A
-host_if "$NS_WAN" tapW $MAC_WAN 192.168.0.0/24 $WAN_SRV
+relays_back_to_back || exit 1
 read -r base_mbps base_pps base_sent < <(measure) || exit 1
 say "   tcp ${base_mbps} MB/s, udp ${base_pps} packets/s received (${base_sent} sent)"
-cleanup
-LAB_TMP=$(mktemp -d /tmp/portcullis-lab.XXXXXX); CTL=$LAB_TMP/ctl.sock; PIDS=()
+fresh_lab
 
 big_rules_done=0
 HTTP_PORT=18480

@@ -17,12 +17,7 @@ RULES=${BENCH_RULES:-10000}
 ROUNDS=${BENCH_ROUNDS:-3}
 SCENARIO=bench
 
-preflight
-trap 'cleanup; exit 130' INT TERM
-trap cleanup EXIT
-cd "$REPO"
-[ -f build/release.wasm ] || timeout 300 npm run -s asbuild || exit 1
-timeout 300 npm run -s build:host || exit 1
+bench_prepare || exit 1
 target_prepare || { fail "no image"; exit 1; }
 make_topology || exit 1
 big_rules >"$LAB_TMP/big.pm"
