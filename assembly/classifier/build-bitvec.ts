@@ -2,9 +2,9 @@
 // and Stiliadis, SIGCOMM 1998): per key, the group's rule edges cut the
 // key's range into intervals, each interval gets a row of one bit per rule,
 // and a table of stride-8 levels (as rte_acl's multi-bit trie nodes) leads
-// from a key's top bits to its interval's row. The group's leaf list is
-// made by the caller (build-tree.ts) from the same rules in the same order:
-// bit j of a row is entry j of that list.
+// from a key's top bits to its interval's row. The group's entry words are
+// written by the caller (build-tree.ts) for the same rules in the same
+// order: bit j of a row is entry word j.
 import { Buf, reserveBuf, growBuf } from "./buffer";
 import {
   DIMS, DIM_FAMILY, DIM_PROTO, DIM_SPORT, DIM_DPORT, NO_PORTS, BOX, BOX_LO, BOX_HI,
@@ -138,8 +138,8 @@ function keyTable(d: u32, base: u32, sh: u32, count: u32, np: u32, rows: u32, w:
 
 /**
  * The bit-vector record of the `k` <= BV_MAX_RULES rules at `list` (local
- * indices, ascending; boxes at `boxes`) whose leaf list is at list offset
- * `entries`: its list offset, or FAILED (and nothing kept) when it would
+ * indices, ascending; boxes at `boxes`) whose entry words are at list
+ * offset `entries`: its list offset, or FAILED (and nothing kept) when it would
  * take more than `maxWords` list words.
  */
 export function buildBitvec(boxes: usize, list: usize, k: u32, entries: u32, maxWords: u32): u32 {

@@ -184,8 +184,9 @@ import { quads, lists, table, trees, generation } from "./store";
 /**
  * The entry word of the first match below global rule `best` in the
  * bit-vector group of slot `slot`, for tuple `t` whose keys loadKeys wrote
- * at `k`; NO_ENTRY if none. The rows' AND holds the rules whose boxes hold
- * the keys, in rule order; each is then checked as a leaf entry is.
+ * at `k`; NO_ENTRY if none. The rows' AND holds exactly the rules whose
+ * boxes hold the keys, in rule order; what a box cannot say is left: the
+ * need bits, and for an impure rule the scan's own test.
  */
 // @ts-ignore: decorator
 @inline export function bitvecMatch(slot: usize, rules: usize, hot: usize, t: usize, k: usize, best: u32): u32 {
