@@ -7,8 +7,8 @@
 // together; then each lane's leaf is checked, bounded by that lane's best
 // so far. Every lane gets exactly what treesMatch (lookup.ts) gives it.
 import { TUPLE_SIZE } from "../layout";
-import { KEYS, GROUPS, SLOT, SLOT_MIN, SLOT_FILTER, SLOT_CELL, CHILD_LEAF, NO_ENTRY, ENTRY_INDEX, IX, IX_KIND, IX_TREES, KIND_TREE } from "./layout";
-import { loadKeys, walkRoot, walkStep, leafMatch, mayMatch, entryAnswer, treeKeysFit, classifierMatch, isBitvec, bitvecMatch } from "./lookup";
+import { KEYS, GROUPS, SLOT, SLOT_MIN, SLOT_FILTER, SLOT_CELL, CHILD_LEAF, NO_ENTRY, IX, IX_KIND, IX_TREES, KIND_TREE } from "./layout";
+import { loadKeys, walkRoot, walkStep, leafMatch, mayMatch, entryAnswer, treeKeysFit, classifierMatch, isBitvec, bitvecMatch, bestOf, better } from "./lookup";
 import { table, trees } from "./store";
 
 /** Packets looked up together. */
@@ -29,26 +29,6 @@ export function classifierLaneRuns(): u32 {
 @inline function laneStep(c: u32, k: usize): u32 {
   let done = (c & CHILD_LEAF) != 0;
   return select<u32>(c, walkStep(select<u32>(0, c, done), k), done);
-}
-
-// The lane's leaf checked against its best so far; the new best's entry word, or `w`.
-// @ts-ignore: decorator
-@inline function laneLeaf(c: u32, rules: usize, hot: usize, t: usize, k: usize, w: u32): u32 {
-  let x = leafMatch(c, rules, hot, t, k, w == NO_ENTRY ? 0xffffffff : w & ENTRY_INDEX);
-  return x == NO_ENTRY ? w : x;
-}
-
-// The lane's bit-vector group checked against its best so far; the new best's entry word, or `w`.
-// @ts-ignore: decorator
-@inline function laneBitvec(slot: usize, rules: usize, hot: usize, t: usize, k: usize, w: u32): u32 {
-  let x = bitvecMatch(slot, rules, hot, t, k, w == NO_ENTRY ? 0xffffffff : w & ENTRY_INDEX);
-  return x == NO_ENTRY ? w : x;
-}
-
-// The lane's best rule index so far (0xffffffff for none).
-// @ts-ignore: decorator
-@inline function bestOf(w: u32): u32 {
-  return w == NO_ENTRY ? 0xffffffff : w & ENTRY_INDEX;
 }
 
 /**
@@ -93,10 +73,10 @@ export function classifierMatchLanes(rs: u32, rules: usize, hot: usize, first: u
     let l3 = min < bestOf(w3) && mayMatch(f, cell, k3);
     if (isBitvec(slot)) {
       // No walk: each lane's lookup is a few independent loads already.
-      if (l0) w0 = laneBitvec(slot, rules, hot, t0, k0, w0);
-      if (l1) w1 = laneBitvec(slot, rules, hot, t1, k1, w1);
-      if (l2) w2 = laneBitvec(slot, rules, hot, t2, k2, w2);
-      if (l3) w3 = laneBitvec(slot, rules, hot, t3, k3, w3);
+      if (l0) w0 = better(w0, bitvecMatch(slot, rules, hot, t0, k0, bestOf(w0)));
+      if (l1) w1 = better(w1, bitvecMatch(slot, rules, hot, t1, k1, bestOf(w1)));
+      if (l2) w2 = better(w2, bitvecMatch(slot, rules, hot, t2, k2, bestOf(w2)));
+      if (l3) w3 = better(w3, bitvecMatch(slot, rules, hot, t3, k3, bestOf(w3)));
       continue;
     }
     let c0 = l0 ? walkRoot(slot, k0) : CHILD_LEAF;
@@ -109,10 +89,10 @@ export function classifierMatchLanes(rs: u32, rules: usize, hot: usize, first: u
       c2 = laneStep(c2, k2);
       c3 = laneStep(c3, k3);
     }
-    if (l0) w0 = laneLeaf(c0, rules, hot, t0, k0, w0);
-    if (l1) w1 = laneLeaf(c1, rules, hot, t1, k1, w1);
-    if (l2) w2 = laneLeaf(c2, rules, hot, t2, k2, w2);
-    if (l3) w3 = laneLeaf(c3, rules, hot, t3, k3, w3);
+    if (l0) w0 = better(w0, leafMatch(c0, rules, hot, t0, k0, bestOf(w0)));
+    if (l1) w1 = better(w1, leafMatch(c1, rules, hot, t1, k1, bestOf(w1)));
+    if (l2) w2 = better(w2, leafMatch(c2, rules, hot, t2, k2, bestOf(w2)));
+    if (l3) w3 = better(w3, leafMatch(c3, rules, hot, t3, k3, bestOf(w3)));
   }
   store<i32>(out, entryAnswer(w0));
   store<i32>(out + outStride, entryAnswer(w1));

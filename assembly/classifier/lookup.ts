@@ -218,6 +218,26 @@ import { quads, lists, table, trees, generation } from "./store";
   return NO_ENTRY;
 }
 
+// ---- a lookup's best so far --------------------------------------------------------
+
+/** The rule index of entry word `w` (0xffffffff for NO_ENTRY): the bound a later group must beat. */
+// @ts-ignore: decorator
+@inline export function bestOf(w: u32): u32 {
+  return w == NO_ENTRY ? 0xffffffff : w & ENTRY_INDEX;
+}
+
+/** The best so far after a group answered `x` (found below bestOf(w)): `x` if a match, else `w`. */
+// @ts-ignore: decorator
+@inline export function better(w: u32, x: u32): u32 {
+  return x == NO_ENTRY ? w : x;
+}
+
+/** May the keys at `k` match a rule of the group of tree slot `slot` (its filter, mayMatch)? */
+// @ts-ignore: decorator
+@inline function slotMayMatch(slot: usize, k: usize): bool {
+  return mayMatch(load<u32>(slot, SLOT_FILTER), load<u32>(slot, SLOT_CELL), k);
+}
+
 // ---- the match word ----------------------------------------------------------
 
 /** The global rule index of a match word, or -1. */
@@ -286,14 +306,13 @@ const oneKeys = memory.data(<i32>KEYS, 16);
 
 function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
   let slot = trees.ptr + <usize>rs * GROUPS * SLOT;
-  let best: u32 = 0xffffffff;
   if (n == 0) return -1;
   let k = oneKeys;
   loadKeys(t, k);
-  // `best` is the lowest rule index found so far, `word` its entry word.
+  // `word` is the entry word of the best match so far (bestOf: its rule).
   let word = NO_ENTRY;
   if (isBitvec(slot)) {
-    if (mayMatch(load<u32>(slot, SLOT_FILTER), load<u32>(slot, SLOT_CELL), k)) word = bitvecMatch(slot, rules, hot, t, k, best);
+    if (slotMayMatch(slot, k)) word = bitvecMatch(slot, rules, hot, t, k, bestOf(word));
   } else {
     let leaf0: u32;
     if (memoRs == rs && memoGen == generation && sameKeys(k)) leaf0 = memoLeaf;
@@ -306,35 +325,26 @@ function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
       memoRs = rs;
       memoGen = generation;
     }
-    if (mayMatch(load<u32>(slot, SLOT_FILTER), load<u32>(slot, SLOT_CELL), k)) word = leafMatch(leaf0, rules, hot, t, k, best);
+    if (slotMayMatch(slot, k)) word = leafMatch(leaf0, rules, hot, t, k, bestOf(word));
   }
-  if (word != NO_ENTRY) best = word & ENTRY_INDEX;
   // The other groups, two at a time: two walks are independent, so they run
   // side by side (one step of each per round) and their loads overlap
   // instead of queueing; then the two leaves are checked in order, each
   // bounded by the best so far. Slots ascend by lowest rule: once one
-  // cannot beat `best`, no later one can. A group whose filter rules the
+  // cannot beat the best, no later one can. A group whose filter rules the
   // packet out is not walked.
   slot += SLOT;
   for (let i: u32 = 1; i < n; i += 2, slot += 2 * SLOT) {
-    if (load<u32>(slot, SLOT_MIN) >= best) break;
-    let pa = mayMatch(load<u32>(slot, SLOT_FILTER), load<u32>(slot, SLOT_CELL), k);
-    let pb = i + 1 < n && load<u32>(slot + SLOT, SLOT_MIN) < best && mayMatch(load<u32>(slot + SLOT, SLOT_FILTER), load<u32>(slot + SLOT, SLOT_CELL), k);
+    if (load<u32>(slot, SLOT_MIN) >= bestOf(word)) break;
+    let pa = slotMayMatch(slot, k);
+    let pb = i + 1 < n && load<u32>(slot + SLOT, SLOT_MIN) < bestOf(word) && slotMayMatch(slot + SLOT, k);
     // A bit-vector group is looked up at once (it has no walk to pair).
     if (pa && isBitvec(slot)) {
-      let w = bitvecMatch(slot, rules, hot, t, k, best);
-      if (w != NO_ENTRY) {
-        word = w;
-        best = w & ENTRY_INDEX;
-      }
+      word = better(word, bitvecMatch(slot, rules, hot, t, k, bestOf(word)));
       pa = false;
     }
     if (pb && isBitvec(slot + SLOT)) {
-      let w = bitvecMatch(slot + SLOT, rules, hot, t, k, best);
-      if (w != NO_ENTRY) {
-        word = w;
-        best = w & ENTRY_INDEX;
-      }
+      word = better(word, bitvecMatch(slot + SLOT, rules, hot, t, k, bestOf(word)));
       pb = false;
     }
     let a: u32 = CHILD_LEAF;
@@ -345,20 +355,8 @@ function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
       if ((a & CHILD_LEAF) == 0) a = walkStep(a, k);
       if ((b & CHILD_LEAF) == 0) b = walkStep(b, k);
     }
-    if (pa) {
-      let w = leafMatch(a, rules, hot, t, k, best);
-      if (w != NO_ENTRY) {
-        word = w;
-        best = w & ENTRY_INDEX;
-      }
-    }
-    if (pb && load<u32>(slot + SLOT, SLOT_MIN) < best) {
-      let w = leafMatch(b, rules, hot, t, k, best);
-      if (w != NO_ENTRY) {
-        word = w;
-        best = w & ENTRY_INDEX;
-      }
-    }
+    if (pa) word = better(word, leafMatch(a, rules, hot, t, k, bestOf(word)));
+    if (pb && load<u32>(slot + SLOT, SLOT_MIN) < bestOf(word)) word = better(word, leafMatch(b, rules, hot, t, k, bestOf(word)));
   }
   return entryAnswer(word);
 }
