@@ -53,7 +53,7 @@ export function defaultCountersPtr(): usize {
 
 // ---- batches and classification ----------------------------------------------
 
-export { batchBuffer, batchDataPtr, resultsPtr, tuplesPtr, tupleBuffer, parseBatch } from "./pipeline/batch";
+export { batchBuffer, batchDataPtr, resultsPtr, tuplesPtr, tupleBuffer, parseBatch, answersPtr } from "./pipeline/batch";
 export { classifyTupleRange } from "./pipeline/classify";
 
 /** Parse and classify the batch's packets; one result per packet. */

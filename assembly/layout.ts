@@ -353,6 +353,8 @@ export const HAS_ND = 32;
 //  24  u32 flowGen       the entry's generation: (flow, flowGen) names a session
 //  28  u8  ctFlags       CTR_* bits
 //  29..31 reserved
+// Answers (answersPtr): beside the results, one i32 per slot, the slot's
+// RES_RULE, packed by classifyTupleRange for the host to copy in one go.
 export const RESULT_SIZE = 32;
 export const RES_RULE = 0;
 export const RES_VERDICT = 4;

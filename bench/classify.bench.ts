@@ -32,7 +32,7 @@ const BATCHES = quick ? [256] : [1, 64, 256, 1024];
 const SETS = quick ? ["acl1_10k", "fw1_1k"] : ["acl1_1k", "fw1_1k", "ipc1_1k", "acl1_10k", "fw1_10k", "ipc1_10k", "acl1_100k"];
 const TRACES = ["own", "uniform"] as const;
 const YARD_ROUNDS = 3;
-const THREAD_ROUNDS = 3;
+const THREAD_ROUNDS = 5;
 const yard = buildYardstick(dir);
 if (typeof yard === "string") console.error(`no yardstick column: ${yard}`);
 

@@ -108,6 +108,25 @@ describe.skipIf(!haveData)("ClassBench", () => {
   });
 });
 
+describe.skipIf(!haveData)("the ClassBench runner (what classify and the benchmark time)", () => {
+  it("answers from the packed answers region, any batch size, into one array it refills", async () => {
+    const { classBenchRunner } = await import("../host/classbench/runner.ts");
+    const rules = readClassBenchRules(CB + "fw1_1k").policy;
+    const headers = readClassBenchTrace(CB + "fw1_1k_trace").headers;
+    const expected = readExpected(CB + "fw1_1k_trace.expected");
+    const runner = await classBenchRunner("wasm", rules, headers, CLASSBENCH_META);
+    const first = runner.classify(256);
+    expect(Array.from(first)).toEqual(expected);
+    first.fill(-7); // refilled whole by the next pass, whatever the batch size
+    for (const batch of [1, 7, 1000, headers.length + 5]) {
+      const again = runner.classify(batch);
+      expect(again).toBe(first);
+      expect(Array.from(again)).toEqual(expected);
+      again.fill(-7);
+    }
+  });
+});
+
 describe.skipIf(!haveData)("portcullis classify (the command)", () => {
   it("prints exactly the expected indices for acl1_10k, then the summary line of cli.md", async () => {
     const { main } = await import("../host/cli/main.ts");

@@ -20,6 +20,8 @@ const batch = new BatchRegion();
 export const tuples = new Region();
 /** Result records, RESULT_SIZE each, one per tuple slot. */
 export const results = new Region();
+/** The deciding rule of each result slot, packed (i32 each): classifyTupleRange fills it. */
+export const answers = new Region();
 
 /**
  * Room for `count` packets holding `dataBytes` bytes in all. The region is
@@ -29,6 +31,7 @@ export function batchBuffer(count: u32, dataBytes: u32): usize {
   batch.count = count;
   batch.dataBytes = dataBytes;
   reserve(results, <usize>count * RESULT_SIZE + 16);
+  reserve(answers, <usize>count * 4 + 16);
   reserve(tuples, <usize>count * TUPLE_SIZE + 16);
   return reserve(batch, <usize>count * DESC_SIZE + <usize>dataBytes + 16);
 }
@@ -41,6 +44,10 @@ export function resultsPtr(): usize {
   return results.ptr;
 }
 
+export function answersPtr(): usize {
+  return answers.ptr;
+}
+
 export function tuplesPtr(): usize {
   return tuples.ptr;
 }
@@ -48,6 +55,7 @@ export function tuplesPtr(): usize {
 /** Room for `count` header tuples written directly by the host (classifyTuples). */
 export function tupleBuffer(count: u32): usize {
   reserve(results, <usize>count * RESULT_SIZE + 16);
+  reserve(answers, <usize>count * 4 + 16);
   return reserve(tuples, <usize>count * TUPLE_SIZE + 16);
 }
 

@@ -18,7 +18,7 @@ import { advanceClock } from "../conntrack/table";
 import { activeProgram, activeKeepsState, counters, defaultCounters } from "../program/store";
 import { rulesetAt, inputRuleset, outputRuleset, monitorRuleset } from "../program/access";
 import { matchRuleset, matchRulesetWord, matchRulesetWords, matchRule, matchAction, matchMarks, LANES } from "../program/lookup";
-import { tuples, results } from "./batch";
+import { tuples, results, answers } from "./batch";
 import { writeResult } from "../result";
 
 /**
@@ -47,6 +47,10 @@ export function classifyTupleRange(first: u32, count: u32): u32 {
   for (let i: u32 = 0; i < count; i++) {
     classifyOne(p, t + <usize>i * TUPLE_SIZE, res + <usize>i * RESULT_SIZE, pre);
   }
+  // Pack each deciding rule into the answers region while the results are
+  // still in cache: the host copies the region in one go (resultRules).
+  let a = answers.ptr + (<usize>first << 2);
+  for (let i: usize = 0; i < <usize>count; i++) store<i32>(a + (i << 2), load<i32>(res + i * RESULT_SIZE, RES_RULE));
   return count;
 }
 

@@ -17,7 +17,12 @@ export interface Runner {
   bytesPerRule: number;
   /** Index bytes / rules (0 for the scan and the reference). */
   indexBytesPerRule: number;
-  /** Classify the whole trace in batches of `batch`; the deciding rule per packet. */
+  /**
+   * Classify the whole trace in batches of `batch`; the deciding rule per
+   * packet, in an array the runner keeps and refills on the next call (no
+   * allocation per pass: the benchmark's two threads must not be timing
+   * each other's garbage collection).
+   */
   classify(batch: number): Int32Array;
 }
 
@@ -46,12 +51,13 @@ export async function classBenchRunner(engine: string, policy: Policy, headers: 
   const base = w.tupleRegion(headers.length);
   const dv = new DataView(w.memory);
   for (let i = 0; i < headers.length; i++) writeTuple(dv, base + i * L.TUPLE_SIZE, headers[i], meta);
+  const out = new Int32Array(headers.length);
   return {
     name: engine === "linear" ? "linear" : "wasm", buildMs,
     bytesPerRule: (program.length + w.indexBytes()) / nRules, indexBytesPerRule: w.indexBytes() / nRules,
     classify(batch: number) {
       for (let i = 0; i < headers.length; i += batch) w.classifyTupleRange(i, Math.min(batch, headers.length - i));
-      return w.resultRules(headers.length);
+      return w.resultRules(headers.length, out);
     },
   };
 }

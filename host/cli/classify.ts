@@ -36,7 +36,7 @@ export async function classifyCommand(argv: string[], io: IO): Promise<number> {
   if (hasErrors(rules.diagnostics) || trace.errors.length) return 1;
 
   const runner = await classBenchRunner(engineName, rules.policy, trace.headers, CLASSBENCH_META);
-  const answers = runner.classify(batch); // the warm-up pass, and the answers printed
+  const answers = runner.classify(batch); // the warm-up pass, and the answers printed (refilled, the same, by each pass below)
   const times: number[] = [];
   for (let i = 0; i < repeat; i++) {
     const t0 = process.hrtime.bigint();
