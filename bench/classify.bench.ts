@@ -6,7 +6,7 @@
 //
 // DIR defaults to ../shared/classbench (relative to the repository; see
 // data-dir.ts). Every
-// time is the median of RUNS runs after a warm-up pass; each run classifies
+// time is the median of RUNS runs after a warm-up (passes for WARM_MS); each run classifies
 // the whole trace (or the stated sample) and reads the answers back. Every
 // engine's answers are checked against the `.expected` files first.
 // "yardstick": the native linear scan (../shared/classbench/yardstick, see
@@ -15,7 +15,7 @@
 // figure the classifier's goals are stated in.
 import { Worker } from "node:worker_threads";
 import { cpus } from "node:os";
-import { classBenchRunner, type Runner } from "../host/classbench/runner.ts";
+import { classBenchRunner, warmUp, type Runner } from "../host/classbench/runner.ts";
 import { CLASSBENCH_META } from "../host/classbench/classbench.ts";
 import { WasmEngine } from "../host/engine/wasm.ts";
 import { loadSet, type BenchInput } from "./load-set.ts";
@@ -33,6 +33,7 @@ const SETS = quick ? ["acl1_10k", "fw1_1k"] : ["acl1_1k", "fw1_1k", "ipc1_1k", "
 const TRACES = ["own", "uniform"] as const;
 const YARD_ROUNDS = 3;
 const THREAD_ROUNDS = 5;
+const WARM_MS = 250; // as `portcullis classify` warms up by default
 const yard = buildYardstick(dir);
 if (typeof yard === "string") console.error(`no yardstick column: ${yard}`);
 
@@ -43,7 +44,7 @@ function median(xs: number[]): number {
 
 /** Median ns/packet of `runner` at `batch` over `packets` packets. */
 function time(runner: Runner, batch: number, packets: number): number {
-  runner.classify(batch); // warm-up: V8 tiers WebAssembly up only after a while
+  warmUp(runner, batch, WARM_MS); // V8's tiers, and the machine's steady speed (runner.ts)
   const ts: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = process.hrtime.bigint();
@@ -108,6 +109,8 @@ function yardRounds(set: string, trace: "own" | "uniform", idx: Runner, n: numbe
   const ratios: number[] = [];
   for (let r = 0; r < YARD_ROUNDS; r++) {
     const y = yard.ns(rules, tracePath);
+    // This process waited while the scan ran: warm up again, as `classify` does.
+    warmUp(idx, 256, WARM_MS);
     const ts: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t0 = process.hrtime.bigint();
@@ -177,7 +180,7 @@ console.log(lines.join("\n"));
 if (typeof yard !== "string") yard.dispose();
 console.log(`
 \\* reference: first ${REF_SAMPLE} packets of the trace. † linear: first ${LINEAR_SAMPLE} packets (sets of 5,000+ rules). Linear is timed at batch 256; ratios use batch 256.
-Median of ${RUNS} runs after a warm-up; times include writing the answers back to JavaScript. "2 threads": aggregate of two worker_threads, each with its own WebAssembly instance, batch 256 (median of ${THREAD_ROUNDS} rounds); "2 threads / 1": that over one such worker alone, the rounds alternating one and two workers (median of the rounds' ratios).
+Median of ${RUNS} runs after a warm-up (passes for ${WARM_MS} ms; the yardstick's rounds warm up again after each scan); times include writing the answers back to JavaScript. "2 threads": aggregate of two worker_threads, each with its own WebAssembly instance, batch 256 (median of ${THREAD_ROUNDS} rounds); "2 threads / 1": that over one such worker alone, the rounds alternating one and two workers (median of the rounds' ratios).
 yardstick: the native linear first-match scan (gcc -O3 -march=native) over the whole trace; "yardstick / indexed": median of ${YARD_ROUNDS} rounds of the ratio of the scan's time to the indexed classifier's (batch 256) in the same round.
 build ms: encode + load (validation, prefilter, index build); bytes/rule: (program + index) / rules, of which the program is 128.
 Machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} CPUs, Node ${process.version}${quick ? " (--quick)" : ""}.`);

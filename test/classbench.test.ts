@@ -108,6 +108,22 @@ describe.skipIf(!haveData)("ClassBench", () => {
   });
 });
 
+describe("warmUp (what classify and the benchmark do before timing)", () => {
+  it("runs one pass at least, and passes until the time asked for has gone by", async () => {
+    const { warmUp } = await import("../host/classbench/runner.ts");
+    let passes = 0;
+    const answers = new Int32Array([4, 2]);
+    const runner = { name: "fake", buildMs: 0, bytesPerRule: 0, indexBytesPerRule: 0, classify: () => { passes++; return answers; } };
+    expect(warmUp(runner, 256, 0)).toBe(answers);
+    expect(passes).toBe(1);
+    passes = 0;
+    const t0 = performance.now();
+    warmUp(runner, 256, 30);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(30);
+    expect(passes).toBeGreaterThan(1);
+  });
+});
+
 describe.skipIf(!haveData)("the ClassBench runner (what classify and the benchmark time)", () => {
   it("answers from the packed answers region, any batch size, into one array it refills", async () => {
     const { classBenchRunner } = await import("../host/classbench/runner.ts");
@@ -138,5 +154,18 @@ describe.skipIf(!haveData)("portcullis classify (the command)", () => {
     const summary = lines.pop()!;
     expect(lines.map(Number)).toEqual(readExpected(CB + "acl1_10k_trace.expected"));
     expect(summary).toMatch(/^packets=97740 matched=97740 engine=wasm ns_per_packet=\d+(\.\d+)? mpps=\d+(\.\d+)? build_ms=\d+(\.\d+)? bytes_per_rule=\d+(\.\d+)?$/);
+  });
+
+  it("takes --warmup in milliseconds, and refuses anything else as a usage error", async () => {
+    const { main } = await import("../host/cli/main.ts");
+    const { bufferIO } = await import("../host/cli/io.ts");
+    for (const bad of ["-1", "1.5", "ten", "60001"]) {
+      const io = bufferIO();
+      expect(await main(["classify", "--classbench", CB + "acl1_1k", CB + "acl1_1k_trace", "--warmup", bad, "--quiet"], io)).toBe(2);
+      expect(io.stderr).toContain("--warmup");
+    }
+    const io = bufferIO();
+    expect(await main(["classify", "--classbench", CB + "acl1_1k", CB + "acl1_1k_trace", "--warmup", "0", "--repeat", "1", "--quiet"], io)).toBe(0);
+    expect(io.stdout).toMatch(/^packets=15555 matched=\d+ engine=wasm /);
   });
 });

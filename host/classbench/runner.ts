@@ -26,6 +26,23 @@ export interface Runner {
   classify(batch: number): Int32Array;
 }
 
+/**
+ * Classify with `runner` pass after pass until `minMs` have gone by (at
+ * least one pass), so what is timed next is the machine's steady speed:
+ * measured here, a trace classified right after the process or the core
+ * was busy elsewhere runs 15-20% slower for its first 40-50 ms of
+ * back-to-back passes (acl1_10k uniform: 46-53 ns a packet for passes 2-5,
+ * 38-40 from about the tenth), and a 20 ms pause between passes keeps every
+ * pass at the slow speed; V8's tiering is not it (the same with
+ * --no-liftoff). Returns the answers (the last pass's; every pass gives the same).
+ */
+export function warmUp(runner: Runner, batch: number, minMs: number): Int32Array {
+  const t0 = performance.now();
+  let answers = runner.classify(batch);
+  while (performance.now() - t0 < minMs) answers = runner.classify(batch);
+  return answers;
+}
+
 export async function classBenchRunner(engine: string, policy: Policy, headers: PacketHeader[], meta: PacketMeta, wasm?: WasmEngine): Promise<Runner> {
   const nRules = policy.rulesets.reduce((n, rs) => n + rs.rules.length, 0) || 1;
   if (engine === "reference") {

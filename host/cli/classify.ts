@@ -4,7 +4,7 @@ import type { IO } from "./io.ts";
 import { parse, UsageError } from "./args.ts";
 import { readClassBenchRules, readClassBenchTrace, CLASSBENCH_META } from "../classbench/classbench.ts";
 import { formatDiagnostic, hasErrors } from "../model/diagnostic.ts";
-import { classBenchRunner } from "../classbench/runner.ts";
+import { classBenchRunner, warmUp } from "../classbench/runner.ts";
 
 export async function classifyCommand(argv: string[], io: IO): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -13,6 +13,7 @@ export async function classifyCommand(argv: string[], io: IO): Promise<number> {
     repeat: { type: "string", default: "5" },
     quiet: { type: "boolean", default: false },
     batch: { type: "string", default: "256" },
+    warmup: { type: "string", default: "250" },
   });
   if (!values.classbench) throw new UsageError("only --classbench RULES TRACE is supported");
   if (positionals.length !== 2) throw new UsageError("--classbench wants RULES and TRACE");
@@ -22,6 +23,8 @@ export async function classifyCommand(argv: string[], io: IO): Promise<number> {
   const batch = Number(values.batch);
   if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError("--repeat wants a positive integer");
   if (!Number.isInteger(batch) || batch < 1) throw new UsageError("--batch wants a positive integer");
+  const warmupMs = Number(values.warmup);
+  if (!Number.isInteger(warmupMs) || warmupMs < 0 || warmupMs > 60_000) throw new UsageError("--warmup wants milliseconds, 0 to 60000");
   const [rulesPath, tracePath] = positionals;
   let rules, trace;
   try {
@@ -36,7 +39,8 @@ export async function classifyCommand(argv: string[], io: IO): Promise<number> {
   if (hasErrors(rules.diagnostics) || trace.errors.length) return 1;
 
   const runner = await classBenchRunner(engineName, rules.policy, trace.headers, CLASSBENCH_META);
-  const answers = runner.classify(batch); // the warm-up pass, and the answers printed (refilled, the same, by each pass below)
+  // The warm-up (at least one pass), and the answers printed (refilled, the same, by each pass below).
+  const answers = warmUp(runner, batch, warmupMs);
   const times: number[] = [];
   for (let i = 0; i < repeat; i++) {
     const t0 = process.hrtime.bigint();

@@ -8,7 +8,7 @@ export const USAGE = `usage: portcullis COMMAND ...
   show     CONFIG... [-v] [--pcap IN]                    the rules in canonical form, with provenance
   explain  CONFIG... --packet 'SPEC' [--json]            which rule decides one packet
   replay   CONFIG... --pcap IN [--pass OUT] [--drop OUT] [--in IF] [--out IF] [--loghost H:P] [--json]
-  classify --classbench RULES TRACE [--engine wasm|linear|reference] [--repeat N] [--batch N] [--quiet]
+  classify --classbench RULES TRACE [--engine wasm|linear|reference] [--repeat N] [--batch N] [--warmup MS] [--quiet]
   disasm   CONFIG...                                     the compiled rule program, decoded
   run      CONFIG... --port NAME=LISTEN_HOST:PORT/PEER_HOST:PORT ... [--socket PATH] [--loghost H:P] [--http H:P [--http-token FILE]]
            (or --flash DIR [--flash-device DEV] instead of CONFIG...: the configuration is the flash's, and push replaces it; --control-serial DEV)
