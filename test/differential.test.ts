@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { WasmEngine } from "../host/engine/wasm.ts";
 import { ReferenceEngine } from "../host/engine/reference.ts";
 import { encodePolicy } from "../host/engine/encode.ts";
-import { policyArb, packetsArb, largePolicyArb } from "./support/arbitrary.ts";
+import { policyArb, packetsArb, largePolicyArb, inputOnlyPolicyArb } from "./support/arbitrary.ts";
 import type { Policy, Rule } from "../host/model/rule.ts";
 import * as L from "../assembly/layout.ts";
 import type { PacketHeader, PacketMeta } from "../host/engine/header.ts";
@@ -110,5 +110,30 @@ describe("WebAssembly vs reference", () => {
     // Rules wide in both addresses are a bit-vector group (classifier/
     // build-bitvec.ts) in many of the policies: the agreement covers it.
     expect(withBitvec).toBeGreaterThan(RUNS / 2);
+  }, 600_000);
+
+  it(`agree on policies decided at the input stage alone, the pipeline's one-pass path (${Math.round(RUNS / 2)} policies, neighbour discovery mixed in)`, () => {
+    let batches = 0;
+    let byRule = 0;
+    let packets = 0;
+    const passes0 = wasm.x.pipelineInputOnlyPasses() + indexed.x.pipelineInputOnlyPasses();
+    fc.assert(
+      fc.property(inputOnlyPolicyArb, packetsArb(400), (policy, batch) => {
+        // Every 7th IPv6 packet as neighbour discovery: passed unfiltered, never looked up.
+        const mixed = batch.map(([h, m], i): [PacketHeader, PacketMeta] => [h.family === 6 && i % 7 === 3 ? { ...h, nd: true } : h, m]);
+        for (const engine of [wasm, indexed]) {
+          engine.load(encodePolicy(policy));
+          const got = agree(engine, policy, mixed);
+          byRule += got.filter((g) => g.rule >= 0).length;
+          batches++;
+        }
+        packets += batch.length;
+      }),
+      { seed: SEED + 2, numRuns: Math.max(1, Math.round(RUNS / 2)) },
+    );
+    // Every batch went through the one-pass path (the engines are stateless
+    // here: no flow, no keep-state), and rules decided many of its packets.
+    expect(wasm.x.pipelineInputOnlyPasses() + indexed.x.pipelineInputOnlyPasses() - passes0).toBe(batches);
+    expect(byRule / (2 * packets)).toBeGreaterThan(0.15);
   }, 600_000);
 });

@@ -77,3 +77,13 @@ export function anyKeepsState(p: usize): bool {
   }
   return false;
 }
+
+/** Does program `p` decide at its input stage alone: no interface binds an output ruleset, and no monitor ruleset? */
+export function decidesAtInputOnly(p: usize): bool {
+  if (monitorRuleset(p) != NO_RULESET) return false;
+  let ifaces = <u32>load<u16>(p, HDR_IFACE_COUNT);
+  for (let i: u32 = 0; i < ifaces; i++) {
+    if (outputRuleset(p, i) != NO_RULESET) return false;
+  }
+  return true;
+}

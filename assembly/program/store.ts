@@ -1,6 +1,7 @@
 // The rule program's two slots (active and staging) and what is derived from
 // the active one at load time: the hot prefilter, the classifier's indexes,
-// its counters, and whether anything in it keeps state. The host writes a new
+// its counters, whether anything in it keeps state, and whether its input
+// stage alone decides. The host writes a new
 // program into the staging slot; load() validates it (validate.ts) and only
 // then swaps the slots, so a bad program leaves the running one in place.
 import {
@@ -9,7 +10,7 @@ import {
 } from "../layout";
 import { Region, reserve } from "../region";
 import { validateProgram } from "./validate";
-import { rulesOf, anyKeepsState } from "./access";
+import { rulesOf, anyKeepsState, decidesAtInputOnly } from "./access";
 import { buildHot } from "../match";
 import { buildIndexes } from "../classifier/classifier";
 
@@ -35,6 +36,13 @@ export const defaultCounters = new Region();
  */
 export let activeKeepsState = true;
 
+/**
+ * Does the active program decide every packet at its input stage alone (no
+ * interface binds an output ruleset, no monitor ruleset)? Computed once per
+ * load, for the pipeline's input-only pass (pipeline/classify.ts).
+ */
+export let activeInputOnly = false;
+
 /** Room for a program of `len` bytes in the staging slot (0 if too large). */
 export function stagingBuffer(len: u32): usize {
   if (<usize>len > MAX_PROGRAM_BYTES) return 0;
@@ -59,6 +67,7 @@ export function loadStaged(len: u32): u32 {
   buildHot(rulesOf(p), reserve(hot, nRules * HOT_SIZE + 16), <u32>nRules);
   buildIndexes(p);
   activeKeepsState = anyKeepsState(p);
+  activeInputOnly = decidesAtInputOnly(p);
   memory.fill(reserve(counters, nRules * COUNTER_SIZE + 16), 0, nRules * COUNTER_SIZE + 16);
   memory.fill(reserve(defaultCounters, nSets * COUNTER_SIZE + 16), 0, nSets * COUNTER_SIZE + 16);
   return LOAD_OK;

@@ -106,6 +106,8 @@ const largeRulesetArb: fc.Arbitrary<Ruleset> = fc.record({
 });
 
 export const policyArb: fc.Arbitrary<Policy> = policyOf(fc.array(rulesetArb, { minLength: 1, maxLength: 3 }));
+/** policyArb with no output ruleset bound and no monitor ruleset: what the pipeline's input-only pass takes. */
+export const inputOnlyPolicyArb: fc.Arbitrary<Policy> = policyArb.map((p) => ({ ...p, output: p.output.map(() => null), monitor: null }));
 export const largePolicyArb: fc.Arbitrary<Policy> = policyOf(fc.array(largeRulesetArb, { minLength: 1, maxLength: 2 }));
 /** Up to two rulesets of up to five rules: for the header-space analyses, whose answers grow fast with size. */
 export const smallPolicyArb: fc.Arbitrary<Policy> = policyOf(fc.array(
