@@ -13,7 +13,6 @@
 // yardstick.ts) and the indexed classifier timed alternately in
 // YARD_ROUNDS rounds; the column is the median of the rounds' ratios, the
 // figure the classifier's goals are stated in.
-import { Worker } from "node:worker_threads";
 import { cpus } from "node:os";
 import { classBenchRunner, warmUp, type Runner } from "../host/classbench/runner.ts";
 import { CLASSBENCH_META } from "../host/classbench/classbench.ts";
@@ -21,6 +20,7 @@ import { WasmEngine } from "../host/engine/wasm.ts";
 import { loadSet, type BenchInput } from "./load-set.ts";
 import { classBenchDir } from "./data-dir.ts";
 import { buildYardstick } from "./yardstick.ts";
+import { twoThreads } from "./two-threads.ts";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -57,39 +57,6 @@ function time(runner: Runner, batch: number, packets: number): number {
 function check(name: string, got: Int32Array, expected: ArrayLike<number>): void {
   for (let i = 0; i < Math.min(got.length, expected.length); i++) {
     if (got[i] !== expected[i]) throw new Error(`${name}: packet ${i} got rule ${got[i]}, expected ${expected[i]}`);
-  }
-}
-
-/**
- * Packets per second of two worker threads together, and their ratio to one
- * such worker alone, measured the same way (each its own WebAssembly
- * instance, batch 256, about 2M packets per go): rounds alternate one
- * worker and both, and the ratio is the median of the rounds' ratios, so a
- * slower or faster spell of the machine falls on both sides.
- */
-async function twoThreads(set: string, trace: "own" | "uniform", packets: number): Promise<{ mpps: number; ratio: number }> {
-  const reps = Math.max(3, Math.ceil(2_000_000 / packets)); // about 2M packets per thread
-  const workers = [0, 1].map(() => new Worker(new URL("./worker.mjs", import.meta.url), { workerData: { dir, set, trace, engine: "wasm", reps } }));
-  try {
-    await Promise.all(workers.map((w) => new Promise((ok, ko) => { w.once("message", ok); w.once("error", ko); })));
-    const go = async (ws: Worker[]) => {
-      const t0 = performance.now();
-      const done = ws.map((w) => new Promise((ok) => w.once("message", ok)));
-      for (const w of ws) w.postMessage("go");
-      await Promise.all(done);
-      return (ws.length * reps * packets) / ((performance.now() - t0) * 1000);
-    };
-    const both: number[] = [];
-    const ratios: number[] = [];
-    for (let r = 0; r < THREAD_ROUNDS; r++) {
-      const one = await go([workers[r % 2]]);
-      const two = await go(workers);
-      both.push(two);
-      ratios.push(two / one);
-    }
-    return { mpps: median(both), ratio: median(ratios) };
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
   }
 }
 
@@ -154,7 +121,7 @@ for (const set of SETS) {
     check(`indexed ${set} ${trace}`, idx.classify(256), input.expected ?? linAnswers);
     const index: Record<number, number> = {};
     for (const b of BATCHES) index[b] = time(idx, b, n);
-    const threads = await twoThreads(set, trace, n);
+    const threads = await twoThreads(dir, set, trace, n, THREAD_ROUNDS);
     const y = yardRounds(set, trace, idx, n);
     rows.push({
       set, trace: trace === "own" ? "own" : "uniform", rules: input.rules, packets: n, ref: refNs, linear: linNs, linearSampled: linSampled, index,

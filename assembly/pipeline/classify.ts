@@ -35,13 +35,13 @@ export function classifyTupleRange(first: u32, count: u32): u32 {
       writeResult(res + <usize>i * RESULT_SIZE, -1, VERDICT_DENY, REASON_NO_PROGRAM, STAGE_NONE, 0, -1, -1);
     }
   } else if (ctIdle() && !activeKeepsState && activeInputOnly) {
-    // No flow in the table and none to be made (no rule keeps state, so
-    // the table stays idle all batch), and the input stage is the whole
-    // decision (no output ruleset, no monitor ruleset): a rule-decided
-    // packet's pipeline is its lookup and its input stage, done in one pass
-    // right after each run's lookup, without classifyOne's tests of what
-    // cannot happen here (acl1_10k uniform 0.85x the time of the two passes
-    // below, bench/wasm-ab.ts).
+    // No connection table made yet and none to be made this batch (no rule
+    // or ruleset keeps state), and the input stage is the whole decision
+    // (no output ruleset, no monitor ruleset): a rule-decided packet's
+    // pipeline is its lookup and its input stage, done in one pass right
+    // after each run's lookup, without classifyOne's tests of what cannot
+    // happen here (acl1_10k uniform 0.87x the time of the two passes below,
+    // bench/wasm-ab.ts).
     inputOnlyPasses++;
     lookUpInputs(p, t, res, count, true);
   } else {
