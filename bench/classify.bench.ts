@@ -21,6 +21,7 @@ import { loadSet, type BenchInput } from "./load-set.ts";
 import { classBenchDir } from "./data-dir.ts";
 import { buildYardstick } from "./yardstick.ts";
 import { twoThreads } from "./two-threads.ts";
+import { median } from "./median.ts";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -36,11 +37,6 @@ const THREAD_ROUNDS = 5;
 const WARM_MS = 250; // as `portcullis classify` warms up by default
 const yard = buildYardstick(dir);
 if (typeof yard === "string") console.error(`no yardstick column: ${yard}`);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** Median ns/packet of `runner` at `batch` over `packets` packets. */
 function time(runner: Runner, batch: number, packets: number): number {

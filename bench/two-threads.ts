@@ -9,12 +9,9 @@
 import { Worker } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
 import { classBenchDir } from "./data-dir.ts";
+import { median } from "./median.ts";
 
 export interface ThreadRound { one: number; two: number }
-
-function median(xs: number[]): number {
-  return [...xs].sort((a, b) => a - b)[xs.length >> 1];
-}
 
 /** Mpps of two workers together (median over the rounds), their ratio to one worker alone (median of the rounds' ratios), and each round. */
 export async function twoThreads(dir: string, set: string, trace: "own" | "uniform", packets: number, rounds: number): Promise<{ mpps: number; ratio: number; each: ThreadRound[] }> {

@@ -19,6 +19,7 @@ import { CLASSBENCH_META } from "../host/classbench/classbench.ts";
 import { WasmEngine } from "../host/engine/wasm.ts";
 import { loadSet } from "./load-set.ts";
 import { classBenchDir } from "./data-dir.ts";
+import { median } from "./median.ts";
 
 const args = process.argv.slice(2);
 const at = args.indexOf("--rounds");
@@ -33,7 +34,6 @@ if (!oldWasm || !newWasm || cells.length === 0 || !(rounds > 0)) {
   process.exit(2);
 }
 const dir = classBenchDir();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** An engine on the given .wasm file, bound by this checkout's generated bindings. */
 async function engineOf(file: string): Promise<WasmEngine> {
