@@ -54,7 +54,7 @@ export function defaultCountersPtr(): usize {
 // ---- batches and classification ----------------------------------------------
 
 export { batchBuffer, batchDataPtr, resultsPtr, tuplesPtr, tupleBuffer, parseBatch, answersPtr } from "./pipeline/batch";
-export { classifyTupleRange, pipelineInputOnlyPasses } from "./pipeline/classify";
+export { classifyTupleRange, pipelineInputOnlyPasses, pipelineRepeatsReused } from "./pipeline/classify";
 
 /** Parse and classify the batch's packets; one result per packet. */
 export function classifyBatch(count: u32): u32 {

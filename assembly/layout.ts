@@ -263,14 +263,14 @@ export const LINK_RAW_IP = 1;
 //  12  u8  ifIn
 //  13  u8  ifOut
 //  14  u8  reason        REASON_OK or a malformed reason
-//  15  u8  reserved
+//  15  u8  reserved     zero (so that equal packets give equal tuples)
 //  16  u32 src[4]        host-order words (IPv4: word 0 only)
 //  32  u32 dst[4]
 //  48  u16 minuteOfDay
 //  50  u8  dayOfWeek
 //  51  u8  day
 //  52  u8  month
-//  53..55 reserved
+//  53..55 reserved     zero
 //  56  u32 length        bytes on the wire (for byte counters)
 //  60  u32 l4Offset      offset of the layer-4 header within the packet
 // The rest is what the connection table (assembly/conntrack/) reads; the
@@ -310,6 +310,12 @@ export const T_DOW = 50;
 export const T_DAY = 51;
 export const T_MONTH = 52;
 export const T_LENGTH = 56;
+/**
+ * Bytes [0, T_RULE_INPUTS) of a tuple are all that any rule test, and the
+ * pipeline's choice of ruleset, read: two tuples equal there have the same
+ * first match in every ruleset (match.ts, sameRuleInputs).
+ */
+export const T_RULE_INPUTS = 56;
 export const T_L4_OFFSET = 60;
 export const T_TIME_NS = 64;
 export const T_TCP_SEQ = 72;

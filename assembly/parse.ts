@@ -42,7 +42,7 @@ export function parsePacket(pkt: usize, len: u32, linkType: u32, t: usize): u32 
   store<u32>(t, 0, T_L4_OFFSET);
   memory.fill(t + T_TCP_SEQ, 0, <usize>TUPLE_SIZE - <usize>T_TCP_SEQ);
   let reason = parseFrame(pkt, len, linkType, t);
-  store<u8>(t, <u8>reason, T_REASON);
+  store<u16>(t, <u16>reason, T_REASON); // and the reserved byte after it: tuples compare whole (match.ts, sameRuleInputs)
   return reason;
 }
 

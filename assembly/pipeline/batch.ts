@@ -77,7 +77,7 @@ export function parseBatch(count: u32): u32 {
     store<u16>(t, load<u16>(d, D_MINUTE), T_MINUTE);
     store<u8>(t, load<u8>(d, D_DOW), T_DOW);
     store<u8>(t, load<u8>(d, D_DAY), T_DAY);
-    store<u8>(t, load<u8>(d, D_MONTH), T_MONTH);
+    store<u32>(t, <u32>load<u8>(d, D_MONTH), T_MONTH); // and the three reserved bytes after it (match.ts, sameRuleInputs)
     store<u64>(t, load<u64>(d, D_TIME_NS), T_TIME_NS);
   }
   return count;
