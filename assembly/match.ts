@@ -149,6 +149,10 @@ export function buildHot(rules: usize, hot: usize, count: u32): void {
 // @ts-ignore: decorator
 @inline export function sameRuleInputs(a: usize, b: usize): bool {
   if (load<u64>(a, T_SRC) != load<u64>(b, T_SRC)) return false;
+  if (ASC_FEATURE_SIMD) {
+    let d = v128.or(v128.or(v128.xor(v128.load(a), v128.load(b)), v128.xor(v128.load(a, 16), v128.load(b, 16))), v128.xor(v128.load(a, 32), v128.load(b, 32)));
+    return !v128.any_true(d) && load<u64>(a, 48) == load<u64>(b, 48);
+  }
   return ((load<u64>(a) ^ load<u64>(b)) | (load<u64>(a, 8) ^ load<u64>(b, 8)) | (load<u64>(a, 24) ^ load<u64>(b, 24))
     | (load<u64>(a, 32) ^ load<u64>(b, 32)) | (load<u64>(a, 40) ^ load<u64>(b, 40)) | (load<u64>(a, 48) ^ load<u64>(b, 48))) == 0;
 }

@@ -45,7 +45,7 @@ export function classifierMatchLanes(rs: u32, rules: usize, hot: usize, first: u
   for (let j: u32 = 0; together && j < n; j++) together = treeKeysFit(t + <usize>j * TUPLE_SIZE);
   if (!together) {
     for (let j: u32 = 0; j < n; j++) {
-      store<i32>(out + <usize>j * outStride, classifierMatch(rs, rules, hot, first, count, t + <usize>j * TUPLE_SIZE));
+      store<i32>(out + <usize>j * outStride, classifierMatch(rs, rules, hot, first, count, t + <usize>j * TUPLE_SIZE, false));
     }
     return;
   }

@@ -282,9 +282,9 @@ import { quads, lists, table, trees, generation } from "./store";
  * count)): the trees when it has them, else the scan.
  */
 // @ts-ignore: decorator
-@inline export function classifierMatch(rs: u32, rules: usize, hot: usize, first: u32, count: u32, t: usize): i32 {
+@inline export function classifierMatch(rs: u32, rules: usize, hot: usize, first: u32, count: u32, t: usize, ahead: bool = true): i32 {
   let e = table.ptr + <usize>rs * IX;
-  if (load<u32>(e, IX_KIND) == KIND_TREE && treeKeysFit(t)) return treesMatch(rs, load<u32>(e, IX_TREES), rules, hot, t);
+  if (load<u32>(e, IX_KIND) == KIND_TREE && treeKeysFit(t)) return treesMatch(rs, load<u32>(e, IX_TREES), rules, hot, t, ahead);
   let i = firstMatch(rules, hot, first, count, t);
   if (i < 0) return -1;
   // The hot record's first word is the record's: action at byte 2, marks at 3.
@@ -304,7 +304,7 @@ let memoGen: u32 = 0;
 
 const oneKeys = memory.data(<i32>KEYS, 16);
 
-function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
+function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize, ahead: bool): i32 {
   let slot = trees.ptr + <usize>rs * GROUPS * SLOT;
   if (n == 0) return -1;
   let k = oneKeys;
@@ -319,7 +319,7 @@ function treesMatch(rs: u32, n: u32, rules: usize, hot: usize, t: usize): i32 {
     else leaf0 = walk(slot, k);
     // Bounded: the next tuple's bytes must be in memory (they may be anything).
     let next = t + TUPLE_SIZE;
-    if (next + TUPLE_SIZE <= (<usize>memory.size() << 16)) {
+    if (ahead && next + TUPLE_SIZE <= (<usize>memory.size() << 16)) {
       walkKeys(next, memoKeys);
       memoLeaf = walk(slot, memoKeys);
       memoRs = rs;

@@ -92,9 +92,6 @@ export function pipelineRepeatsReused(): u32 {
 // @ts-ignore: decorator
 @inline function lookUpInputs(p: usize, t: usize, res: usize, count: u32, decide: bool): void {
   let i: u32 = 0;
-  // The word of the last tuple looked up or repeated: kept here, since
-  // inputStage overwrites RES_RULE with the rule's index.
-  let last: i32 = -1;
   while (i < count) {
     let ti = t + <usize>i * TUPLE_SIZE;
     let ri = res + <usize>i * RESULT_SIZE;
@@ -105,27 +102,31 @@ export function pipelineRepeatsReused(): u32 {
       continue;
     }
     let n: u32 = 1;
+    let repeat = false; // is tuple i + n a repeat?
     while (n < LANES && i + n < count) {
       let tn = ti + <usize>n * TUPLE_SIZE;
-      if (sameRuleInputs(tn, tn - TUPLE_SIZE) || inputOf(p, tn) != rs) break;
+      repeat = sameRuleInputs(tn, tn - TUPLE_SIZE);
+      if (repeat || inputOf(p, tn) != rs) break;
       n++;
     }
     matchRulesetWords(p, rs, ti, n, ri + RES_RULE, RESULT_SIZE);
-    last = load<i32>(ri + <usize>(n - 1) * RESULT_SIZE, RES_RULE);
+    // The run's last word, for its repeats: read before inputStage puts the rule's index in its place.
+    let last = load<i32>(ri + <usize>(n - 1) * RESULT_SIZE, RES_RULE);
     if (decide) {
       for (let j: u32 = 0; j < n; j++) inputStage(p, rs, ti + <usize>j * TUPLE_SIZE, ri + <usize>j * RESULT_SIZE);
     }
     i += n;
     // The repeats that follow: same ruleset (inputOf reads only rule inputs), same word.
-    while (i < count) {
-      let tr = t + <usize>i * TUPLE_SIZE;
-      if (!sameRuleInputs(tr, tr - TUPLE_SIZE)) break;
+    if (n == LANES && i < count) repeat = sameRuleInputs(t + <usize>i * TUPLE_SIZE, t + <usize>(i - 1) * TUPLE_SIZE);
+    let from = i;
+    while (repeat) {
       let rr = res + <usize>i * RESULT_SIZE;
       store<i32>(rr, last, RES_RULE);
-      if (decide) inputStage(p, rs, tr, rr);
-      repeatsReused++;
+      if (decide) inputStage(p, rs, t + <usize>i * TUPLE_SIZE, rr);
       i++;
+      repeat = i < count && sameRuleInputs(t + <usize>i * TUPLE_SIZE, t + <usize>(i - 1) * TUPLE_SIZE);
     }
+    repeatsReused += i - from;
   }
 }
 
