@@ -60,7 +60,7 @@ interface Row {
   set: string; trace: string; rules: number; packets: number;
   ref: number; linear: number; linearSampled: boolean; index: Record<number, number>;
   buildLinear: number; buildIndex: number; bytesPerRule: number; indexBytesPerRule: number; kind: string; mpps2: number; threadRatio: number;
-  yardNs: number; yardRatio: number;
+  yardNs: number; yardRatio: number; repeats: number;
 }
 
 /** Median over YARD_ROUNDS rounds of (native scan ns / indexed ns), each round timing both; and the scan's median ns. */
@@ -115,6 +115,10 @@ for (const set of SETS) {
     const info = wasm.indexInfo(0);
     // Without an .expected file, the scan's answers are the oracle.
     check(`indexed ${set} ${trace}`, idx.classify(256), input.expected ?? linAnswers);
+    // The share of packets that repeat the one before (a packet train), answered without a lookup of their own.
+    const repeats0 = wasm.x.pipelineRepeatsReused();
+    idx.classify(256);
+    const repeats = (wasm.x.pipelineRepeatsReused() - repeats0) / n;
     const index: Record<number, number> = {};
     for (const b of BATCHES) index[b] = time(idx, b, n);
     const threads = await twoThreads(dir, set, trace, n, THREAD_ROUNDS);
@@ -122,21 +126,21 @@ for (const set of SETS) {
     rows.push({
       set, trace: trace === "own" ? "own" : "uniform", rules: input.rules, packets: n, ref: refNs, linear: linNs, linearSampled: linSampled, index,
       buildLinear: lin.buildMs, buildIndex: idx.buildMs, bytesPerRule: idx.bytesPerRule, indexBytesPerRule: idx.indexBytesPerRule, kind: info.kind, mpps2: threads.mpps, threadRatio: threads.ratio,
-      yardNs: y.ns, yardRatio: y.ratio,
+      yardNs: y.ns, yardRatio: y.ratio, repeats,
     });
     process.stderr.write(`${set} ${trace} done\n`);
   }
 }
 
 const f = (x: number, d = 0) => x.toFixed(d);
-const head = ["set", "trace", "rules", "packets", "reference ns*", "linear ns" , ...BATCHES.map((b) => `indexed ns b=${b}`), "indexed Mpps", "2 threads Mpps", "2 threads / 1", "yardstick ns", "yardstick / indexed", "linear / ref", "indexed / linear", "indexed / ref", "build ms linear", "build ms indexed", "bytes/rule", "index bytes/rule"];
+const head = ["set", "trace", "rules", "packets", "reference ns*", "linear ns" , ...BATCHES.map((b) => `indexed ns b=${b}`), "indexed Mpps", "2 threads Mpps", "2 threads / 1", "yardstick ns", "yardstick / indexed", "linear / ref", "indexed / linear", "indexed / ref", "build ms linear", "build ms indexed", "bytes/rule", "index bytes/rule", "repeats"];
 const lines = [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`];
 for (const r of rows) {
   const i256 = r.index[256];
   lines.push(`| ${[
     r.set, r.trace, r.rules, r.packets, f(r.ref), f(r.linear) + (r.linearSampled ? "†" : ""), ...BATCHES.map((b) => f(r.index[b], 1)),
     f(1000 / i256, 2), f(r.mpps2, 2), `${f(r.threadRatio, 2)}x`, f(r.yardNs), `${f(r.yardRatio, 1)}x`, `${f(r.ref / r.linear, 1)}x`, `${f(r.linear / i256, 0)}x`, `${f(r.ref / i256, 0)}x`,
-    f(r.buildLinear, 1), f(r.buildIndex, 1) + (r.kind === "tree" ? "" : " (not indexed)"), f(r.bytesPerRule, 1), f(r.indexBytesPerRule, 1),
+    f(r.buildLinear, 1), f(r.buildIndex, 1) + (r.kind === "tree" ? "" : " (not indexed)"), f(r.bytesPerRule, 1), f(r.indexBytesPerRule, 1), `${f(100 * r.repeats, 1)}%`,
   ].join(" | ")} |`);
 }
 console.log(lines.join("\n"));
@@ -146,4 +150,5 @@ console.log(`
 Median of ${RUNS} runs after a warm-up (passes for ${WARM_MS} ms; the yardstick's rounds warm up again after each scan); times include writing the answers back to JavaScript. "2 threads": aggregate of two worker_threads, each with its own WebAssembly instance, batch 256 (median of ${THREAD_ROUNDS} rounds); "2 threads / 1": that over one such worker alone, the rounds alternating one and two workers (median of the rounds' ratios).
 yardstick: the native linear first-match scan (gcc -O3 -march=native) over the whole trace; "yardstick / indexed": median of ${YARD_ROUNDS} rounds of the ratio of the scan's time to the indexed classifier's (batch 256) in the same round.
 build ms: encode + load (validation, prefilter, index build); bytes/rule: (program + index) / rules, of which the program is 128.
+repeats: packets whose rule inputs equal the packet's before them (a packet train), which take its answer without a lookup of their own (pipeline/classify.ts), as a share of the trace.
 Machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} CPUs, Node ${process.version}${quick ? " (--quick)" : ""}.`);
