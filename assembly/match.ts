@@ -10,7 +10,7 @@ import {
   TEST_FLAGS, TEST_IFIN, TEST_IFOUT, TEST_TIME, TEST_L4,
   ACTION_DENY, MARK_SRC_NEG, MARK_DST_NEG, PORT_OP_NEQ, FLAGS_ANY,
   T_FAMILY, T_PROTO, T_FRAG, T_HAS, T_SPORT, T_DPORT, T_ICMP_TYPE, T_ICMP_CODE, T_TCP_FLAGS,
-  T_IF_IN, T_IF_OUT, T_SRC, T_DST, T_MINUTE, T_DOW, T_DAY, T_MONTH,
+  T_IF_IN, T_IF_OUT, T_SRC, T_DST, T_MINUTE, T_DOW, T_DAY, T_MONTH, T_RULE_INPUTS,
   FRAG_LATER, HAS_PORTS, HAS_ICMP, HAS_TCP_FLAGS,
   HOT_SIZE as L_HOT_SIZE, H_HEAD, H_PROTO_MASK, H_PROTO, H_SRC0, H_SRC_MASK0, H_DST0, H_DST_MASK0,
   H_SPORT_LO, H_SPORT_HI, H_DPORT_LO, H_DPORT_HI,
@@ -148,6 +148,8 @@ export function buildHot(rules: usize, hot: usize, count: u32): void {
  */
 // @ts-ignore: decorator
 @inline export function sameRuleInputs(a: usize, b: usize): bool {
+  // The compares below cover bytes [0, 56) and no more.
+  if (T_RULE_INPUTS != 56) ERROR("sameRuleInputs compares 56 bytes: T_RULE_INPUTS moved");
   if (load<u64>(a, T_SRC) != load<u64>(b, T_SRC)) return false;
   if (ASC_FEATURE_SIMD) {
     let d = v128.or(v128.or(v128.xor(v128.load(a), v128.load(b)), v128.xor(v128.load(a, 16), v128.load(b, 16))), v128.xor(v128.load(a, 32), v128.load(b, 32)));

@@ -44,6 +44,8 @@ export function classifierMatchLanes(rs: u32, rules: usize, hot: usize, first: u
   let together = n == LANES && load<u32>(e, IX_KIND) == KIND_TREE;
   for (let j: u32 = 0; together && j < n; j++) together = treeKeysFit(t + <usize>j * TUPLE_SIZE);
   if (!together) {
+    // No walk ahead (classifierMatch): a run ends short where the next
+    // tuple repeats the last (pipeline/classify.ts) or has another ruleset.
     for (let j: u32 = 0; j < n; j++) {
       store<i32>(out + <usize>j * outStride, classifierMatch(rs, rules, hot, first, count, t + <usize>j * TUPLE_SIZE, false));
     }

@@ -84,8 +84,8 @@ export function pipelineRepeatsReused(): u32 {
 // tuple before it (a packet train: the next segment of a transfer) ends the
 // run before it and takes that tuple's word instead of a lookup: its
 // ruleset is the same and so is its first match (match.ts,
-// sameRuleInputs). Half the packets of the ClassBench sets' own traces or
-// more repeat the one before; on traffic that never repeats, the test is
+// sameRuleInputs). 38% to 66% of the packets of the ClassBench sets' own
+// traces repeat the one before; on traffic that never repeats, the test is
 // one compare a packet. `decide` (the input-only pass): each run's packets
 // are then finished at once (inputStage), and every other packet by
 // classifyOne.
