@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { WasmEngine } from "../host/engine/wasm.ts";
 import { encodePolicy } from "../host/engine/encode.ts";
 import { policyArb, packetsArb, largePolicyArb, inputOnlyPolicyArb } from "./support/arbitrary.ts";
-import { agree } from "./support/agree.ts";
+import { agree, forcedIndexEngine } from "./support/agree.ts";
 import type { PacketHeader, PacketMeta } from "../host/engine/header.ts";
 
 const SEED = Number(process.env.DIFF_SEED ?? 20261122);
@@ -18,11 +18,7 @@ describe("WebAssembly vs reference", () => {
   let indexed: WasmEngine;
   beforeAll(async () => {
     wasm = await WasmEngine.create();
-    // A second instance that indexes every ruleset, however small.
-    indexed = await WasmEngine.create();
-    // A generous budget: random rules overlap far more than real ones, and
-    // the point here is to exercise the trees, not the fallback.
-    indexed.setClassifier("index", 0, 100_000);
+    indexed = await forcedIndexEngine();
   });
 
   it(`the indexed engine agrees on large random rulesets (hundreds of rules, every feature) and really indexes them`, () => {

@@ -13,7 +13,7 @@ import type { Policy } from "../host/model/rule.ts";
 import type { PacketHeader, PacketMeta } from "../host/engine/header.ts";
 import * as L from "../assembly/layout.ts";
 import { policyArb, inputOnlyPolicyArb, packetsArb, IFACES } from "./support/arbitrary.ts";
-import { agree } from "./support/agree.ts";
+import { agree, forcedIndexEngine } from "./support/agree.ts";
 
 const SEED = Number(process.env.DIFF_SEED ?? 20261122) + 7;
 const RUNS = Number(process.env.DIFF_RUNS ?? 700);
@@ -83,11 +83,9 @@ describe("packet trains: a packet that repeats the one before takes its answer",
   // The build for runtimes without SIMD compares tuples word by word.
   let noSimd: WasmEngine;
   beforeAll(async () => {
-    linear = await WasmEngine.create();
-    indexed = await WasmEngine.create();
-    indexed.setClassifier("index", 0, 100_000);
-    noSimd = await WasmEngine.create("release-nosimd");
-    noSimd.setClassifier("index", 0, 100_000);
+    linear = await WasmEngine.create(); // policyArb's rulesets are below the index's threshold: scanned
+    indexed = await forcedIndexEngine();
+    noSimd = await forcedIndexEngine("release-nosimd");
   });
 
   it(`agrees with the reference, and reuses exactly the exact repeats, on input-only policies (${Math.round(RUNS / 2)} policies)`, () => {

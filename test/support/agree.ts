@@ -3,11 +3,22 @@
 // every packet's verdict, deciding rule, reason, stages and marks, and on
 // every rule's counters.
 import { expect } from "vitest";
-import type { WasmEngine } from "../../host/engine/wasm.ts";
+import { WasmEngine, type WasmFlavour } from "../../host/engine/wasm.ts";
 import { ReferenceEngine } from "../../host/engine/reference.ts";
 import type { Policy, Rule } from "../../host/model/rule.ts";
 import type { PacketHeader, PacketMeta } from "../../host/engine/header.ts";
 import * as L from "../../assembly/layout.ts";
+
+/**
+ * An engine that indexes every ruleset, however small, with a generous
+ * budget: random rules overlap far more than real ones, and the point of
+ * the differential tests is to exercise the trees, not the fallback.
+ */
+export async function forcedIndexEngine(flavour?: WasmFlavour): Promise<WasmEngine> {
+  const e = await WasmEngine.create(flavour);
+  e.setClassifier("index", 0, 100_000);
+  return e;
+}
 
 /** The MARK_* bits of a rule, as the result reports them for its deciding rule. */
 export function ruleMarks(r: Rule): number {
