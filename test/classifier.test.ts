@@ -134,22 +134,27 @@ describe("indexed classifier", () => {
     w.setClassifier("auto", 32, 48);
   });
 
-  it("looks up up to 256 rules wide in both addresses by bit vectors, more (or ones whose tables would be too large) by a tree, and answers as the reference either way", () => {
+  it("looks up up to 256 rules wide in both addresses by bit vectors (with combine tables when their classes cross into few enough entries), more (or ones whose tables would be too large) by a tree, and answers as the reference either way", () => {
     let seed = 4242;
     const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
     const ip = (v: number) => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join(".");
     // Prefixes of /0 to /5: wide in both addresses and not a cut group (build-tree.ts, G_WIDE).
     const wide = () => { const len = rnd(6); const v = len === 0 ? 0 : ((rnd(2 ** 31) * 2) & (~0 << (32 - len))) >>> 0; return `${ip(v)}/${len}`; };
-    // Aligned ranges stay in the first table; ranges with edges anywhere need a table per edge.
-    const range = (aligned: boolean) => {
+    // Aligned ranges stay in the first table; ranges with edges anywhere need a table per edge;
+    // ranges from a short list cross into few enough port classes for combine tables.
+    const FEW = ["0 : 1023", "53 : 53", "80 : 80", "1024 : 65535", "6000 : 6063", "443 : 443"];
+    const range = (aligned: boolean | "few") => {
       if (rnd(3) === 0) return "0 : 65535";
+      if (aligned === "few") return FEW[rnd(FEW.length)];
       const lo = aligned ? rnd(200) * 256 : rnd(60000);
       const hi = aligned ? lo + 255 + rnd(50) * 256 : lo + rnd(5000);
       return `${lo} : ${Math.min(hi, 65535)}`;
     };
-    const proto = () => ["0x06/0xFF", "0x11/0xFF", "0x01/0xFF", "0x00/0x00"][rnd(4)];
-    const policyOf = (n: number, aligned: boolean) => {
-      const lines = Array.from({ length: n }, () => `@${wide()}\t${wide()}\t${range(aligned)}\t${range(aligned)}\t${proto()}\t0x0000/0x0000`);
+    // Four protocols, or (for "many") every other rule's another of 256 as well.
+    let nth = 0;
+    const proto = (many: boolean) => (many && nth++ % 2 ? `0x${((nth * 37) % 256).toString(16).padStart(2, "0")}/0xFF` : ["0x06/0xFF", "0x11/0xFF", "0x01/0xFF", "0x00/0x00"][rnd(4)]);
+    const policyOf = (n: number, aligned: boolean | "few", many: boolean) => {
+      const lines = Array.from({ length: n }, () => `@${wide()}\t${wide()}\t${range(aligned)}\t${range(aligned)}\t${proto(many)}\t0x0000/0x0000`);
       const { policy, diagnostics } = parseClassBenchRules(lines.join("\n") + "\n", "wide.rules");
       expect(diagnostics).toEqual([]);
       return policy;
@@ -160,11 +165,19 @@ describe("indexed classifier", () => {
       `${rnd(2 ** 31) * 2 + rnd(2)}\t${rnd(2 ** 31) * 2 + rnd(2)}\t${port()}\t${port()}\t${[6, 17, 1, 47][rnd(4)]}\t0\t-1`).join("\n") + "\n";
     const batch: [PacketHeader, PacketMeta][] = parseClassBenchTrace(trace, "wide.trace").headers.map((h) => [h, CLASSBENCH_META]);
     w.setClassifier("index");
-    for (const [n, aligned, bitvec] of [[200, true, 1], [256, true, 1], [257, true, 0], [200, false, 0]] as const) {
-      const policy = policyOf(n, aligned);
+    // [rules, their ports, protocols of any number, bit-vector groups, of
+    // them with combine tables (build-bitvec-combine.ts: a hundred protocol
+    // classes x the aligned ranges' port classes cross into more entries
+    // than their budget, and the rows alone answer)].
+    const cases = [
+      [200, "few", false, 1, 1], [256, "few", true, 1, 1], [200, true, false, 1, 1], [200, true, true, 1, 0], [256, true, true, 1, 0],
+      [257, true, false, 0, 0], [200, false, false, 0, 0],
+    ] as const;
+    for (const [n, aligned, many, bitvec, combine] of cases) {
+      const policy = policyOf(n, aligned, many);
       w.load(encodePolicy(policy));
       expect(w.indexInfo(0)).toMatchObject({ kind: "tree", reason: "indexed" });
-      expect([n, aligned, w.x.treeStat(6)]).toEqual([n, aligned, bitvec]);
+      expect([n, aligned, many, w.x.treeStat(6), w.x.treeStat(7)]).toEqual([n, aligned, many, bitvec, combine]);
       expect(rulesOf(w, policy, batch)).toEqual(refRules(policy, batch));
     }
     w.setClassifier("auto", 32, 48);

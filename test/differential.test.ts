@@ -50,6 +50,7 @@ describe("WebAssembly vs reference", () => {
     let byFragmentRule = 0;
     const lanes0 = indexed.x.classifierLaneRuns();
     let withBitvec = 0;
+    let withCombine = 0;
     fc.assert(
       fc.property(policyArb, packetsArb(400), (policy, batch) => {
         wasm.load(encodePolicy(policy));
@@ -57,6 +58,7 @@ describe("WebAssembly vs reference", () => {
         indexed.load(encodePolicy(policy));
         policy.rulesets.forEach((_, i) => expect(indexed.indexInfo(i).kind).toBe("tree"));
         if (indexed.x.treeStat(6) > 0) withBitvec++;
+        if (indexed.x.treeStat(7) > 0) withCombine++;
         agree(indexed, policy, batch);
         packets += batch.length;
         byRule += got.filter((g) => g.rule >= 0).length;
@@ -76,6 +78,10 @@ describe("WebAssembly vs reference", () => {
     // Rules wide in both addresses are a bit-vector group (classifier/
     // build-bitvec.ts) in many of the policies: the agreement covers it.
     expect(withBitvec).toBeGreaterThan(RUNS / 2);
+    // And most of those have combine tables (build-bitvec-combine.ts), whose
+    // first candidate is the answer unless its need bits or its own test
+    // fail, when the rows' AND goes on: the agreement covers both.
+    expect(withCombine).toBeGreaterThan(RUNS / 2);
   }, 600_000);
 
   it(`agree on policies decided at the input stage alone, the pipeline's one-pass path (${Math.round(RUNS / 2)} policies, neighbour discovery mixed in)`, () => {

@@ -1,19 +1,26 @@
 // The build of a bit-vector group (layout.ts, "bit-vector groups"; Lakshman
 // and Stiliadis, SIGCOMM 1998): per key, the group's rule edges cut the
 // key's range into intervals, each interval gets a row of one bit per rule,
-// and a table of stride-8 levels (as rte_acl's multi-bit trie nodes) leads
-// from a key's top bits to its interval's row. The group's entry words are
+// intervals with equal rows are one class, stored once, and a table of
+// stride-8 levels (as rte_acl's multi-bit trie nodes) leads from a key's top
+// bits to its interval's class; build-bitvec-combine.ts then crosses the
+// classes (RFC's later phases). The group's entry words are
 // written by the caller (build-tree.ts) for the same rules in the same
 // order: bit j of a row is entry word j.
 import { Buf, reserveBuf, growBuf } from "./buffer";
 import {
   DIMS, DIM_FAMILY, DIM_PROTO, DIM_SPORT, DIM_DPORT, NO_PORTS, BOX, BOX_LO, BOX_HI,
-  BV_WORDS, BV_ENTRIES, BV_DIM, BV_DIM_BYTES, BV_TABLE, BV_SHIFT, BV_HEAD_WORDS, BV_ROW,
+  BV_WORDS, BV_ENTRIES, BV_COMBINE, BV_DIM, BV_DIM_BYTES, BV_TABLE, BV_SHIFT, BV_ROWS, BV_HEAD_WORDS, BV_ROW,
 } from "./layout";
+import { buildCombine } from "./build-bitvec-combine";
 import { lists, listCount, takeWords, resetTo, quadCount } from "./store";
 
 const FAILED: u32 = 0xffffffff;
 let points = new Buf(); // the interval starts of the key being built, ascending
+let classOf = new Buf(); // per interval of the key being built: u32 its class
+let classes: u32 = 0; // classes of the key being built
+const dimRows = memory.data(<i32>DIMS * 4, 4); // per key: list offset of its class rows
+const dimClasses = memory.data(<i32>DIMS * 4, 4); // per key: its classes
 let start: u32 = 0; // listCount when this group's record began
 let limit: u32 = 0; // list words the record may take
 
@@ -83,14 +90,17 @@ function keyPoints(boxes: usize, list: usize, k: u32, d: u32): u32 {
 }
 
 // The rows of key `d`'s `np` intervals, `w` u64 words each: bit j of row i
-// is set when rule j's box spans interval i. Returns their list offset.
+// is set when rule j's box spans interval i. Intervals with equal rows are
+// then one class (classOf), and only each class's row is kept, in class
+// order (classes). Returns the rows' list offset.
 function keyRows(boxes: usize, list: usize, k: u32, d: u32, np: u32, w: u32): u32 {
   let pad = listCount & 1; // rows are read as u64: keep them 8-byte aligned
   let words = pad + np * w * 2;
   growBuf(lists, <usize>(listCount + words) * 4 + 16, <usize>listCount * 4);
   let at = takeWords(words) + pad;
   let rows = lists.ptr + (<usize>at << 2);
-  memory.fill(rows, 0, <usize>np * w * 8);
+  let stride = <usize>w * 8;
+  memory.fill(rows, 0, <usize>np * stride);
   for (let j: u32 = 0; j < k; j++) {
     let b = boxes + <usize>load<u32>(list + (<usize>j << 2)) * BOX;
     let lo = rowLo(b, d);
@@ -101,18 +111,34 @@ function keyRows(boxes: usize, list: usize, k: u32, d: u32, np: u32, w: u32): u3
       let v = point(i);
       if (v < lo) continue;
       if (v > hi) break;
-      let at8 = rows + <usize>i * <usize>w * 8 + word;
+      let at8 = rows + <usize>i * stride + word;
       store<u64>(at8, load<u64>(at8) | bit);
     }
   }
+  // Each interval's class: the first class with its row, else a new one,
+  // moved down to its place (a class's index is never above its first
+  // interval's, so the compaction reads no row it already overwrote).
+  let cls = reserveBuf(classOf, <usize>np * 4 + 16);
+  classes = 0;
+  for (let i: u32 = 0; i < np; i++) {
+    let row = rows + <usize>i * stride;
+    let c: u32 = 0;
+    for (; c < classes; c++) if (memory.compare(rows + <usize>c * stride, row, stride) == 0) break;
+    if (c == classes) {
+      if (c != i) memory.copy(rows + <usize>c * stride, row, stride);
+      classes++;
+    }
+    store<u32>(cls + (<usize>i << 2), c);
+  }
+  resetTo(quadCount, at + classes * w * 2); // the rows past the last class
   return at;
 }
 
 // A table of `count` words for key `d` over the values from `base`, one
 // bucket of 2^sh values per word: a bucket within one interval gets its
-// row, any other a table of the next 8 bits. Returns its list offset, or
+// class, any other a table of the next 8 bits. Returns its list offset, or
 // FAILED when the record would pass its limit.
-function keyTable(d: u32, base: u32, sh: u32, count: u32, np: u32, rows: u32, w: u32): u32 {
+function keyTable(d: u32, base: u32, sh: u32, count: u32, np: u32): u32 {
   if (listCount + count - start > limit) return FAILED;
   growBuf(lists, <usize>(listCount + count) * 4 + 16, <usize>listCount * 4);
   let tab = takeWords(count);
@@ -126,9 +152,9 @@ function keyTable(d: u32, base: u32, sh: u32, count: u32, np: u32, rows: u32, w:
     while (i + 1 < np && point(i + 1) <= lo) i++;
     let e: u32;
     if (i + 1 >= np || point(i + 1) > hi) {
-      e = BV_ROW | (rows + i * w * 2);
+      e = BV_ROW | load<u32>(classOf.ptr + (<usize>i << 2));
     } else {
-      e = keyTable(d, lo, sh - 8, 256, np, rows, w);
+      e = keyTable(d, lo, sh - 8, 256, np);
       if (e == FAILED) return FAILED;
     }
     store<u32>(lists.ptr + (<usize>(tab + b) << 2), e); // the buffer may have moved
@@ -140,7 +166,8 @@ function keyTable(d: u32, base: u32, sh: u32, count: u32, np: u32, rows: u32, w:
  * The bit-vector record of the `k` <= BV_MAX_RULES rules at `list` (local
  * indices, ascending; boxes at `boxes`) whose entry words are at list
  * offset `entries`: its list offset, or FAILED (and nothing kept) when it would
- * take more than `maxWords` list words.
+ * take more than `maxWords` list words. Its combine tables have a budget
+ * of their own (build-bitvec-combine.ts); without them it is still whole.
  */
 export function buildBitvec(boxes: usize, list: usize, k: u32, entries: u32, maxWords: u32): u32 {
   start = listCount;
@@ -151,9 +178,9 @@ export function buildBitvec(boxes: usize, list: usize, k: u32, entries: u32, max
   for (let d: u32 = 0; d < DIMS; d++) {
     let np = keyPoints(boxes, list, k, d);
     let rows = keyRows(boxes, list, k, d, np, w);
-    // A key no rule of the group tests has one interval: no table, its row.
+    // A key no rule of the group tests has one interval: no table, class 0.
     let sh = firstShift(d);
-    let tab = np == 1 ? BV_ROW | rows : keyTable(d, 0, sh, (keyMax(d) >> sh) + 1, np, rows, w);
+    let tab = np == 1 ? BV_ROW : keyTable(d, 0, sh, (keyMax(d) >> sh) + 1, np);
     if (tab == FAILED || listCount - start > limit) {
       resetTo(quadCount, start);
       return FAILED;
@@ -161,10 +188,15 @@ export function buildBitvec(boxes: usize, list: usize, k: u32, entries: u32, max
     let r = lists.ptr + (<usize>at << 2) + BV_DIM + <usize>d * BV_DIM_BYTES;
     store<u32>(r, tab, BV_TABLE);
     store<u32>(r, sh, BV_SHIFT);
+    store<u32>(r, rows, BV_ROWS);
+    store<u32>(dimRows + (<usize>d << 2), rows);
+    store<u32>(dimClasses + (<usize>d << 2), classes);
   }
+  let combine = buildCombine(dimRows, dimClasses, k);
   let r = lists.ptr + (<usize>at << 2);
   store<u32>(r, w, BV_WORDS);
   store<u32>(r, entries, BV_ENTRIES);
+  store<u32>(r, combine, BV_COMBINE);
   return at;
 }
 

@@ -33,6 +33,7 @@ import {
 } from "./layout";
 import { quads, quadCount, lists, listCount, takeQuads, takeWords, resetTo } from "./store";
 import { buildBitvec, BITVEC_FAILED } from "./build-bitvec";
+import { combineCount, resetCombines } from "./build-bitvec-combine";
 
 const MAX_DEPTH: u32 = 64;
 const PURE_TESTS: u32 = TEST_FAMILY | TEST_PROTO | TEST_SRC | TEST_DST | TEST_SPORT | TEST_DPORT;
@@ -78,6 +79,7 @@ let overBudget = false;
 export function resetTrees(): void {
   filterCount = 0;
   bitvecCount = 0;
+  resetCombines();
   nodeCount = 0;
   entryCount = 0;
   leafCount = 0;
@@ -700,8 +702,9 @@ function bitvecGroup(k: u32, slot: usize): bool {
   return true;
 }
 
-/** Shape of all trees (for tuning): 0 quads, 1 leaves, 2 largest leaf, 3 list words, 4 binary depth, 5 group filters, 6 bit-vector groups. */
+/** Shape of all trees (for tuning): 0 quads, 1 leaves, 2 largest leaf, 3 list words, 4 binary depth, 5 group filters, 6 bit-vector groups, 7 of them with combine tables. */
 export function treeStat(which: u32): u32 {
+  if (which == 7) return combineCount;
   if (which == 6) return bitvecCount;
   if (which == 5) return filterCount;
   if (which == 4) return deepest;

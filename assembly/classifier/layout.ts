@@ -123,31 +123,63 @@ export const NO_CUT: u32 = 7;
 // A group of few rules may instead be looked up as Lakshman and Stiliadis's
 // bit vectors (build-bitvec.ts): per key, the rules' edges cut the key's
 // range into intervals, and each interval has a row of one bit per rule of
-// the group (in rule order) set when the rule's box spans it. A packet's
-// key finds its interval through a table of u32 words: the key's top bits
-// index the first table (BV_SHIFT says which bits), and a word is either a
-// row (BV_ROW | the row's list offset) or the list offset of a 256-word
-// table for the next 8 bits. The AND of the six rows holds exactly the rules
-// whose boxes hold the packet (the rows are exact on the box, so only the
-// entry word's need bits, and for an impure rule ruleMatches, are left to
-// check); its lowest bit that passes them is the group's answer: a few independent loads per key instead of a walk whose every
-// step waits on the last, and no leaf of candidates that do not match.
+// the group (in rule order) set when the rule's box spans it. Intervals
+// with equal rows are one class (Gupta and McKeown's RFC "equivalence
+// class"), and each class's row is stored once. A packet's key finds its
+// class through a table of u32 words: the key's top bits index the first
+// table (BV_SHIFT says which bits), and a word is either a class
+// (BV_ROW | class) or the list offset of a 256-word table for the next 8
+// bits.
+// The AND of the six rows holds exactly the rules whose boxes hold the
+// packet (the rows are exact on the box, so only the entry word's need
+// bits, and for an impure rule ruleMatches, are left to check); its lowest
+// bit that passes them is the group's answer.
 // Its slot: SLOT_CUT is CUT_BITVEC, SLOT_ROOT the list offset of its record:
 //   BV_WORDS    u32 u64 words per row (rules / 64, rounded up)
 //   BV_ENTRIES  u32 list offset of the group's entry words (u32 each, in rule order)
-//   BV_DIM      per key (by DIM_*), BV_DIM_BYTES: u32 first table, u32 shift;
-//               for a key no rule of the group tests, BV_ROW | its one row
-// Rows are 8-byte aligned list words.
+//   BV_COMBINE  u32 list offset of its combine record (below), or NO_COMBINE
+//   (then a word of padding)
+//   BV_DIM      per key (by DIM_*), BV_DIM_BYTES: u32 first table (or
+//               BV_ROW | 0 for a key no rule of the group tests: one class),
+//               u32 shift, u32 list offset of its class rows, (padding)
+// Rows are 8-byte aligned list words, BV_WORDS u64 words each, by class.
+//
+// The combine record (build-bitvec-combine.ts; RFC's later phases): the
+// classes of the two addresses give an "address class" through one table,
+// those of protocol and ports a "service class" through another, and the
+// pair a third table's answer: the group-local index of the lowest rule
+// whose row bit all five rows share (CB_NONE: none). So a packet whose
+// first candidate passes its need bits (the common case) is answered by
+// eight loads and no AND; any other takes the rows' AND.
+//   CB_ADDR     u32 list offset of u16 [src classes][dst classes]
+//   CB_DSTS     u32 dst classes
+//   CB_SVC      u32 list offset of u16 [proto classes][sport classes][dport classes]
+//   CB_SPORTS   u32 sport classes
+//   CB_DPORTS   u32 dport classes
+//   CB_FIRST    u32 list offset of u16 [address classes][service classes]
+//   CB_SVCS     u32 service classes
 export const CUT_BITVEC: u32 = 6;
 export const BV_MAX_RULES: u32 = 256;
 export const BV_WORDS: usize = 0;
 export const BV_ENTRIES: usize = 4;
-export const BV_DIM: usize = 8;
-export const BV_DIM_BYTES: usize = 8;
+export const BV_COMBINE: usize = 8;
+export const BV_DIM: usize = 16;
+export const BV_DIM_BYTES: usize = 16;
 export const BV_TABLE: usize = 0;
 export const BV_SHIFT: usize = 4;
-export const BV_HEAD_WORDS: u32 = 2 + 2 * DIMS;
+export const BV_ROWS: usize = 8;
+export const BV_HEAD_WORDS: u32 = 4 + 4 * DIMS;
 export const BV_ROW: u32 = 0x80000000;
+export const NO_COMBINE: u32 = 0xffffffff;
+export const CB_ADDR: usize = 0;
+export const CB_DSTS: usize = 4;
+export const CB_SVC: usize = 8;
+export const CB_SPORTS: usize = 12;
+export const CB_DPORTS: usize = 16;
+export const CB_FIRST: usize = 20;
+export const CB_SVCS: usize = 24;
+export const CB_WORDS: u32 = 7;
+export const CB_NONE: u32 = 0xffff;
 
 // ---- group filters ------------------------------------------------------------
 // A group's filter is a bitmap of cells over the top bits of the source and
