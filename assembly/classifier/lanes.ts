@@ -8,7 +8,7 @@
 // so far. Every lane gets exactly what treesMatch (lookup.ts) gives it.
 import { TUPLE_SIZE } from "../layout";
 import { KEYS, GROUPS, SLOT, SLOT_MIN, SLOT_FILTER, SLOT_CELL, CHILD_LEAF, NO_ENTRY, IX, IX_KIND, IX_TREES, KIND_TREE } from "./layout";
-import { loadKeys, walkRoot, walkStep, leafMatch, mayMatch, entryAnswer, treeKeysFit, classifierMatch, isBitvec, bitvecMatch, bestOf, better } from "./lookup";
+import { loadKeys, walkRoot, walkStep, leafMatch, mayMatch, entryAnswer, treeKeysFit, classifierMatch, isBitvec, bitvecMatch, bitvecRecord, hasCombine, bitvecFirst, bitvecFinish, bestOf, better } from "./lookup";
 import { table, trees } from "./store";
 
 /** Packets looked up together. */
@@ -74,6 +74,20 @@ export function classifierMatchLanes(rs: u32, rules: usize, hot: usize, first: u
     let l2 = min < bestOf(w2) && mayMatch(f, cell, k2);
     let l3 = min < bestOf(w3) && mayMatch(f, cell, k3);
     if (isBitvec(slot)) {
+      let r = bitvecRecord(slot);
+      if (hasCombine(r)) {
+        // Every lane's first candidate, then their checks: the four chains
+        // of loads (classes, combine tables) overlap.
+        let j0 = bitvecFirst(r, k0);
+        let j1 = bitvecFirst(r, k1);
+        let j2 = bitvecFirst(r, k2);
+        let j3 = bitvecFirst(r, k3);
+        if (l0) w0 = better(w0, bitvecFinish(r, rules, hot, t0, k0, bestOf(w0), j0));
+        if (l1) w1 = better(w1, bitvecFinish(r, rules, hot, t1, k1, bestOf(w1), j1));
+        if (l2) w2 = better(w2, bitvecFinish(r, rules, hot, t2, k2, bestOf(w2), j2));
+        if (l3) w3 = better(w3, bitvecFinish(r, rules, hot, t3, k3, bestOf(w3), j3));
+        continue;
+      }
       // No walk: each lane's lookup is a few independent loads already.
       if (l0) w0 = better(w0, bitvecMatch(slot, rules, hot, t0, k0, bestOf(w0)));
       if (l1) w1 = better(w1, bitvecMatch(slot, rules, hot, t1, k1, bestOf(w1)));

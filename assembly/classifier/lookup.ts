@@ -197,43 +197,79 @@ import { quads, lists, table, trees, generation } from "./store";
   return <u32>load<u16>(lists.ptr + (<usize>table << 2) + (<usize>i << 1));
 }
 
+/** The bit-vector record of the group of tree slot `slot` (isBitvec). */
+// @ts-ignore: decorator
+@inline export function bitvecRecord(slot: usize): usize {
+  return lists.ptr + (<usize>load<u32>(slot, SLOT_ROOT) << 2);
+}
+
+/** Has the bit-vector record at `r` combine tables (bitvecFirst)? */
+// @ts-ignore: decorator
+@inline export function hasCombine(r: usize): bool {
+  return load<u32>(r, BV_COMBINE) != NO_COMBINE;
+}
+
 /**
- * The entry word of the first match below global rule `best` in the
- * bit-vector group of slot `slot`, for tuple `t` whose keys loadKeys wrote
- * at `k`; NO_ENTRY if none. The combine tables give the lowest rule whose
- * box holds the keys; when its need bits pass and it is pure, that is the
- * answer. Otherwise the rows' AND holds exactly the rules whose boxes hold
- * the keys, in rule order, and what a box cannot say is checked in turn:
- * the need bits, and for an impure rule the scan's own test.
+ * The group-local index of the lowest rule of the bit-vector record at `r`
+ * (hasCombine) whose box holds the keys at `k`, CB_NONE if none: five
+ * classes, then the combine tables, no AND of rows.
  */
 // @ts-ignore: decorator
-@inline export function bitvecMatch(slot: usize, rules: usize, hot: usize, t: usize, k: usize, best: u32): u32 {
-  let r = lists.ptr + (<usize>load<u32>(slot, SLOT_ROOT) << 2);
+@inline export function bitvecFirst(r: usize, k: usize): u32 {
+  let q = lists.ptr + (<usize>load<u32>(r, BV_COMBINE) << 2);
   let c1 = bitvecClass(r, DIM_PROTO, k);
   let c2 = bitvecClass(r, DIM_SRC, k);
   let c3 = bitvecClass(r, DIM_DST, k);
   let c4 = bitvecClass(r, DIM_SPORT, k);
   let c5 = bitvecClass(r, DIM_DPORT, k);
+  let a = u16At(load<u32>(q, CB_ADDR), c2 * load<u32>(q, CB_DSTS) + c3);
+  let s = u16At(load<u32>(q, CB_SVC), (c1 * load<u32>(q, CB_SPORTS) + c4) * load<u32>(q, CB_DPORTS) + c5);
+  return u16At(load<u32>(q, CB_FIRST), a * load<u32>(q, CB_SVCS) + s);
+}
+
+/**
+ * bitvecMatch's answer when the lowest rule whose box holds the keys is
+ * `j` (bitvecFirst): that rule when it is below `best`, pure and its need
+ * bits pass; else the rows' AND decides (bitvecRows).
+ */
+// @ts-ignore: decorator
+@inline export function bitvecFinish(r: usize, rules: usize, hot: usize, t: usize, k: usize, best: u32, j: u32): u32 {
+  if (j == CB_NONE) return NO_ENTRY;
+  let e = load<u32>(lists.ptr + (<usize>load<u32>(r, BV_ENTRIES) << 2) + (<usize>j << 2));
+  if ((e & ENTRY_INDEX) >= best) return NO_ENTRY;
+  if ((((e >> ENTRY_SHIFT) & NEED_MASK) & (load<u32>(k, K_LACKS) | NEED_FULL)) == 0) return e;
+  return bitvecRows(r, rules, hot, t, k, best);
+}
+
+/**
+ * The entry word of the first match below global rule `best` in the
+ * bit-vector group of slot `slot`, for tuple `t` whose keys loadKeys wrote
+ * at `k`; NO_ENTRY if none: by the combine tables when the group has them,
+ * else by its rows (bitvecRows).
+ */
+// @ts-ignore: decorator
+@inline export function bitvecMatch(slot: usize, rules: usize, hot: usize, t: usize, k: usize, best: u32): u32 {
+  let r = bitvecRecord(slot);
+  if (hasCombine(r)) return bitvecFinish(r, rules, hot, t, k, best, bitvecFirst(r, k));
+  return bitvecRows(r, rules, hot, t, k, best);
+}
+
+/**
+ * bitvecMatch by the rows of the record at `r`: their AND holds exactly
+ * the rules whose boxes hold the keys, in rule order, and what a box cannot
+ * say is checked in turn: the need bits, and for an impure rule the scan's
+ * own test.
+ */
+function bitvecRows(r: usize, rules: usize, hot: usize, t: usize, k: usize, best: u32): u32 {
+  let words = <usize>load<u32>(r, BV_WORDS) << 3;
   let entries = lists.ptr + (<usize>load<u32>(r, BV_ENTRIES) << 2);
   let lacks = load<u32>(k, K_LACKS);
-  let cb = load<u32>(r, BV_COMBINE);
-  if (cb != NO_COMBINE) {
-    let q = lists.ptr + (<usize>cb << 2);
-    let a = u16At(load<u32>(q, CB_ADDR), c2 * load<u32>(q, CB_DSTS) + c3);
-    let s = u16At(load<u32>(q, CB_SVC), (c1 * load<u32>(q, CB_SPORTS) + c4) * load<u32>(q, CB_DPORTS) + c5);
-    let j = u16At(load<u32>(q, CB_FIRST), a * load<u32>(q, CB_SVCS) + s);
-    if (j == CB_NONE) return NO_ENTRY;
-    let e = load<u32>(entries + (<usize>j << 2));
-    if ((e & ENTRY_INDEX) >= best) return NO_ENTRY;
-    if ((((e >> ENTRY_SHIFT) & NEED_MASK) & (lacks | NEED_FULL)) == 0) return e;
-  }
-  let words = <usize>load<u32>(r, BV_WORDS) << 3;
   let p0 = bitvecRow(r, DIM_FAMILY, bitvecClass(r, DIM_FAMILY, k), words);
-  let p1 = bitvecRow(r, DIM_PROTO, c1, words);
-  let p2 = bitvecRow(r, DIM_SRC, c2, words);
-  let p3 = bitvecRow(r, DIM_DST, c3, words);
-  let p4 = bitvecRow(r, DIM_SPORT, c4, words);
-  let p5 = bitvecRow(r, DIM_DPORT, c5, words);
+  let p1 = bitvecRow(r, DIM_PROTO, bitvecClass(r, DIM_PROTO, k), words);
+  let p2 = bitvecRow(r, DIM_SRC, bitvecClass(r, DIM_SRC, k), words);
+  let p3 = bitvecRow(r, DIM_DST, bitvecClass(r, DIM_DST, k), words);
+  let p4 = bitvecRow(r, DIM_SPORT, bitvecClass(r, DIM_SPORT, k), words);
+  let p5 = bitvecRow(r, DIM_DPORT, bitvecClass(r, DIM_DPORT, k), words);
   for (let w: usize = 0; w < words; w += 8) {
     let m = load<u64>(p0 + w) & load<u64>(p1 + w) & load<u64>(p2 + w) & load<u64>(p3 + w) & load<u64>(p4 + w) & load<u64>(p5 + w);
     while (m != 0) {
