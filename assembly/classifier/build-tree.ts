@@ -485,9 +485,12 @@ function keepSplit(n: u32, g: u32, cut: u32): void {
 
 // A group's filter (layout.ts, "group filters") is made only for a group
 // of at least FILTER_MIN_RULES rules (a small group's walk is short). It has
-// about 32 cells per rule (FILTER_MIN_BITS to FILTER_MAX_BITS bits of cell
-// number: 4 bytes per rule, 2 to 128 KB), so that a group's scattered
-// narrow prefixes still leave most cells clear. Splits of the cell's bits
+// about 64 cells per rule (FILTER_MIN_BITS to FILTER_MAX_BITS bits of cell
+// number: 8 bytes per rule, 2 to 128 KB), so that a group's scattered
+// narrow prefixes still leave most cells clear. (64 against 32 cells a
+// rule, bench/wasm-ab.ts new / old: fw1_10k uniform 0.904 and 0.915, its
+// own trace 0.961 and 0.965, the other cells 0.92-1.02; 128 cells cost
+// fw1_10k's own trace 1.04x.) Splits of the cell's bits
 // between source and destination are tried (2 source bits to 2
 // destination bits, in steps of 2); a split is given up when marking its
 // rules' cells would take more than FILTER_WORK word writes (which bounds
@@ -541,7 +544,7 @@ function markCells(bm: usize, list: usize, k: u32, sb: u32, db: u32): u32 {
 /** The filter of the `k` rules at `list` (local indices): its list offset (filterCell says its cells), or NO_FILTER. */
 function groupFilter(list: usize, k: u32): u32 {
   if (k < FILTER_MIN_RULES) return NO_FILTER;
-  let bits: u32 = 32 - <u32>clz<u32>(k) + 5; // about 32 cells per rule
+  let bits: u32 = 32 - <u32>clz<u32>(k) + 6; // about 64 cells per rule
   if (bits < FILTER_MIN_BITS) bits = FILTER_MIN_BITS;
   if (bits > FILTER_MAX_BITS) bits = FILTER_MAX_BITS;
   let bytes = <usize>1 << (bits - 3);

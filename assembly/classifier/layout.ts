@@ -183,7 +183,7 @@ export const CB_NONE: u32 = 0xffff;
 
 // ---- group filters ------------------------------------------------------------
 // A group's filter is a bitmap of cells over the top bits of the source and
-// destination keys, sized to the group (build-tree.ts: about 32 cells per
+// destination keys, sized to the group (build-tree.ts: about 64 cells per
 // rule, 2^14 to 2^20 cells, whole u32 list words): the group's SLOT_CELL
 // word says how many bits of each make a cell (more source bits for a group
 // whose sources are narrow, more destination bits for one whose
