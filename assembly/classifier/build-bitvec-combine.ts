@@ -21,6 +21,8 @@ import { lists, listCount, takeWords, resetTo, quadCount } from "./store";
 const COMBINE_BASE: u64 = 65536;
 const COMBINE_PER_RULE: u64 = 256;
 const MAX_CLASSES: u32 = 0xfffe; // below CB_NONE: a class is a u16 entry
+const MAX_PROBES: u32 = 64;
+const TOO_LONG: u32 = 0xffffffff;
 
 let addrRows = new Buf(); // the address classes' rows, w u64 words each
 let svcRows = new Buf(); // the service classes' rows
@@ -55,15 +57,22 @@ function beginSet(most: u32): void {
   interned = 0;
 }
 
-/** The class in `set` of the `stride`-byte row at `row`: an earlier equal row's, or a new one. */
+/**
+ * The class in `set` of the `stride`-byte row at `row`: an earlier equal
+ * row's, or a new one; TOO_LONG when its probe passes MAX_PROBES slots.
+ * The table is at most half full, so that takes rows made to collide: the
+ * rules are the configuration's, and their build must not take time out
+ * of proportion to their number (the group then keeps its rows alone).
+ */
 function intern(set: Buf, row: usize, stride: usize): u32 {
   let h: u64 = 0;
   for (let i: usize = 0; i < stride; i += 8) h = (h ^ load<u64>(row + i)) * 0x9e3779b97f4a7c15;
   let at = <u32>(h >> 32) & slotMask;
-  while (true) {
+  for (let probes: u32 = 0; ; probes++) {
     let e = load<u32>(slots.ptr + (<usize>at << 2));
     if (e == 0) break;
     if (memory.compare(set.ptr + <usize>(e - 1) * stride, row, stride) == 0) return e - 1;
+    if (probes == MAX_PROBES) return TOO_LONG;
     at = (at + 1) & slotMask;
   }
   let c = interned++;
@@ -71,6 +80,12 @@ function intern(set: Buf, row: usize, stride: usize): u32 {
   memory.copy(set.ptr + <usize>c * stride, row, stride);
   store<u32>(slots.ptr + (<usize>at << 2), c + 1);
   return c;
+}
+
+/** Drop the list words taken since `start`: no combine record. */
+function giveUp(start: u32): u32 {
+  resetTo(quadCount, start);
+  return NO_COMBINE;
 }
 
 /** Take list words for `n` u16 entries; their offset. */
@@ -117,7 +132,9 @@ export function buildCombine(dimRows: usize, dimClasses: usize, k: u32): u32 {
       let a = rowsOf(dimRows, DIM_SRC) + <usize>s * stride;
       let b = rowsOf(dimRows, DIM_DST) + <usize>d * stride;
       for (let i: usize = 0; i < stride; i += 8) store<u64>(row + i, load<u64>(a + i) & load<u64>(b + i));
-      putEntry(addr, s * dsts + d, intern(addrRows, row, stride));
+      let c = intern(addrRows, row, stride);
+      if (c == TOO_LONG) return giveUp(start);
+      putEntry(addr, s * dsts + d, c);
     }
   }
   let addrs = interned;
@@ -132,7 +149,9 @@ export function buildCombine(dimRows: usize, dimClasses: usize, k: u32): u32 {
         let b = rowsOf(dimRows, DIM_SPORT) + <usize>s * stride;
         let c = rowsOf(dimRows, DIM_DPORT) + <usize>d * stride;
         for (let i: usize = 0; i < stride; i += 8) store<u64>(row + i, load<u64>(a + i) & load<u64>(b + i) & load<u64>(c + i));
-        putEntry(svc, (p * sports + s) * dports + d, intern(svcRows, row, stride));
+        let x = intern(svcRows, row, stride);
+        if (x == TOO_LONG) return giveUp(start);
+        putEntry(svc, (p * sports + s) * dports + d, x);
       }
     }
   }
@@ -140,10 +159,7 @@ export function buildCombine(dimRows: usize, dimClasses: usize, k: u32): u32 {
 
   // Per address and service class: the lowest rule of both rows.
   let firstCount = <u64>addrs * <u64>svcs;
-  if (addrs > MAX_CLASSES || svcs > MAX_CLASSES || addrCount + svcCount + firstCount > budget) {
-    resetTo(quadCount, start);
-    return NO_COMBINE;
-  }
+  if (addrs > MAX_CLASSES || svcs > MAX_CLASSES || addrCount + svcCount + firstCount > budget) return giveUp(start);
   let first = takeEntries(<u32>firstCount);
   for (let a: u32 = 0; a < addrs; a++) {
     let ra = addrRows.ptr + <usize>a * stride;
