@@ -26,6 +26,7 @@ import { CommitConfirm, CONFIRM_MAX_S, type ConfirmHooks } from "./confirm.ts";
 import { DryRuns } from "./dry-run.ts";
 import { policyBytes } from "./policy-image.ts";
 import { RuleBook } from "./rule-book.ts";
+import { collectGarbage } from "./collect-garbage.ts";
 
 export const BATCH_MAX = 256;
 /** A watched file is loaded only once two reads this far apart agree (it is not being written). */
@@ -432,6 +433,7 @@ export class LiveAppliance {
    */
   async reloadNow(why: string, source: ReloadSource = { configs: this.opts.configs, load: this.opts.load }, confirmSeconds?: number, confirmHooks?: ConfirmHooks): Promise<ReloadResult> {
     const fail = (message: string, diagnostics: Diagnostic[] = []): ReloadResult => {
+      setImmediate(collectGarbage); // what the refused answer held (collect-garbage.ts)
       this.logDiagnostics(diagnostics);
       this.log(Severity.err, `reload (${why}) refused: ${message}; the running rules (generation ${this.generation}) stay`);
       this.lastReload = { atMs: Date.now(), ok: false, message };
@@ -492,6 +494,7 @@ export class LiveAppliance {
     this.warnings = a.diagnostics;
     this.loadedAtMs = this.lastReload.atMs;
     this.reloadCounts.applied++;
+    setImmediate(collectGarbage); // the replaced rules, once this answer is out of scope (collect-garbage.ts)
     return { ok: true, message, diagnostics: a.diagnostics.map(formatDiagnostic) };
   }
 
