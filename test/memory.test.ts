@@ -10,17 +10,14 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { loadAllLazily } from "../host/config/compile.ts";
 import { RuleBook, ruleKey } from "../host/runtime/rule-book.ts";
 import { allRules, type Policy } from "../host/model/rule.ts";
 import { compactPolicyTexts } from "../host/runtime/compact-texts.ts";
 import { classBenchConfig, measureRss } from "../bench/appliance-rss.ts";
+import { collectGarbage } from "../host/runtime/collect-garbage.ts";
 
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
-const heapAfterGc = () => { gc(); gc(); return process.memoryUsage().heapUsed; };
+const heapAfterGc = () => { collectGarbage(); collectGarbage(); return process.memoryUsage().heapUsed; };
 
 let dir = "";
 let config = "";
