@@ -115,9 +115,14 @@ scenario_e() { # a reload in the middle of a long transfer
   tcp_echo_server "$NS_WAN" 5002 $WAN_SRV
   start_appliance "$cfg" -- --watch 0
   expect_tcp_ok "$NS_LAN" $LAN_A $WAN_SRV 5002
-  # 120 slices of 50 kB, 0.1 s apart: about 12 s of traffic.
-  local sender
-  bg "$LAB_TMP/sender.log" nsx "$NS_LAN" bash -c "for i in \$(seq 0 119); do dd if='$LAB_TMP/src.bin' bs=50000 skip=\$i count=1 status=none; sleep 0.1; done | socat -u - TCP:$WAN_SRV:5001,bind=$LAN_A,connect-timeout=4"
+  # 120 slices of 50 kB, 0.1 s apart: about 12 s of traffic on the host.
+  # The reload must finish inside it; in an emulated VM (LAB_SLOW > 1) the
+  # reload's checker process starts several times slower, so the slices
+  # are LAB_SLOW / 2 times further apart (0.3 s, 36 s, at LAB_SLOW=6: once
+  # 12 s was not enough there).
+  local sender pace
+  pace=$(awk -v s="$LAB_SLOW" 'BEGIN { printf "%.2f", 0.1 * (s > 2 ? s / 2 : 1) }')
+  bg "$LAB_TMP/sender.log" nsx "$NS_LAN" bash -c "for i in \$(seq 0 119); do dd if='$LAB_TMP/src.bin' bs=50000 skip=\$i count=1 status=none; sleep $pace; done | socat -u - TCP:$WAN_SRV:5001,bind=$LAN_A,connect-timeout=4"
   sender=$BG_PID
   sleep 2
   local before; before=$(counter "$(rule_at "$cfg" "lan.in 10 ")")
