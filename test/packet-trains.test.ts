@@ -14,6 +14,7 @@ import type { PacketHeader, PacketMeta } from "../host/engine/header.ts";
 import * as L from "../assembly/layout.ts";
 import { policyArb, inputOnlyPolicyArb, packetsArb, IFACES } from "./support/arbitrary.ts";
 import { agree, forcedIndexEngine } from "./support/agree.ts";
+import { ReferenceEngine } from "../host/engine/reference.ts";
 
 const SEED = Number(process.env.DIFF_SEED ?? 20261122) + 7;
 const RUNS = Number(process.env.DIFF_RUNS ?? 700);
@@ -43,6 +44,8 @@ const CHANGES: Record<string, (h: PacketHeader, m: PacketMeta) => void> = {
 const NOT_RULE_INPUTS: Record<string, (h: PacketHeader, m: PacketMeta) => void> = {
   length: (h) => { h.length = h.length === 1500 ? 40 : h.length + 1; },
   timeNs: (_, m) => { m.timeNs += 1000n; },
+  // Back in time: a train whose latest packet is not its last (the clock keeps the latest).
+  timeBack: (_, m) => { m.timeNs -= m.timeNs >= 300n ? 300n : 0n; },
 };
 
 interface Train { batch: Packet[]; exact: boolean[]; near: number; changed: Set<string> }
@@ -56,7 +59,8 @@ const trainsArb: fc.Arbitrary<Train> = packetsArb(100).chain((batch) =>
     const exact: boolean[] = [];
     const changed = new Set<string>();
     let near = 0;
-    batch.forEach(([h, m], i) => {
+    batch.forEach(([h, m0], i) => {
+      const m = { ...m0, timeNs: BigInt(i * 10) };
       out.push([h, m]);
       exact.push(false);
       let prev: Packet = [h, m];
@@ -92,6 +96,7 @@ describe("packet trains: a packet that repeats the one before takes its answer",
     let reusedExpected = 0;
     let reused = 0;
     let nearRepeats = 0;
+    let latestNotLast = 0;
     const changed = new Set<string>();
     fc.assert(
       fc.property(inputOnlyPolicyArb, trainsArb, (policy, { batch, exact, near, changed: c }) => {
@@ -99,12 +104,34 @@ describe("packet trains: a packet that repeats the one before takes its answer",
         const mixed = batch.map(([h, m], i): Packet => [h.family === 6 && i % 9 === 4 ? { ...h, nd: true } : h, m]);
         const expected = mixed.filter((p, i) => exact[i] && looksUp(policy, p)
           && !!mixed[i - 1][0].nd === !!p[0].nd).length;
+        // What the input-only pass must leave besides the answers (agree checks
+        // the rules' counters): each input ruleset's default counter, and the
+        // clock at the latest time of a packet the pipeline took in.
+        const ref = new ReferenceEngine(policy);
+        const defaults = new Map<number, { packets: number; bytes: number }>();
+        let latest = 0n;
+        for (const [h, m] of mixed) {
+          const d = ref.classify(h, m);
+          if (d.stage === "input" && d.rule < 0) {
+            const c = defaults.get(policy.input[m.ifIn]!) ?? { packets: 0, bytes: 0 };
+            defaults.set(policy.input[m.ifIn]!, { packets: c.packets + 1, bytes: c.bytes + h.length });
+          }
+          if (h.reason === L.REASON_OK && !h.nd && m.timeNs > latest) latest = m.timeNs;
+        }
+        const last = mixed.reduce((at, [h], i) => (h.reason === L.REASON_OK && !h.nd ? i : at), -1);
+        if (latest > 0n && mixed[last][1].timeNs < latest) latestNotLast++;
         for (const engine of [linear, indexed, noSimd]) {
           engine.load(encodePolicy(policy));
+          engine.x.ctFlush(); // the clock from 0
           const before = engine.x.pipelineRepeatsReused();
           agree(engine, policy, mixed);
           reused += engine.x.pipelineRepeatsReused() - before;
           reusedExpected += expected;
+          expect(engine.x.ctClock()).toBe(latest);
+          engine.defaultCounters().forEach((c, rs) => {
+            const want = defaults.get(rs) ?? { packets: 0, bytes: 0 };
+            expect([Number(c.packets), Number(c.bytes)]).toEqual([want.packets, want.bytes]);
+          });
         }
         nearRepeats += near;
         c.forEach((x) => changed.add(x));
@@ -115,6 +142,8 @@ describe("packet trains: a packet that repeats the one before takes its answer",
     expect(reused).toBe(reusedExpected);
     expect(nearRepeats).toBeGreaterThan(RUNS * 2);
     expect([...changed].sort()).toEqual(Object.keys(CHANGES).sort());
+    // Batches whose latest packet is not their last: the clock is the maximum, not the last time seen.
+    expect(latestNotLast).toBeGreaterThan(RUNS / 10);
   }, 600_000);
 
   it(`agrees with the reference on policies with output and monitor rulesets (the general pipeline's pre-pass, ${Math.round(RUNS / 4)} policies)`, () => {
