@@ -8,13 +8,13 @@
 // cell's median ns per packet and new / old (lower is better).
 //
 //   npx asc assembly/index.ts --target release -o /tmp/new.wasm   (and the old one from another checkout)
-//   node --import tsx bench/wasm-ab.ts OLD.wasm NEW.wasm [--rounds N] [--unchecked] SET:TRACE...
+//   node --import tsx bench/wasm-ab.ts OLD.wasm NEW.wasm [--rounds N] [--warm MS] [--unchecked] SET:TRACE...
 //
 // TRACE is `own` (the set's trace) or `uniform`, from the data directory
 // (../shared/classbench, see data-dir.ts). The bindings are this checkout's
 // build/release.js: both builds must export what the runner uses.
 import { readFileSync } from "node:fs";
-import { classBenchRunner, type Runner } from "../host/classbench/runner.ts";
+import { classBenchRunner, warmUp, type Runner } from "../host/classbench/runner.ts";
 import { CLASSBENCH_META } from "../host/classbench/classbench.ts";
 import { WasmEngine } from "../host/engine/wasm.ts";
 import { loadSet } from "./load-set.ts";
@@ -28,9 +28,16 @@ const rounds = at >= 0 ? Number(args.splice(at, 2)[1]) : 11;
 // cuts a piece out, to measure what the piece costs); never for a change.
 const unchecked = args.includes("--unchecked");
 if (unchecked) args.splice(args.indexOf("--unchecked"), 1);
+// --warm MS: before each timed pass, that build classifies the trace for
+// MS milliseconds untimed (warmUp, as `classify` does before it times):
+// without it a pass follows the other build's, and on an own trace reads
+// up to 2x the time `classify` reports (acl1_10k own: 82 against 39 ns a
+// packet in one minute); 0 for the old way.
+const wat = args.indexOf("--warm");
+const warmMs = wat >= 0 ? Number(args.splice(wat, 2)[1]) : 60;
 const [oldWasm, newWasm, ...cells] = args;
 if (!oldWasm || !newWasm || cells.length === 0 || !(rounds > 0)) {
-  console.error("usage: node --import tsx bench/wasm-ab.ts OLD.wasm NEW.wasm [--rounds N] [--unchecked] SET:TRACE...");
+  console.error("usage: node --import tsx bench/wasm-ab.ts OLD.wasm NEW.wasm [--rounds N] [--warm MS] [--unchecked] SET:TRACE...");
   process.exit(2);
 }
 const dir = classBenchDir();
@@ -56,6 +63,7 @@ for (const cell of cells) {
   const ts: number[][] = [[], []];
   for (let round = 0; round < rounds; round++) {
     for (let j = 0; j < 2; j++) {
+      warmUp(runners[j], 256, warmMs);
       const t0 = process.hrtime.bigint();
       runners[j].classify(256);
       ts[j].push(Number(process.hrtime.bigint() - t0) / n);
