@@ -76,7 +76,7 @@ export { ctAllowFutureConnect } from "./conntrack/future-connect";
 
 // ---- the classifier's options and figures ------------------------------------
 
-export { setClassifierOptions, indexKind, indexBytes, indexReason, indexLeafSize } from "./classifier/classifier";
+export { setClassifierOptions, indexKind, indexBytes, indexReason, indexGroups, indexLeafSize } from "./classifier/classifier";
 export { treeStat, classifierLaneRuns } from "./classifier/classifier";
 
 // ---- layout agreement --------------------------------------------------------

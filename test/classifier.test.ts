@@ -99,7 +99,7 @@ describe("indexed classifier", () => {
     expect(fellBack).toBeGreaterThan(0);
     w.setClassifier("auto", 32, 48);
   });
-  it("splits rules wide in one address but /6 or longer in the other into their own cut group, and still answers as the reference", () => {
+  it("splits rules wide in one address but /6 or longer in the other into their own cut groups, or looks them up with the rules wide in both when all fit one bit-vector group, and answers as the reference", () => {
     // Built to take build-tree.ts's extra groups: many rules wide in the source
     // with destinations /6../8 (wider than a cut of log2(rules) bits) in three top-6-bit buckets (and the mirror
     // image), mixed with narrow rules and wildcards in shuffled order.
@@ -107,19 +107,28 @@ describe("indexed classifier", () => {
     const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
     const ip = (v: number) => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join(".");
     const pfx = (v: number, len: number) => `${ip(len === 0 ? 0 : (v & (~0 << (32 - len))) >>> 0)}/${len}`;
-    const ports = () => { const lo = rnd(3) === 0 ? 0 : rnd(60000); return rnd(2) ? "0 : 65535" : `${lo} : ${lo + rnd(5000)}`; };
+    // Port ranges with edges anywhere (too many classes for a bit-vector group of these rules), or from a short list.
+    const FEW = ["0 : 1023", "53 : 53", "80 : 80", "1024 : 65535", "443 : 443"];
+    const ports = (few: boolean) => {
+      if (few) return rnd(2) ? "0 : 65535" : FEW[rnd(FEW.length)];
+      const lo = rnd(3) === 0 ? 0 : rnd(60000);
+      return rnd(2) ? "0 : 65535" : `${lo} : ${lo + rnd(5000)}`;
+    };
     const proto = () => ["0x06/0xFF", "0x11/0xFF", "0x00/0x00"][rnd(3)];
     const tops = [26, 154, 220];
-    const lines: string[] = [];
-    for (let i = 0; i < 150; i++) lines.push(`@${pfx(rnd(2 ** 31) * 2, 16 + rnd(17))}\t${pfx(rnd(2 ** 31) * 2, 16 + rnd(17))}`);
-    for (let i = 0; i < 100; i++) lines.push(`@${pfx(rnd(2 ** 31) * 2, rnd(3))}\t${pfx(((tops[rnd(3)] << 24) | rnd(2 ** 24)) >>> 0, 6 + rnd(3))}`);
-    for (let i = 0; i < 100; i++) lines.push(`@${pfx(((tops[rnd(3)] << 24) | rnd(2 ** 24)) >>> 0, 6 + rnd(3))}\t${pfx(rnd(2 ** 31) * 2, rnd(3))}`);
-    for (let i = 0; i < 20; i++) lines.push(`@${pfx(rnd(2 ** 31) * 2, rnd(2))}\t${pfx(rnd(2 ** 31) * 2, rnd(2))}`);
-    for (let i = lines.length - 1; i > 0; i--) { const j = rnd(i + 1); [lines[i], lines[j]] = [lines[j], lines[i]]; }
-    const text = lines.map((l) => `${l}\t${ports()}\t${ports()}\t${proto()}\t0x0000/0x0000`).join("\n")
-      + "\n@0.0.0.0/0\t0.0.0.0/0\t0 : 65535\t0 : 65535\t0x00/0x00\t0x0000/0x0000\n";
-    const { policy, diagnostics } = parseClassBenchRules(text, "split.rules");
-    expect(diagnostics).toEqual([]);
+    const policyOf = (few: boolean, cuts: number) => {
+      const lines: string[] = [];
+      for (let i = 0; i < 150; i++) lines.push(`@${pfx(rnd(2 ** 31) * 2, 16 + rnd(17))}\t${pfx(rnd(2 ** 31) * 2, 16 + rnd(17))}`);
+      for (let i = 0; i < cuts; i++) lines.push(`@${pfx(rnd(2 ** 31) * 2, rnd(3))}\t${pfx(((tops[rnd(3)] << 24) | rnd(2 ** 24)) >>> 0, 6 + rnd(3))}`);
+      for (let i = 0; i < cuts; i++) lines.push(`@${pfx(((tops[rnd(3)] << 24) | rnd(2 ** 24)) >>> 0, 6 + rnd(3))}\t${pfx(rnd(2 ** 31) * 2, rnd(3))}`);
+      for (let i = 0; i < 20; i++) lines.push(`@${pfx(rnd(2 ** 31) * 2, rnd(2))}\t${pfx(rnd(2 ** 31) * 2, rnd(2))}`);
+      for (let i = lines.length - 1; i > 0; i--) { const j = rnd(i + 1); [lines[i], lines[j]] = [lines[j], lines[i]]; }
+      const text = lines.map((l) => `${l}\t${ports(few)}\t${ports(few)}\t${proto()}\t0x0000/0x0000`).join("\n")
+        + "\n@0.0.0.0/0\t0.0.0.0/0\t0 : 65535\t0 : 65535\t0x00/0x00\t0x0000/0x0000\n";
+      const { policy, diagnostics } = parseClassBenchRules(text, "split.rules");
+      expect(diagnostics).toEqual([]);
+      return policy;
+    };
     // Packets at random, and inside the buckets the split groups cut on.
     const near = () => ((tops[rnd(3)] << 24) | rnd(2 ** 24)) >>> 0;
     const addr = () => (rnd(2) ? near() : rnd(2 ** 31) * 2 + rnd(2));
@@ -128,13 +137,25 @@ describe("indexed classifier", () => {
     const headers = parseClassBenchTrace(trace, "split.trace").headers;
     const batch: [PacketHeader, PacketMeta][] = headers.map((h) => [h, CLASSBENCH_META]);
     w.setClassifier("index");
-    w.load(encodePolicy(policy));
-    expect(w.indexInfo(0)).toMatchObject({ kind: "tree", reason: "indexed" });
-    expect(rulesOf(w, policy, batch)).toEqual(refRules(policy, batch));
+    // [few port ranges?, rules per cut group, groups, bit-vector groups]:
+    // 221 rules wide in both addresses whose classes are too many for a
+    // bit-vector group: the narrow rules' tree, the rest's tree and two cut
+    // groups; the same with few port ranges: the narrow rules' tree and one
+    // bit-vector group for all 221; 621 rules wide in both (over
+    // BV_MAX_RULES): the 21 without a cut as a bit-vector group, the cut
+    // groups as trees.
+    const cases = [[false, 100, 4, 0], [true, 100, 2, 1], [true, 300, 4, 1]] as const;
+    for (const [few, cuts, groups, bitvec] of cases) {
+      const policy = policyOf(few, cuts);
+      w.load(encodePolicy(policy));
+      expect(w.indexInfo(0)).toMatchObject({ kind: "tree", reason: "indexed" });
+      expect([few, cuts, w.x.indexGroups(0), w.x.treeStat(6)]).toEqual([few, cuts, groups, bitvec]);
+      expect(rulesOf(w, policy, batch)).toEqual(refRules(policy, batch));
+    }
     w.setClassifier("auto", 32, 48);
   });
 
-  it("looks up up to 256 rules wide in both addresses by bit vectors (with combine tables when their classes cross into few enough entries), more (or ones whose tables would be too large) by a tree, and answers as the reference either way", () => {
+  it("looks up up to 512 rules wide in both addresses by bit vectors (with combine tables when their classes cross into few enough entries), more (or ones whose tables would be too large) by a tree, and answers as the reference either way", () => {
     let seed = 4242;
     const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
     const ip = (v: number) => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join(".");
@@ -170,8 +191,8 @@ describe("indexed classifier", () => {
     // classes x the aligned ranges' port classes cross into more entries
     // than their budget, and the rows alone answer)].
     const cases = [
-      [200, "few", false, 1, 1], [256, "few", true, 1, 1], [200, true, false, 1, 1], [200, true, true, 1, 0], [256, true, true, 1, 0],
-      [257, true, false, 0, 0], [200, false, false, 0, 0],
+      [200, "few", false, 1, 1], [512, "few", true, 1, 1], [200, true, false, 1, 1], [200, true, true, 1, 0], [512, true, true, 1, 0],
+      [513, true, false, 0, 0], [200, false, false, 0, 0],
     ] as const;
     for (const [n, aligned, many, bitvec, combine] of cases) {
       const policy = policyOf(n, aligned, many);

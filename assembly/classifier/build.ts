@@ -103,6 +103,11 @@ export function indexReason(rs: u32): i32 {
   return rs < tableCount ? <i32>load<u32>(table.ptr + <usize>rs * IX, IX_REASON) : -1;
 }
 
+/** Groups (trees and bit-vector groups) of ruleset `rs`'s index; 0 for the scan. */
+export function indexGroups(rs: u32): u32 {
+  return rs < tableCount ? load<u32>(table.ptr + <usize>rs * IX, IX_TREES) : 0;
+}
+
 /** The leaf size the trees are built with. */
 export function indexLeafSize(): u32 {
   return leafSize;

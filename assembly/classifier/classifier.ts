@@ -3,7 +3,7 @@
 // them: layout.ts (the records both sides share), store.ts (the index's
 // memory), build.ts and build-tree.ts (per program, per group), lookup.ts
 // (per packet). Whatever the index, the answer is the linear first match.
-export { buildIndexes, setClassifierOptions, indexKind, indexBytes, indexReason, indexLeafSize, MODE_AUTO, MODE_LINEAR, MODE_INDEX } from "./build";
+export { buildIndexes, setClassifierOptions, indexKind, indexBytes, indexReason, indexGroups, indexLeafSize, MODE_AUTO, MODE_LINEAR, MODE_INDEX } from "./build";
 export { classifierMatch, matchRule, matchAction, matchMarks } from "./lookup";
 export { classifierMatchLanes, classifierLaneRuns, LANES } from "./lanes";
 export { treeStat } from "./build-tree";

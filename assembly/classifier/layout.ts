@@ -159,7 +159,7 @@ export const NO_CUT: u32 = 7;
 //   CB_FIRST    u32 list offset of u16 [address classes][service classes]
 //   CB_SVCS     u32 service classes
 export const CUT_BITVEC: u32 = 6;
-export const BV_MAX_RULES: u32 = 256;
+export const BV_MAX_RULES: u32 = 512;
 export const BV_WORDS: usize = 0;
 export const BV_ENTRIES: usize = 4;
 export const BV_COMBINE: usize = 8;
