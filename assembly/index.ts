@@ -77,7 +77,7 @@ export { ctAllowFutureConnect } from "./conntrack/future-connect";
 // ---- the classifier's options and figures ------------------------------------
 
 export { setClassifierOptions, indexKind, indexBytes, indexReason, indexGroups, indexLeafSize } from "./classifier/classifier";
-export { treeStat, classifierLaneRuns } from "./classifier/classifier";
+export { treeStat, classifierLaneRuns, classifierNarrowMisses } from "./classifier/classifier";
 
 // ---- layout agreement --------------------------------------------------------
 

@@ -155,6 +155,50 @@ describe("indexed classifier", () => {
     w.setClassifier("auto", 32, 48);
   });
 
+  it("keeps a packet out of every walked group by one probe of the narrow groups' filter when its cell is clear, and answers as the reference", () => {
+    // Two walked groups (narrow in both addresses; narrow source, wide
+    // destination), a few rules wide in both (a bit-vector group) and a
+    // catch-all: packets at random mostly fall in clear cells of the union
+    // of the two groups' boxes; packets inside the narrow rules must still
+    // find them, in either group (a filter that left out a group's rules
+    // would lose those).
+    let seed = 777;
+    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
+    const ip = (v: number) => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join(".");
+    const rules: { src: number; dst: number; srcLen: number; dstLen: number }[] = [];
+    for (let i = 0; i < 120; i++) rules.push({ src: rnd(2 ** 24) << 8, dst: rnd(2 ** 24) << 8, srcLen: 24, dstLen: 24 });
+    for (let i = 0; i < 120; i++) rules.push({ src: rnd(2 ** 24) << 8, dst: rnd(2 ** 2) << 30, srcLen: 24, dstLen: 2 });
+    for (let i = 0; i < 10; i++) rules.push({ src: rnd(2) << 31, dst: rnd(2) << 31, srcLen: 1, dstLen: 1 });
+    for (let i = rules.length - 1; i > 0; i--) { const j = rnd(i + 1); [rules[i], rules[j]] = [rules[j], rules[i]]; }
+    const text = rules.map((r) => `@${ip(r.src >>> 0)}/${r.srcLen}\t${ip(r.dst >>> 0)}/${r.dstLen}\t0 : 65535\t${rnd(2) ? "0 : 65535" : "80 : 80"}\t0x06/0xFF\t0x0000/0x0000`).join("\n")
+      + "\n@0.0.0.0/0\t0.0.0.0/0\t0 : 65535\t0 : 65535\t0x00/0x00\t0x0000/0x0000\n";
+    const { policy, diagnostics } = parseClassBenchRules(text, "narrow.rules");
+    expect(diagnostics).toEqual([]);
+    const inside = (r: (typeof rules)[number]) => [
+      (r.src + rnd(2 ** (32 - r.srcLen))) >>> 0, (r.dst + (r.dstLen === 2 ? rnd(2 ** 30) : rnd(256))) >>> 0];
+    const random = 3000;
+    const lines: string[] = [];
+    for (let i = 0; i < random; i++) lines.push(`${rnd(2 ** 31) * 2 + rnd(2)}\t${rnd(2 ** 31) * 2 + rnd(2)}\t${rnd(65536)}\t${rnd(2) ? 80 : rnd(65536)}\t6\t0\t-1`);
+    for (let i = 0; i < 3000; i++) {
+      const [s, d] = inside(rules[rnd(rules.length)]);
+      lines.push(`${s}\t${d}\t${rnd(65536)}\t80\t6\t0\t-1`);
+    }
+    const batch: [PacketHeader, PacketMeta][] = parseClassBenchTrace(lines.join("\n") + "\n", "narrow.trace").headers.map((h) => [h, CLASSBENCH_META]);
+    w.setClassifier("index");
+    w.load(encodePolicy(policy));
+    // Three groups: two walked, one bit-vector group; one narrow groups' filter.
+    expect([w.x.indexGroups(0), w.x.treeStat(6), w.x.treeStat(8)]).toEqual([3, 1, 1]);
+    const before = w.x.classifierNarrowMisses();
+    const got = rulesOf(w, policy, batch);
+    expect(w.x.classifierNarrowMisses() - before).toBeGreaterThan(random * 0.9);
+    const want = refRules(policy, batch);
+    expect(got).toEqual(want);
+    // The packets inside the narrow rules found them (not only the catch-all and the wide rules).
+    // (Some are taken by a rule wide in both before theirs.)
+    expect(want.slice(random).filter(([r]) => rules[r as number]?.srcLen === 24).length).toBeGreaterThan(1500);
+    w.setClassifier("auto", 32, 48);
+  });
+
   it("looks up up to 512 rules wide in both addresses by bit vectors (with combine tables when their classes cross into few enough entries), more (or ones whose tables would be too large) by a tree, and answers as the reference either way", () => {
     let seed = 4242;
     const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };

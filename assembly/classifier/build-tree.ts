@@ -78,6 +78,7 @@ let overBudget = false;
 /** Forget the build statistics (a new program is being indexed; store.ts forgets the trees). */
 export function resetTrees(): void {
   filterCount = 0;
+  narrowCount = 0;
   bitvecCount = 0;
   resetCombines();
   nodeCount = 0;
@@ -425,6 +426,40 @@ let groupOf = new Buf(); // per ruleset-local rule: u8
 // groups that fit. If the merged group cannot be a bit-vector group after
 // all, the cut groups are built as before (buildGroup).
 let cutsMerged = false;
+let narrowCount: u32 = 0; // narrow groups' filters made since resetTrees
+let wideBitvec = false; // G_WIDE (with the cut groups' rules when merged) is a bit-vector group
+
+/**
+ * The narrow groups' filter (layout.ts, IX) of the `n` prepared rules, once
+ * their groups are built: its list offset (lastFilterCell says its cells),
+ * or NO_FILTER when fewer than two groups are walked or no split leaves
+ * enough cells clear.
+ */
+export function narrowFilter(n: u32): u32 {
+  reserveBuf(scratch, <usize>n * 8 + 16);
+  let k: u32 = 0;
+  let seen: u32 = 0; // the groups walked, one bit each
+  for (let i: u32 = 0; i < n; i++) {
+    let g = <u32>load<u8>(groupOf.ptr + i);
+    if (wideBitvec && (g == G_WIDE || (cutsMerged && g > G_WIDE))) continue;
+    if (!wideBitvec && cutsMerged && g > G_WIDE) g = G_WIDE;
+    seen |= 1 << g;
+    store<u32>(scratch.ptr + <usize>k * 4, i);
+    k++;
+  }
+  if (popcnt<u32>(seen) < 2) return NO_FILTER;
+  let f = groupFilter(scratch.ptr, k);
+  if (f != NO_FILTER) {
+    narrowCount++;
+    filterCount--; // counted apart from the groups' own
+  }
+  return f;
+}
+
+/** The cell word of the last filter made (groupFilter, narrowFilter). */
+export function lastFilterCell(): u32 {
+  return filterCell;
+}
 
 /** Compute the boxes and groups of the `n` rules starting at global rule `first`. */
 export function prepareRules(rules: usize, first: u32, n: u32, maxEntriesPerRule: u32): void {
@@ -452,6 +487,7 @@ export function prepareRules(rules: usize, first: u32, n: u32, maxEntriesPerRule
     if (g > G_WIDE) cut++;
   }
   cutsMerged = cut > 0 && both <= BV_MAX_RULES;
+  wideBitvec = false;
   buildFirst = first;
   buildRules = rules;
 }
@@ -634,7 +670,10 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
   store<u32>(slot, groupFilter(scratch.ptr, k), SLOT_FILTER);
   store<u32>(slot, filterCell, SLOT_CELL);
   overBudget = false;
-  if (g == G_WIDE && k <= BV_MAX_RULES && bitvecGroup(k, slot)) return 1;
+  if (g == G_WIDE && k <= BV_MAX_RULES && bitvecGroup(k, slot)) {
+    wideBitvec = true;
+    return 1;
+  }
   if (g == G_WIDE && cutsMerged) {
     // Too large a record for the merged rules: G_WIDE without them, and the cut groups as trees.
     cutsMerged = false;
@@ -733,8 +772,9 @@ function bitvecGroup(k: u32, slot: usize): bool {
   return true;
 }
 
-/** Shape of all trees (for tuning): 0 quads, 1 leaves, 2 largest leaf, 3 list words, 4 binary depth, 5 group filters, 6 bit-vector groups, 7 of them with combine tables. */
+/** Shape of all trees (for tuning): 0 quads, 1 leaves, 2 largest leaf, 3 list words, 4 binary depth, 5 group filters, 6 bit-vector groups, 7 of them with combine tables, 8 narrow groups' filters. */
 export function treeStat(which: u32): u32 {
+  if (which == 8) return narrowCount;
   if (which == 7) return combineCount;
   if (which == 6) return bitvecCount;
   if (which == 5) return filterCount;

@@ -5,11 +5,11 @@
 import { HDR_RULESET_COUNT, HDR_RULESETS_OFFSET, HDR_RULES_OFFSET, RULESET_SIZE, RS_FIRST_RULE, RS_RULE_COUNT } from "../layout";
 import { reserveBuf } from "./buffer";
 import {
-  QUAD, GROUPS, SLOT, SLOT_MIN, IX, IX_KIND, IX_TREES, IX_BYTES, IX_REASON,
+  QUAD, GROUPS, SLOT, SLOT_MIN, IX, IX_KIND, IX_TREES, IX_BYTES, IX_REASON, IX_FILTER, IX_CELL, NO_FILTER,
   KIND_LINEAR, KIND_TREE, WHY_INDEXED, WHY_SMALL, WHY_FORCED_LINEAR, WHY_TOO_LARGE,
 } from "./layout";
 import { quadCount, listCount, table, tableCount, trees, resetStore, resetTo } from "./store";
-import { prepareRules, buildGroup, resetTrees, setLeafSize, leafSize, groupMinRule } from "./build-tree";
+import { prepareRules, buildGroup, resetTrees, setLeafSize, leafSize, groupMinRule, narrowFilter, lastFilterCell } from "./build-tree";
 
 export const MODE_AUTO: u32 = 0;
 export const MODE_LINEAR: u32 = 1;
@@ -52,6 +52,7 @@ export function buildIndexes(p: usize): void {
     store<u32>(e, KIND_LINEAR, IX_KIND);
     store<u32>(e, 0, IX_TREES);
     store<u32>(e, 0, IX_BYTES);
+    store<u32>(e, NO_FILTER, IX_FILTER);
     if (mode == MODE_LINEAR) { store<u32>(e, WHY_FORCED_LINEAR, IX_REASON); continue; }
     if (mode == MODE_AUTO && n < minRules) { store<u32>(e, WHY_SMALL, IX_REASON); continue; }
     let n0 = quadCount;
@@ -81,6 +82,9 @@ export function buildIndexes(p: usize): void {
       store<u32>(e, WHY_TOO_LARGE, IX_REASON);
       continue;
     }
+    let nf = narrowFilter(n);
+    store<u32>(e, nf, IX_FILTER);
+    store<u32>(e, lastFilterCell(), IX_CELL);
     store<u32>(e, KIND_TREE, IX_KIND); // an empty ruleset too: no trees, no match
     store<u32>(e, count, IX_TREES);
     store<u32>(e, (quadCount - n0) * <u32>QUAD + (listCount - l0) * 4, IX_BYTES);

@@ -7,9 +7,9 @@
 // together; then each lane's leaf is checked, bounded by that lane's best
 // so far. Every lane gets exactly what treesMatch (lookup.ts) gives it.
 import { TUPLE_SIZE } from "../layout";
-import { KEYS, GROUPS, SLOT, SLOT_MIN, SLOT_FILTER, SLOT_CELL, CHILD_LEAF, NO_ENTRY, IX, IX_KIND, IX_TREES, KIND_TREE } from "./layout";
-import { loadKeys, walkRoot, walkStep, leafMatch, mayMatch, entryAnswer, treeKeysFit, classifierMatch, isBitvec, bitvecMatch, bitvecRecord, hasCombine, bitvecFirst, bitvecFinish, bestOf, better } from "./lookup";
-import { table, trees } from "./store";
+import { KEYS, K_WALK, DIM_SRC, DIM_DST, GROUPS, SLOT, SLOT_MIN, SLOT_FILTER, SLOT_CELL, CHILD_LEAF, NO_ENTRY, NO_FILTER, FILTER_CELL_DST_SHIFT, FILTER_CELL_DST_BITS, IX, IX_KIND, IX_TREES, IX_FILTER, IX_CELL, KIND_TREE } from "./layout";
+import { loadKeys, walkRoot, walkStep, leafMatch, entryAnswer, treeKeysFit, classifierMatch, isBitvec, bitvecMatch, bitvecRecord, hasCombine, bitvecFirst, bitvecFinish, bestOf, better } from "./lookup";
+import { table, trees, lists } from "./store";
 
 /** Packets looked up together. */
 export const LANES: u32 = 4;
@@ -22,6 +22,12 @@ export function classifierLaneRuns(): u32 {
   return laneRuns;
 }
 
+/** Lanes the narrow groups' filter kept out of every walked group since the module started (for tests and tools). */
+let narrowMisses: u32 = 0;
+export function classifierNarrowMisses(): u32 {
+  return narrowMisses;
+}
+
 // One walk step of a lane, or none if its walk has reached a leaf: no branch
 // per lane (which lane finishes first is anyone's guess); a finished lane
 // steps through quad 0, whatever is there, and keeps its leaf.
@@ -29,6 +35,64 @@ export function classifierLaneRuns(): u32 {
 @inline function laneStep(c: u32, k: usize): u32 {
   let done = (c & CHILD_LEAF) != 0;
   return select<u32>(c, walkStep(select<u32>(0, c, done), k), done);
+}
+
+// The four lanes' source addresses, then their destinations (u32 x4 each), for lanesMayMatch.
+const laneAddrs = memory.data(32, 16);
+
+// Copy the lanes' address keys (from their keys at k0..k3) to laneAddrs.
+// @ts-ignore: decorator
+@inline function setLaneAddrs(k0: usize, k1: usize, k2: usize, k3: usize): void {
+  let s = K_WALK + (<usize>DIM_SRC << 2);
+  let d = K_WALK + (<usize>DIM_DST << 2);
+  if (ASC_FEATURE_SIMD) {
+    // One 16-byte store each, so that lanesMayMatch's vector loads are
+    // forwarded from it (four u32 stores under one load are not).
+    let v = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(load<u32>(k0 + s)), 1, load<u32>(k1 + s)), 2, load<u32>(k2 + s)), 3, load<u32>(k3 + s));
+    v128.store(laneAddrs, v);
+    v = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(load<u32>(k0 + d)), 1, load<u32>(k1 + d)), 2, load<u32>(k2 + d)), 3, load<u32>(k3 + d));
+    v128.store(laneAddrs, v, 16);
+    return;
+  }
+  store<u32>(laneAddrs, load<u32>(k0 + s));
+  store<u32>(laneAddrs, load<u32>(k1 + s), 4);
+  store<u32>(laneAddrs, load<u32>(k2 + s), 8);
+  store<u32>(laneAddrs, load<u32>(k3 + s), 12);
+  store<u32>(laneAddrs, load<u32>(k0 + d), 16);
+  store<u32>(laneAddrs, load<u32>(k1 + d), 20);
+  store<u32>(laneAddrs, load<u32>(k2 + d), 24);
+  store<u32>(laneAddrs, load<u32>(k3 + d), 28);
+}
+
+// mayMatch for the four lanes (laneAddrs), one bit each (lane j: bit j):
+// their cells computed together (one vector's shifts instead of each
+// lane's), then one bitmap load per lane; the no-SIMD build computes each
+// lane's cell in turn.
+// @ts-ignore: decorator
+@inline function lanesMayMatch(f: u32, cell: u32): u32 {
+  if (f == NO_FILTER) return 15;
+  let bm = lists.ptr + (<usize>f << 2);
+  let ss = cell & 31;
+  let db = cell >> FILTER_CELL_DST_BITS;
+  let ds = (cell >> FILTER_CELL_DST_SHIFT) & 31;
+  let c0: u32, c1: u32, c2: u32, c3: u32;
+  if (ASC_FEATURE_SIMD) {
+    let c = v128.or(i32x4.shl(i32x4.shr_u(v128.load(laneAddrs), ss), db), i32x4.shr_u(v128.load(laneAddrs, 16), ds));
+    c0 = i32x4.extract_lane(c, 0);
+    c1 = i32x4.extract_lane(c, 1);
+    c2 = i32x4.extract_lane(c, 2);
+    c3 = i32x4.extract_lane(c, 3);
+  } else {
+    c0 = ((load<u32>(laneAddrs) >> ss) << db) | (load<u32>(laneAddrs, 16) >> ds);
+    c1 = ((load<u32>(laneAddrs, 4) >> ss) << db) | (load<u32>(laneAddrs, 20) >> ds);
+    c2 = ((load<u32>(laneAddrs, 8) >> ss) << db) | (load<u32>(laneAddrs, 24) >> ds);
+    c3 = ((load<u32>(laneAddrs, 12) >> ss) << db) | (load<u32>(laneAddrs, 28) >> ds);
+  }
+  let b0 = (load<u32>(bm + (<usize>(c0 >> 5) << 2)) >> (c0 & 31)) & 1;
+  let b1 = (load<u32>(bm + (<usize>(c1 >> 5) << 2)) >> (c1 & 31)) & 1;
+  let b2 = (load<u32>(bm + (<usize>(c2 >> 5) << 2)) >> (c2 & 31)) & 1;
+  let b3 = (load<u32>(bm + (<usize>(c3 >> 5) << 2)) >> (c3 & 31)) & 1;
+  return b0 | (b1 << 1) | (b2 << 2) | (b3 << 3);
 }
 
 /**
@@ -60,20 +124,27 @@ export function classifierMatchLanes(rs: u32, rules: usize, hot: usize, first: u
   loadKeys(t2, k2);
   loadKeys(t3, k3);
   let w0 = NO_ENTRY, w1 = NO_ENTRY, w2 = NO_ENTRY, w3 = NO_ENTRY;
+  setLaneAddrs(k0, k1, k2, k3);
+  // The narrow groups' filter (layout.ts, IX): a lane in one of its clear cells walks no group.
+  let narrow = lanesMayMatch(load<u32>(e, IX_FILTER), load<u32>(e, IX_CELL));
+  narrowMisses += 4 - popcnt<u32>(narrow);
   let slot = trees.ptr + <usize>rs * GROUPS * SLOT;
   for (let g: u32 = 0; g < groups; g++, slot += SLOT) {
     // Slots ascend by lowest rule: once no lane can improve here, no later group can help.
     let min = load<u32>(slot, SLOT_MIN);
     if (min >= bestOf(w0) && min >= bestOf(w1) && min >= bestOf(w2) && min >= bestOf(w3)) break;
-    // A lane this group cannot improve, or whose cell its filter rules out,
-    // neither walks it (CHILD_LEAF: done already) nor checks its leaf.
-    let f = load<u32>(slot, SLOT_FILTER);
-    let cell = load<u32>(slot, SLOT_CELL);
-    let l0 = min < bestOf(w0) && mayMatch(f, cell, k0);
-    let l1 = min < bestOf(w1) && mayMatch(f, cell, k1);
-    let l2 = min < bestOf(w2) && mayMatch(f, cell, k2);
-    let l3 = min < bestOf(w3) && mayMatch(f, cell, k3);
-    if (isBitvec(slot)) {
+    let bv = isBitvec(slot);
+    if (!bv && narrow == 0) continue; // no lane can match a walked group
+    // A lane this group cannot improve, or whose cell its filter (or the
+    // narrow groups' filter) rules out, neither walks it (CHILD_LEAF: done
+    // already) nor checks its leaf.
+    let live = <u32>(min < bestOf(w0)) | (<u32>(min < bestOf(w1)) << 1) | (<u32>(min < bestOf(w2)) << 2) | (<u32>(min < bestOf(w3)) << 3);
+    let pass = live & (bv ? 15 : narrow) & lanesMayMatch(load<u32>(slot, SLOT_FILTER), load<u32>(slot, SLOT_CELL));
+    let l0 = (pass & 1) != 0;
+    let l1 = (pass & 2) != 0;
+    let l2 = (pass & 4) != 0;
+    let l3 = (pass & 8) != 0;
+    if (bv) {
       let r = bitvecRecord(slot);
       if (hasCombine(r)) {
         // Every lane's first candidate, then their checks: the four chains

@@ -201,13 +201,21 @@ export const NO_FILTER: u32 = 0xffffffff;
 
 // ---- per-ruleset records -------------------------------------------------------
 // IX bytes per ruleset: u32 kind (KIND_*), u32 tree count, u32 index bytes,
-// u32 reason (WHY_*); its slots are GROUPS slots from rs * GROUPS, in
-// ascending lowest rule, so the lookup can stop early.
-export const IX: usize = 16;
+// u32 reason (WHY_*), u32 list offset of the narrow groups' filter (or
+// NO_FILTER), u32 its cell word, then padding; its slots are GROUPS slots
+// from rs * GROUPS, in ascending lowest rule, so the lookup can stop early.
+// The narrow groups' filter is a group filter (above) over the rules of
+// every group that is walked (all but the bit-vector group), made when
+// there are two such groups or more: a packet in one of its clear cells can
+// match none of them, so one probe rules out the two or three the groups'
+// own filters would take (lanes.ts).
+export const IX: usize = 32;
 export const IX_KIND: usize = 0;
 export const IX_TREES: usize = 4;
 export const IX_BYTES: usize = 8;
 export const IX_REASON: usize = 12;
+export const IX_FILTER: usize = 16;
+export const IX_CELL: usize = 20;
 
 export const KIND_LINEAR: u32 = 0;
 export const KIND_TREE: u32 = 1;
