@@ -155,7 +155,7 @@ describe("indexed classifier", () => {
     w.setClassifier("auto", 32, 48);
   });
 
-  it("keeps a packet out of every walked group by one probe of the narrow groups' filter when its cell is clear, and answers as the reference", () => {
+  it("keeps a packet out of every walked group by one probe of the narrow groups' filter when its cell is clear, and answers as the reference (the SIMD and the no-SIMD build)", async () => {
     // Two walked groups (narrow in both addresses; narrow source, wide
     // destination), a few rules wide in both (a bit-vector group) and a
     // catch-all: packets at random mostly fall in clear cells of the union
@@ -197,6 +197,14 @@ describe("indexed classifier", () => {
     // (Some are taken by a rule wide in both before theirs.)
     expect(want.slice(random).filter(([r]) => rules[r as number]?.srcLen === 24).length).toBeGreaterThan(1500);
     w.setClassifier("auto", 32, 48);
+    // The no-SIMD build computes the four lanes' cells one by one (lanes.ts, lanesMayMatch).
+    const noSimd = await WasmEngine.create("release-nosimd");
+    noSimd.setClassifier("index");
+    noSimd.load(encodePolicy(policy));
+    expect(noSimd.x.treeStat(8)).toBe(1);
+    const missed = noSimd.x.classifierNarrowMisses();
+    expect(rulesOf(noSimd, policy, batch)).toEqual(want);
+    expect(noSimd.x.classifierNarrowMisses() - missed).toBeGreaterThan(random * 0.9);
   });
 
   it("looks up up to 512 rules wide in both addresses by bit vectors (with combine tables when their classes cross into few enough entries), more (or ones whose tables would be too large) by a tree, and answers as the reference either way", () => {
