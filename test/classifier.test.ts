@@ -144,12 +144,15 @@ describe("indexed classifier", () => {
     // bit-vector group for all 221; 621 rules wide in both (over
     // BV_MAX_RULES): the 21 without a cut as a bit-vector group, the cut
     // groups as trees.
-    const cases = [[false, 100, 4, 0], [true, 100, 2, 1], [true, 300, 4, 1]] as const;
-    for (const [few, cuts, groups, bitvec] of cases) {
+    // The last column: group filters (the narrow rules', and each cut
+    // group's when it is a tree; the merged record's, given up with it in
+    // the first case, is not counted).
+    const cases = [[false, 100, 4, 0, 3], [true, 100, 2, 1, 1], [true, 300, 4, 1, 3]] as const;
+    for (const [few, cuts, groups, bitvec, filters] of cases) {
       const policy = policyOf(few, cuts);
       w.load(encodePolicy(policy));
       expect(w.indexInfo(0)).toMatchObject({ kind: "tree", reason: "indexed" });
-      expect([few, cuts, w.x.indexGroups(0), w.x.treeStat(6)]).toEqual([few, cuts, groups, bitvec]);
+      expect([few, cuts, w.x.indexGroups(0), w.x.treeStat(6), w.x.treeStat(5)]).toEqual([few, cuts, groups, bitvec, filters]);
       expect(rulesOf(w, policy, batch)).toEqual(refRules(policy, batch));
     }
     w.setClassifier("auto", 32, 48);

@@ -441,8 +441,8 @@ export function narrowFilter(n: u32): u32 {
   let seen: u32 = 0; // the groups walked, one bit each
   for (let i: u32 = 0; i < n; i++) {
     let g = <u32>load<u8>(groupOf.ptr + i);
+    // (cutsMerged holds only if G_WIDE became that bit-vector group: buildGroup clears it otherwise.)
     if (wideBitvec && (g == G_WIDE || (cutsMerged && g > G_WIDE))) continue;
-    if (!wideBitvec && cutsMerged && g > G_WIDE) g = G_WIDE;
     seen |= 1 << g;
     store<u32>(scratch.ptr + <usize>k * 4, i);
     k++;
@@ -676,6 +676,7 @@ export function buildGroup(n: u32, g: u32, slot: usize): i32 {
   }
   if (g == G_WIDE && cutsMerged) {
     // Too large a record for the merged rules: G_WIDE without them, and the cut groups as trees.
+    if (load<u32>(slot, SLOT_FILTER) != NO_FILTER) filterCount--; // the filter given up below
     cutsMerged = false;
     resetTo(quadCount, l0);
     return buildGroup(n, g, slot);
