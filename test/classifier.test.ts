@@ -145,8 +145,8 @@ describe("indexed classifier", () => {
     // BV_MAX_RULES): the 21 without a cut as a bit-vector group, the cut
     // groups as trees.
     // The last column: group filters (the narrow rules', and each cut
-    // group's when it is a tree; the merged record's, given up with it in
-    // the first case, is not counted).
+    // group's when it is a tree; none for the rules wide in both, whose
+    // cells are too many, merged or not).
     const cases = [[false, 100, 4, 0, 3], [true, 100, 2, 1, 1], [true, 300, 4, 1, 3]] as const;
     for (const [few, cuts, groups, bitvec, filters] of cases) {
       const policy = policyOf(few, cuts);
