@@ -1,0 +1,78 @@
+// Variants of a ClassBench set's own trace, for taking a lookup's time apart
+// (docs/benchmarks.md, issue 18's ninth session): each is a data directory
+// that `CLASSBENCH_DIR=DIR node --import tsx bench/wasm-ab.ts ... SET:own`
+// and `portcullis classify --classbench DIR/SET DIR/SET_trace` read like the
+// real one (the rule file linked, the trace written).
+//
+//   heads      the trace without its repeats (a packet whose five fields equal
+//              the packet's before it): every packet a lookup, runs of four
+//   sample     N of those heads, drawn with a seeded generator: an index
+//              working set small enough to stay in the caches
+//   sample-xK  that sample K times over: as many packets streamed as `heads`,
+//              the index lines of `sample`
+//
+//   node --import tsx bench/trace-variants.ts SET OUTDIR [--sample N] [--times K] [--seed S]
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync, existsSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { classBenchDir } from "./data-dir.ts";
+
+/** The lines of `lines` that do not repeat the five header fields of the line before them. */
+export function heads(lines: string[]): string[] {
+  const key = (l: string) => l.split(/\s+/).slice(0, 5).join(" ");
+  return lines.filter((l, i) => i === 0 || key(l) !== key(lines[i - 1]));
+}
+
+/** `n` of `items` (all of them if fewer), drawn without replacement by a generator seeded with `seed` (mulberry32). */
+export function sample<T>(items: T[], n: number, seed: number): T[] {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const a = items.slice();
+  const m = Math.min(n, a.length);
+  for (let i = 0; i < m; i++) {
+    const j = i + Math.floor(next() * (a.length - i));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a.slice(0, m);
+}
+
+function option(args: string[], name: string, fallback: number): number {
+  const at = args.indexOf(name);
+  if (at < 0) return fallback;
+  const v = Number(args.splice(at, 2)[1]);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} wants a positive integer`);
+  return v;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  const n = option(args, "--sample", 4000);
+  const times = option(args, "--times", 12);
+  const seed = option(args, "--seed", 1);
+  const [set, out] = args;
+  if (!set || !out) {
+    console.error("usage: node --import tsx bench/trace-variants.ts SET OUTDIR [--sample N] [--times K] [--seed S]");
+    process.exit(2);
+  }
+  const dir = classBenchDir();
+  const lines = readFileSync(join(dir, `${set}_trace`), "utf8").split("\n").filter((l) => l.trim() !== "");
+  const h = heads(lines);
+  const s = sample(h, n, seed);
+  const variants: [string, string[]][] = [["heads", h], ["sample", s], [`sample-x${times}`, Array.from({ length: times }, () => s).flat()]];
+  for (const [name, trace] of variants) {
+    const d = join(out, name);
+    mkdirSync(d, { recursive: true });
+    const rules = join(d, set);
+    if (existsSync(rules)) rmSync(rules);
+    symlinkSync(resolve(dir, set), rules);
+    writeFileSync(join(d, `${set}_trace`), trace.join("\n") + "\n");
+    console.log(`${d}: ${trace.length} packets`);
+  }
+  console.log(`${set}: ${lines.length} packets, ${h.length} heads, ${new Set(h.map((l) => l.split(/\s+/).slice(0, 5).join(" "))).size} distinct`);
+}
