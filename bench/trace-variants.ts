@@ -16,6 +16,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync, existsSync, rmSync
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { classBenchDir } from "./data-dir.ts";
+import { rng } from "../test/support/mutate.ts";
 
 /** The lines of `lines` that do not repeat the five header fields of the line before them. */
 export function heads(lines: string[]): string[] {
@@ -23,16 +24,9 @@ export function heads(lines: string[]): string[] {
   return lines.filter((l, i) => i === 0 || key(l) !== key(lines[i - 1]));
 }
 
-/** `n` of `items` (all of them if fewer), drawn without replacement by a generator seeded with `seed` (mulberry32). */
+/** `n` of `items` (all of them if fewer), drawn without replacement by a generator seeded with `seed` (the tests' mulberry32). */
 export function sample<T>(items: T[], n: number, seed: number): T[] {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = rng(seed);
   const a = items.slice();
   const m = Math.min(n, a.length);
   for (let i = 0; i < m; i++) {
