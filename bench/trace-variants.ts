@@ -12,16 +12,20 @@
 //              the index lines of `sample`
 //
 //   node --import tsx bench/trace-variants.ts SET OUTDIR [--sample N] [--times K] [--seed S]
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync, existsSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { classBenchDir } from "./data-dir.ts";
 import { rng } from "../test/support/mutate.ts";
 
+/** A trace line's five header fields (addresses, ports, protocol), which decide its lookup. */
+function headerKey(line: string): string {
+  return line.trim().split(/\s+/).slice(0, 5).join(" ");
+}
+
 /** The lines of `lines` that do not repeat the five header fields of the line before them. */
 export function heads(lines: string[]): string[] {
-  const key = (l: string) => l.split(/\s+/).slice(0, 5).join(" ");
-  return lines.filter((l, i) => i === 0 || key(l) !== key(lines[i - 1]));
+  return lines.filter((l, i) => i === 0 || headerKey(l) !== headerKey(lines[i - 1]));
 }
 
 /** `n` of `items` (all of them if fewer), drawn without replacement by a generator seeded with `seed` (the tests' mulberry32). */
@@ -63,10 +67,10 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     const d = join(out, name);
     mkdirSync(d, { recursive: true });
     const rules = join(d, set);
-    if (existsSync(rules)) rmSync(rules);
+    rmSync(rules, { force: true }); // a link from an earlier run, even a dangling one
     symlinkSync(resolve(dir, set), rules);
     writeFileSync(join(d, `${set}_trace`), trace.join("\n") + "\n");
     console.log(`${d}: ${trace.length} packets`);
   }
-  console.log(`${set}: ${lines.length} packets, ${h.length} heads, ${new Set(h.map((l) => l.split(/\s+/).slice(0, 5).join(" "))).size} distinct`);
+  console.log(`${set}: ${lines.length} packets, ${h.length} heads, ${new Set(h.map(headerKey)).size} distinct`);
 }
