@@ -40,6 +40,24 @@ export function sample<T>(items: T[], n: number, seed: number): T[] {
   return a.slice(0, m);
 }
 
+/**
+ * Of `keys` (heads' header keys, in order), the share a cache of earlier
+ * answers would find: a direct-mapped table of `entries` slots indexed by a
+ * 32-bit FNV-1a hash of the key, each lookup that misses taking the slot.
+ */
+export function cacheHitShare(keys: string[], entries: number): number {
+  const slots = new Array<string | undefined>(entries);
+  let hits = 0;
+  for (const k of keys) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193) >>> 0;
+    const at = h % entries;
+    if (slots[at] === k) hits++;
+    else slots[at] = k;
+  }
+  return keys.length ? hits / keys.length : 0;
+}
+
 function option(args: string[], name: string, fallback: number): number {
   const at = args.indexOf(name);
   if (at < 0) return fallback;
@@ -72,5 +90,9 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     writeFileSync(join(d, `${set}_trace`), trace.join("\n") + "\n");
     console.log(`${d}: ${trace.length} packets`);
   }
-  console.log(`${set}: ${lines.length} packets, ${h.length} heads, ${new Set(h.map(headerKey)).size} distinct`);
+  const keys = h.map(headerKey);
+  console.log(`${set}: ${lines.length} packets, ${h.length} heads, ${new Set(keys).size} distinct`);
+  // How much a cache of earlier heads' answers could save (docs/benchmarks.md, ninth session).
+  const share = (e: number) => `${(100 * cacheHitShare(keys, e)).toFixed(1)}%`;
+  console.log(`heads a direct-mapped cache of earlier answers would find: 4,096 slots ${share(4096)}, 16,384 ${share(16384)}, 32,768 ${share(32768)}`);
 }

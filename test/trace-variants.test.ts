@@ -1,7 +1,7 @@
 // bench/trace-variants.ts: the traces docs/benchmarks.md takes a lookup's
 // time apart with (a set's own trace without its repeats, a seeded sample).
 import { describe, expect, it } from "vitest";
-import { heads, sample } from "../bench/trace-variants.ts";
+import { heads, sample, cacheHitShare } from "../bench/trace-variants.ts";
 
 describe("trace variants", () => {
   it("keeps a packet only if its five header fields differ from the packet's before it", () => {
@@ -26,5 +26,12 @@ describe("trace variants", () => {
     expect(sample(items, 100, 8)).not.toEqual(a);
     expect(items).toEqual(Array.from({ length: 1000 }, (_, i) => i)); // the input is left alone
     expect(sample(items, 5000, 1).sort((x, y) => x - y)).toEqual(items); // more than there are: all of them
+  });
+
+  it("counts a cache of earlier answers' hits: only a key seen before and still in its slot", () => {
+    expect(cacheHitShare(["a", "b", "a", "b", "c"], 1024)).toBeCloseTo(2 / 5); // no collisions among so few
+    expect(cacheHitShare(["a", "b", "a", "b"], 1)).toBe(0); // one slot: each key evicts the other
+    expect(cacheHitShare(["a", "a", "a"], 1)).toBeCloseTo(2 / 3);
+    expect(cacheHitShare([], 16)).toBe(0);
   });
 });
