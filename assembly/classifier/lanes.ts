@@ -8,8 +8,8 @@
 // so far. Every lane gets exactly what treesMatch (lookup.ts) gives it.
 import { TUPLE_SIZE } from "../layout";
 import { KEYS, K_WALK, DIM_SRC, DIM_DST, GROUPS, SLOT, SLOT_MIN, SLOT_FILTER, SLOT_CELL, CHILD_LEAF, NO_ENTRY, NO_FILTER, FILTER_CELL_DST_SHIFT, FILTER_CELL_DST_BITS, IX, IX_KIND, IX_TREES, IX_FILTER, IX_CELL, KIND_TREE } from "./layout";
-import { loadKeys, walkRoot, walkStep, leafMatch, entryAnswer, treeKeysFit, classifierMatch, isBitvec, bitvecMatch, bitvecRecord, hasCombine, bitvecFirst, bitvecFinish, bestOf, better } from "./lookup";
-import { table, trees, lists } from "./store";
+import { filterCellOf, filterBit, loadKeys, walkRoot, walkStep, leafMatch, entryAnswer, treeKeysFit, classifierMatch, isBitvec, bitvecMatch, bitvecRecord, hasCombine, bitvecFirst, bitvecFinish, bestOf, better } from "./lookup";
+import { table, trees } from "./store";
 
 /** Packets looked up together. */
 export const LANES: u32 = 4;
@@ -71,28 +71,24 @@ const laneAddrs = memory.data(32, 16);
 // @ts-ignore: decorator
 @inline function lanesMayMatch(f: u32, cell: u32): u32 {
   if (f == NO_FILTER) return 15;
-  let bm = lists.ptr + (<usize>f << 2);
-  let ss = cell & 31;
-  let db = cell >> FILTER_CELL_DST_BITS;
-  let ds = (cell >> FILTER_CELL_DST_SHIFT) & 31;
   let c0: u32, c1: u32, c2: u32, c3: u32;
   if (ASC_FEATURE_SIMD) {
+    // filterCellOf's shifts, on the four lanes at once.
+    let ss = cell & 31;
+    let db = cell >> FILTER_CELL_DST_BITS;
+    let ds = (cell >> FILTER_CELL_DST_SHIFT) & 31;
     let c = v128.or(i32x4.shl(i32x4.shr_u(v128.load(laneAddrs), ss), db), i32x4.shr_u(v128.load(laneAddrs, 16), ds));
     c0 = i32x4.extract_lane(c, 0);
     c1 = i32x4.extract_lane(c, 1);
     c2 = i32x4.extract_lane(c, 2);
     c3 = i32x4.extract_lane(c, 3);
   } else {
-    c0 = ((load<u32>(laneAddrs) >> ss) << db) | (load<u32>(laneAddrs, 16) >> ds);
-    c1 = ((load<u32>(laneAddrs, 4) >> ss) << db) | (load<u32>(laneAddrs, 20) >> ds);
-    c2 = ((load<u32>(laneAddrs, 8) >> ss) << db) | (load<u32>(laneAddrs, 24) >> ds);
-    c3 = ((load<u32>(laneAddrs, 12) >> ss) << db) | (load<u32>(laneAddrs, 28) >> ds);
+    c0 = filterCellOf(cell, load<u32>(laneAddrs), load<u32>(laneAddrs, 16));
+    c1 = filterCellOf(cell, load<u32>(laneAddrs, 4), load<u32>(laneAddrs, 20));
+    c2 = filterCellOf(cell, load<u32>(laneAddrs, 8), load<u32>(laneAddrs, 24));
+    c3 = filterCellOf(cell, load<u32>(laneAddrs, 12), load<u32>(laneAddrs, 28));
   }
-  let b0 = (load<u32>(bm + (<usize>(c0 >> 5) << 2)) >> (c0 & 31)) & 1;
-  let b1 = (load<u32>(bm + (<usize>(c1 >> 5) << 2)) >> (c1 & 31)) & 1;
-  let b2 = (load<u32>(bm + (<usize>(c2 >> 5) << 2)) >> (c2 & 31)) & 1;
-  let b3 = (load<u32>(bm + (<usize>(c3 >> 5) << 2)) >> (c3 & 31)) & 1;
-  return b0 | (b1 << 1) | (b2 << 2) | (b3 << 3);
+  return filterBit(f, c0) | (filterBit(f, c1) << 1) | (filterBit(f, c2) << 2) | (filterBit(f, c3) << 3);
 }
 
 /**

@@ -71,10 +71,19 @@ import { quads, lists, table, trees, generation } from "./store";
 // @ts-ignore: decorator
 @inline export function mayMatch(f: u32, cell: u32, k: usize): bool {
   if (f == NO_FILTER) return true;
-  let src = load<u32>(k + K_WALK + (<usize>DIM_SRC << 2));
-  let dst = load<u32>(k + K_WALK + (<usize>DIM_DST << 2));
-  let c = ((src >> (cell & 31)) << (cell >> FILTER_CELL_DST_BITS)) | (dst >> ((cell >> FILTER_CELL_DST_SHIFT) & 31));
-  return ((load<u32>(lists.ptr + ((<usize>f + <usize>(c >> 5)) << 2)) >> (c & 31)) & 1) != 0;
+  return filterBit(f, filterCellOf(cell, load<u32>(k + K_WALK + (<usize>DIM_SRC << 2)), load<u32>(k + K_WALK + (<usize>DIM_DST << 2)))) != 0;
+}
+
+/** The cell of addresses `src`, `dst` in a filter with cell word `cell`: the source's top bits, then the destination's. */
+// @ts-ignore: decorator
+@inline export function filterCellOf(cell: u32, src: u32, dst: u32): u32 {
+  return ((src >> (cell & 31)) << (cell >> FILTER_CELL_DST_BITS)) | (dst >> ((cell >> FILTER_CELL_DST_SHIFT) & 31));
+}
+
+/** Bit `c` of the filter at list offset `f`: 1 if some rule's box reaches cell `c`. */
+// @ts-ignore: decorator
+@inline export function filterBit(f: u32, c: u32): u32 {
+  return (load<u32>(lists.ptr + ((<usize>f + <usize>(c >> 5)) << 2)) >> (c & 31)) & 1;
 }
 
 /** One quad level down from quad `c` for the keys at `k`. */
